@@ -1,0 +1,1 @@
+"""Doorstroom: documents flow from the document service into each dossier's accounting package."""

@@ -1,0 +1,1 @@
+"""Connectors: one sub-package per accounting package (client, errors, tasks, sandbox)."""

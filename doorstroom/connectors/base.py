@@ -1,0 +1,68 @@
+"""What every connector is: a small class per package behind one abstract base.
+
+Shaped after the Airbyte CDK's source (``check_connection`` + streams) and Singer SDK's
+taps: concrete classes set class attributes and implement a handful of methods. The base
+class owns the rules every package shares, so no connector can forget them:
+a booking is looked up by its own reference before it is posted (no double bookings).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from doorstroom.documents.proposal import BookingRequest
+
+
+@dataclass(frozen=True)
+class DossierRef:
+    """The dossier a connector works for: our id and name, the package's administration id."""
+
+    id: int
+    name: str
+    external_id: str
+
+
+class Connector(abc.ABC):
+    """One accounting package's operations for one dossier's administration.
+
+    Methods raise :class:`doorstroom.failures.SyncFailure` subclasses only; any other
+    exception is a bug that the flow turns into ``SupportRequired``.
+    """
+
+    package: ClassVar[str]
+    display_name: ClassVar[str]
+    retries: ClassVar[int] = 3
+    retry_delay_seconds: ClassVar[list[float]] = [2.0, 10.0, 30.0]
+
+    def __init__(self, connection: Any, dossier: DossierRef, block_name: str = "") -> None:
+        self.connection = connection
+        self.dossier = dossier
+        self.block_name = block_name
+
+    @abc.abstractmethod
+    def create_dossier(self) -> str:
+        """Link the dossier to its administration; return the administration's name."""
+
+    @abc.abstractmethod
+    def find_booking(self, request: BookingRequest) -> str | None:
+        """The package's id of an earlier booking of this document, if there is one."""
+
+    @abc.abstractmethod
+    def create_booking(self, request: BookingRequest) -> str:
+        """Create the booking (with its attachments) and return the package's id for it."""
+
+    @abc.abstractmethod
+    def delete_booking(self, external_ref: str) -> None:
+        """Remove a booking that was withdrawn upstream."""
+
+    def post_booking(self, request: BookingRequest) -> str:
+        """Book a document exactly once, however often this is retried."""
+        existing = self.find_booking(request)
+        if existing is not None:
+            return existing
+        return self.create_booking(request)
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default holds none."""

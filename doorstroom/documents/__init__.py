@@ -1,0 +1,1 @@
+"""Documents and their booking proposals, as validated payloads."""

@@ -1,0 +1,86 @@
+"""The booking proposal: what the document-processing service says should be booked.
+
+Every payload that crosses a boundary (ingest, store JSON, connector input) is this model.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from doorstroom.store.models import DocumentKind
+
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+
+
+class Party(BaseModel):
+    """The supplier (purchase) or customer (sales) of the document."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str = Field(min_length=1, max_length=200)
+    vat_number: str = Field(default="", max_length=40)
+
+
+class ProposalLine(BaseModel):
+    """One booking line: a general-ledger account, an amount excluding VAT, and its VAT."""
+
+    model_config = ConfigDict(frozen=True)
+    gl_account: str = Field(min_length=1, max_length=20)
+    description: str = Field(default="", max_length=200)
+    amount: Money
+    vat_code: str = Field(min_length=1, max_length=10)
+    vat_amount: Money
+
+
+class BookingProposal(BaseModel):
+    """A document's header, lines and totals; the totals must add up."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: DocumentKind
+    number: str = Field(min_length=1, max_length=100)
+    issue_date: date
+    due_date: date | None = None
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    party: Party
+    journal: str = Field(min_length=1, max_length=20)
+    description: str = Field(default="", max_length=200)
+    lines: list[ProposalLine] = Field(min_length=1)
+    total_excl: Money
+    total_vat: Money
+    total_incl: Money
+
+    @model_validator(mode="after")
+    def _totals_add_up(self) -> BookingProposal:
+        if sum((line.amount for line in self.lines), Decimal(0)) != self.total_excl:
+            raise ValueError("total_excl is not the sum of the line amounts")
+        if sum((line.vat_amount for line in self.lines), Decimal(0)) != self.total_vat:
+            raise ValueError("total_vat is not the sum of the line VAT amounts")
+        if self.total_excl + self.total_vat != self.total_incl:
+            raise ValueError("total_incl is not total_excl + total_vat")
+        return self
+
+    @property
+    def period(self) -> str:
+        """The calendar period ``YYYYMM`` of the issue date, as people name periods."""
+        return f"{self.issue_date.year}{self.issue_date.month:02d}"
+
+
+class Attachment(BaseModel):
+    """A file sent along with a booking (the PDF or UBL of the document)."""
+
+    model_config = ConfigDict(frozen=True)
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class BookingRequest(BaseModel):
+    """Everything a connector needs to book one document in one administration."""
+
+    model_config = ConfigDict(frozen=True)
+    document_id: int
+    proposal: BookingProposal
+    attachments: list[Attachment] = Field(default_factory=list)

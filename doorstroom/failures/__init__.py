@@ -1,0 +1,21 @@
+"""Failures are values: a code, its parameters and who must act. Texts live in ``locale/``."""
+
+from doorstroom.failures.base import (
+    EmployeeActionRequired,
+    Responsibility,
+    SupportRequired,
+    SyncFailure,
+    TransientFailure,
+    failure,
+)
+from doorstroom.failures.catalog import render
+
+__all__ = [
+    "EmployeeActionRequired",
+    "Responsibility",
+    "SupportRequired",
+    "SyncFailure",
+    "TransientFailure",
+    "failure",
+    "render",
+]

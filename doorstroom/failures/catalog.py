@@ -1,0 +1,46 @@
+"""Instruction texts: rendered from a failure code and its parameters, in nl, fr or en.
+
+The ``.po`` catalogues are read with Babel once per process; the msgid is the failure code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGUAGES = ("nl", "fr", "en")
+FALLBACK = "en"
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def catalog(language: str) -> Catalog:
+    """The parsed catalogue of one language."""
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "doorstroom.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def template(code: str, language: str) -> str | None:
+    """The untranslated template of ``code`` in ``language``, or ``None`` if it has none."""
+    message = catalog(language if language in LANGUAGES else FALLBACK).get(code)
+    if message is None or not message.string or message.fuzzy:
+        return None
+    return str(message.string)
+
+
+def render(code: str, params: Mapping[str, object], language: str) -> str:
+    """The instruction for ``code`` in ``language``, falling back to English, then the code.
+
+    A missing parameter never crashes a failure report: the text then says which one it lacks.
+    """
+    text = template(code, language) or template(code, FALLBACK)
+    if text is None:
+        return f"{code} {dict(params)}"
+    try:
+        return text % {key: str(value) for key, value in params.items()}
+    except (KeyError, ValueError, TypeError) as error:
+        return f"{text} [missing parameter: {error}]"

@@ -1,0 +1,221 @@
+"""SQLAlchemy 2 schema of the store. Alembic migrations in ``migrations/`` mirror it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from doorstroom.failures.base import Responsibility
+
+
+def utcnow() -> datetime:
+    """Timestamps are always timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of the store."""
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    """Store enums as their string values, portable between SQLite and PostgreSQL."""
+    return Enum(
+        cls,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class UserRole(enum.StrEnum):
+    """What a user may see: one office, some dossiers, or everything (support)."""
+
+    OFFICE = "office"
+    DOSSIER = "dossier"
+    SUPPORT = "support"
+
+
+class TaskKind(enum.StrEnum):
+    """The units of work a sync task can be."""
+
+    CREATE_DOSSIER = "create_dossier"
+    POST_BOOKING = "post_booking"
+    DELETE_BOOKING = "delete_booking"
+    REFRESH_MASTER_DATA = "refresh_master_data"
+
+
+class TaskStatus(enum.StrEnum):
+    """Where a sync task stands. ``failed`` carries a responsibility."""
+
+    PENDING = "pending"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DocumentKind(enum.StrEnum):
+    """Accounting document kinds; the connector picks the package's journal type from it."""
+
+    PURCHASE_INVOICE = "purchase_invoice"
+    PURCHASE_CREDIT_NOTE = "purchase_credit_note"
+    SALES_INVOICE = "sales_invoice"
+    SALES_CREDIT_NOTE = "sales_credit_note"
+
+
+class Office(Base):
+    """An accountancy firm."""
+
+    __tablename__ = "offices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    dossiers: Mapped[list[Dossier]] = relationship(back_populates="office")
+
+
+class User(Base):
+    """A person using the monitor; support users have no office."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    role: Mapped[UserRole] = mapped_column(_enum(UserRole))
+
+
+class DossierRight(Base):
+    """A dossier-level right: this user may see and restart this dossier's tasks."""
+
+    __tablename__ = "dossier_rights"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+
+
+class Dossier(Base):
+    """One client of an office, linked to one administration in one package."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (UniqueConstraint("package", "connection_block", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    package: Mapped[str] = mapped_column(String(40), index=True)
+    external_id: Mapped[str] = mapped_column(String(100))
+    connection_block: Mapped[str] = mapped_column(String(200))
+    linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    office: Mapped[Office] = relationship(back_populates="dossiers")
+
+
+class Document(Base):
+    """An invoice or credit note with its booking proposal (kept as validated JSON)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("dossier_id", "kind", "party_vat", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    number: Mapped[str] = mapped_column(String(100))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    party_name: Mapped[str] = mapped_column(String(200))
+    party_vat: Mapped[str] = mapped_column(String(40), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    total_excl: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    total_vat: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    total_incl: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    proposal: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    files: Mapped[list[DocumentFile]] = relationship(
+        back_populates="document", cascade="all, delete-orphan"
+    )
+
+
+class DocumentFile(Base):
+    """A stored file of a document (UBL, PDF); kept so nothing is lost."""
+
+    __tablename__ = "document_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    document: Mapped[Document] = relationship(back_populates="files")
+
+
+class SyncTask(Base):
+    """One unit of work for one dossier, with its latest outcome."""
+
+    __tablename__ = "sync_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    kind: Mapped[TaskKind] = mapped_column(_enum(TaskKind))
+    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus), index=True)
+    responsibility: Mapped[Responsibility | None] = mapped_column(_enum(Responsibility))
+    failure_code: Mapped[str | None] = mapped_column(String(100))
+    failure_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    last_flow_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    document: Mapped[Document | None] = relationship()
+    dossier: Mapped[Dossier] = relationship()
+
+
+class Attempt(Base):
+    """One execution of a sync task inside a Prefect task run."""
+
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sync_task_id: Mapped[int] = mapped_column(ForeignKey("sync_tasks.id"), index=True)
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    task_run_id: Mapped[str | None] = mapped_column(String(36))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    failure_code: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """Who did what, when: restarts, escalations, dispatches."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
