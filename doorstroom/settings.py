@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     default_language: str = "nl"
     monitor_url: str = "http://127.0.0.1:8080"
+    retry_delays: list[float] | None = None
+    """Overrides every connector's retry delays (seconds), e.g. ``[0.2, 0.2]`` in tests."""
 
     def store_url(self) -> str:
         """The store's SQLAlchemy URL: the explicit setting, else SQLite under ``home``."""

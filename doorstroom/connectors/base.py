@@ -12,6 +12,8 @@ import abc
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from prefect.blocks.core import Block
+
 from doorstroom.documents.proposal import BookingRequest
 
 
@@ -33,6 +35,7 @@ class Connector(abc.ABC):
 
     package: ClassVar[str]
     display_name: ClassVar[str]
+    connection_type: ClassVar[type[Block]]
     retries: ClassVar[int] = 3
     retry_delay_seconds: ClassVar[list[float]] = [2.0, 10.0, 30.0]
 

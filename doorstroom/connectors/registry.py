@@ -5,7 +5,7 @@ Adding a package = a new sub-package shaped like ``exact_online/`` plus one line
 
 from __future__ import annotations
 
-from doorstroom.connectors.base import Connector
+from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
 from doorstroom.failures import failure
 from doorstroom.failures import codes as c
@@ -21,3 +21,13 @@ def connector_class(package: str) -> type[Connector]:
         return CONNECTORS[package]
     except KeyError:
         raise failure(c.UNKNOWN_PACKAGE, package=package) from None
+
+
+def open_connector(package: str, dossier: DossierRef, block_name: str) -> Connector:
+    """A connector for a dossier, with its connection loaded from the named Prefect block."""
+    cls = connector_class(package)
+    try:
+        connection = cls.connection_type.load(block_name)
+    except ValueError as error:
+        raise failure(c.CONNECTION_NOT_CONFIGURED, detail=str(error), block=block_name) from None
+    return cls(connection, dossier, block_name)

@@ -23,7 +23,11 @@ from pydantic import SecretStr
 
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.connectors.exact_online import errors
-from doorstroom.connectors.http_errors import classify_transport_error
+from doorstroom.connectors.http_errors import (
+    DEFAULT_STATUS_MAP,
+    classify_status,
+    classify_transport_error,
+)
 from doorstroom.failures import failure
 from doorstroom.failures import codes as c
 
@@ -79,9 +83,11 @@ class ExactOnlineClient:
             if self._token_valid():
                 return
             response = self._post_token()
-        if response.status_code != 200:
+        if response.status_code in (400, 401):
             raise failure(c.CREDENTIALS_REJECTED, detail=f"token HTTP {response.status_code}",
                           package=errors.PACKAGE)
+        if response.status_code != 200:
+            raise classify_status(response, errors.PACKAGE, DEFAULT_STATUS_MAP, "token")
         self._store_tokens(response)
 
     def _post_token(self) -> httpx.Response:

@@ -75,7 +75,7 @@ class Division:
 class Fault(BaseModel):
     """An injected fault, matched on method and path, applied ``times`` times."""
 
-    kind: str  # "status" | "latency" | "drop_after_commit"
+    kind: str  # "status" | "latency" | "drop_after_commit" | "garbage"
     method: str | None = None
     path_contains: str | None = None
     status: int = 503
@@ -239,6 +239,9 @@ class FaultInjector:
         elif fault.kind == "latency":
             await asyncio.sleep(fault.seconds)
             await self.app(scope, receive, send)
+        elif fault.kind == "garbage":
+            await Response("<html>proxy error</html>", media_type="text/html")(
+                scope, receive, send)
         elif fault.kind == "drop_after_commit":
             await self.app(scope, receive, _discard)
             await send({"type": "http.response.start", "status": 200,

@@ -55,6 +55,7 @@ class ExactOnlineConnector(Connector):
 
     package: ClassVar[str] = "exact_online"
     display_name: ClassVar[str] = "Exact Online"
+    connection_type: ClassVar[type[ExactOnlineConnection]] = ExactOnlineConnection
 
     def __init__(self, connection: ExactOnlineConnection, dossier: DossierRef,
                  block_name: str = "", http: httpx.Client | None = None) -> None:

@@ -1,0 +1,1 @@
+"""Deployments: how the flows are served (embedded default) or deployed (prefect.yaml)."""

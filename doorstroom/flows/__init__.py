@@ -1,0 +1,1 @@
+"""Prefect flows: they orchestrate sync tasks and hold no package knowledge."""

@@ -1,0 +1,43 @@
+"""Restart = Prefect retry: exactly what the Prefect UI's Retry button does.
+
+The flow run goes to ``Scheduled/AwaitingRetry`` (forced), the worker runs the same flow run
+again, and the flow picks up only the tasks of that run that are not done.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.states import AwaitingRetry
+
+from doorstroom.store import repository as repo
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import SyncTask
+
+
+class RestartRefused(Exception):
+    """The run cannot be retried (not from a deployment, or not failed)."""
+
+
+def restart_flow_run(flow_run_id: str, actor: str, user_id: int | None = None) -> list[int]:
+    """Retry a failed flow run; return the ids of the sync tasks that will run again."""
+    with session_scope() as session, get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(flow_run_id))
+        if run.deployment_id is None:
+            raise RestartRefused("this run was not started from a deployment; start it again")
+        if run.state is None or not (run.state.is_failed() or run.state.is_crashed()):
+            raise RestartRefused("only failed runs can be restarted")
+        task_ids = repo.requeue_for_restart(session, flow_run_id, actor, user_id)
+        client.set_flow_run_state(UUID(flow_run_id),
+                                  AwaitingRetry(message=f"Restarted by {actor}"), force=True)
+    return task_ids
+
+
+def restart_task(sync_task_id: int, actor: str, user_id: int | None = None) -> list[int]:
+    """Restart the flow run that last ran this sync task."""
+    with session_scope() as session:
+        flow_run_id = session.get_one(SyncTask, sync_task_id).last_flow_run_id
+    if flow_run_id is None:
+        raise RestartRefused("this task has not run yet")
+    return restart_flow_run(flow_run_id, actor, user_id)

@@ -1,0 +1,195 @@
+"""The store's queries and state changes, each a small function over a session.
+
+Flows, the monitor and the CLI call these; none of them writes SQL of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from doorstroom.documents.proposal import Attachment, BookingProposal, BookingRequest
+from doorstroom.failures import SyncFailure
+from doorstroom.store.models import (
+    Attempt,
+    AuditEntry,
+    Dossier,
+    SyncTask,
+    TaskKind,
+    TaskStatus,
+    utcnow,
+)
+
+OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class PendingDossier:
+    """A dossier with tasks waiting to be dispatched, and a key that names that batch."""
+
+    dossier_id: int
+    task_ids: tuple[int, ...]
+
+    @property
+    def batch_key(self) -> str:
+        """Stable for the same set of tasks: reused as Prefect's idempotency key."""
+        digest = hashlib.sha1(",".join(map(str, self.task_ids)).encode()).hexdigest()[:16]
+        return f"sync-dossier-{self.dossier_id}-{digest}"
+
+
+def pending_dossiers(session: Session, limit: int = 1000) -> list[PendingDossier]:
+    """Dossiers whose tasks are pending (never dispatched), oldest first."""
+    rows = session.execute(
+        select(SyncTask.dossier_id, SyncTask.id)
+        .where(SyncTask.status == TaskStatus.PENDING)
+        .order_by(SyncTask.dossier_id, SyncTask.id)
+    ).all()
+    grouped: dict[int, list[int]] = {}
+    for dossier_id, task_id in rows:
+        grouped.setdefault(dossier_id, []).append(task_id)
+    return [PendingDossier(d, tuple(ids)) for d, ids in list(grouped.items())[:limit]]
+
+
+def assign_to_run(session: Session, task_ids: Sequence[int], flow_run_id: str) -> None:
+    """Hand pending tasks to a flow run (they show as queued until it starts them)."""
+    session.execute(
+        update(SyncTask)
+        .where(SyncTask.id.in_(task_ids), SyncTask.status == TaskStatus.PENDING)
+        .values(status=TaskStatus.QUEUED, last_flow_run_id=flow_run_id, updated_at=utcnow())
+    )
+
+
+def claim_for_run(session: Session, dossier_id: int, flow_run_id: str) -> list[SyncTask]:
+    """The unfinished tasks of this run: its own, plus the dossier's unassigned pending ones.
+
+    After a restart (Prefect retry of the same flow run) this returns exactly the tasks that
+    did not finish, so the re-run never touches what is done.
+    """
+    session.execute(
+        update(SyncTask)
+        .where(SyncTask.dossier_id == dossier_id, SyncTask.status == TaskStatus.PENDING)
+        .values(status=TaskStatus.QUEUED, last_flow_run_id=flow_run_id, updated_at=utcnow())
+    )
+    tasks = session.scalars(
+        select(SyncTask)
+        .where(SyncTask.dossier_id == dossier_id, SyncTask.last_flow_run_id == flow_run_id,
+               SyncTask.status != TaskStatus.DONE)
+        .order_by(SyncTask.kind != TaskKind.CREATE_DOSSIER, SyncTask.id)
+    ).all()
+    return list(tasks)
+
+
+def start_attempt(session: Session, task_id: int, flow_run_id: str | None,
+                  task_run_id: str | None) -> int:
+    """Mark the task running and record a new attempt; return the attempt's id."""
+    task = session.get_one(SyncTask, task_id)
+    task.status = TaskStatus.RUNNING
+    task.attempts += 1
+    task.last_flow_run_id = flow_run_id or task.last_flow_run_id
+    attempt = Attempt(sync_task_id=task_id, flow_run_id=flow_run_id, task_run_id=task_run_id)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def finish_done(session: Session, task_id: int, attempt_id: int,
+                external_ref: str | None) -> None:
+    """The attempt succeeded: the task is done."""
+    task = session.get_one(SyncTask, task_id)
+    task.status = TaskStatus.DONE
+    task.responsibility = None
+    task.failure_code = None
+    task.failure_params = None
+    task.finished_at = utcnow()
+    if task.kind == TaskKind.CREATE_DOSSIER:
+        task.dossier.linked_at = utcnow()
+    elif external_ref is not None:
+        task.external_ref = external_ref
+    _close_attempt(session, attempt_id, "done", None, None)
+
+
+def finish_failed(session: Session, task_id: int, attempt_id: int, error: SyncFailure) -> None:
+    """The attempt ended in a classified failure that needs a person."""
+    task = session.get_one(SyncTask, task_id)
+    task.status = TaskStatus.FAILED
+    task.responsibility = error.responsibility
+    task.failure_code = error.code.name
+    task.failure_params = dict(error.params)
+    task.finished_at = utcnow()
+    _close_attempt(session, attempt_id, error.state_name, error.code.name, error.detail)
+
+
+def note_transient(session: Session, task_id: int, attempt_id: int, error: SyncFailure) -> None:
+    """The attempt failed transiently; Prefect retries it, the task stays running."""
+    _close_attempt(session, attempt_id, "transient", error.code.name, error.detail)
+
+
+def _close_attempt(session: Session, attempt_id: int, outcome: str, code: str | None,
+                   detail: str | None) -> None:
+    attempt = session.get_one(Attempt, attempt_id)
+    attempt.finished_at = utcnow()
+    attempt.outcome = outcome
+    attempt.failure_code = code
+    attempt.detail = (detail or "")[:2000] or None
+
+
+def requeue_for_restart(session: Session, flow_run_id: str, actor: str,
+                        user_id: int | None = None) -> list[int]:
+    """Unfinished tasks of a flow run go back to queued; the restart is audited."""
+    task_ids = list(session.scalars(
+        select(SyncTask.id).where(SyncTask.last_flow_run_id == flow_run_id,
+                                  SyncTask.status != TaskStatus.DONE)
+    ))
+    session.execute(
+        update(SyncTask).where(SyncTask.id.in_(task_ids)).values(
+            status=TaskStatus.QUEUED, responsibility=None, failure_code=None,
+            failure_params=None, updated_at=utcnow())
+    )
+    audit(session, actor, "restart", "flow_run", flow_run_id, {"tasks": task_ids}, user_id)
+    return task_ids
+
+
+def audit(session: Session, actor: str, action: str, object_type: str, object_id: str,
+          detail: dict[str, Any] | None = None, user_id: int | None = None) -> None:
+    """Append to the audit log."""
+    session.add(AuditEntry(actor=actor, action=action, object_type=object_type,
+                           object_id=object_id, detail=detail, user_id=user_id))
+
+
+def dossier(session: Session, dossier_id: int) -> Dossier | None:
+    """A dossier by id."""
+    return session.get(Dossier, dossier_id)
+
+
+def booking_request(session: Session, task: SyncTask) -> BookingRequest:
+    """The connector's input for a post-booking task: the proposal and the stored files."""
+    document = task.document
+    if document is None:
+        raise ValueError(f"sync task {task.id} has no document")
+    return BookingRequest(
+        document_id=document.id,
+        proposal=BookingProposal.model_validate(document.proposal),
+        attachments=[Attachment(filename=f.filename, media_type=f.media_type, content=f.content)
+                     for f in document.files],
+    )
+
+
+def booked_ref(session: Session, document_id: int | None) -> str | None:
+    """The package's reference of a document's booking, from its done post-booking task."""
+    return session.scalar(
+        select(SyncTask.external_ref).where(
+            SyncTask.document_id == document_id, SyncTask.kind == TaskKind.POST_BOOKING,
+            SyncTask.status == TaskStatus.DONE)
+    )
+
+
+def tasks_of_dossier(session: Session, dossier_id: int) -> list[SyncTask]:
+    """All tasks of a dossier, newest first."""
+    return list(session.scalars(
+        select(SyncTask).where(SyncTask.dossier_id == dossier_id).order_by(SyncTask.id.desc())
+    ))

@@ -1,0 +1,67 @@
+"""Session-wide test environment: one store, one Prefect server and one worker, started lazily.
+
+The environment is set before anything imports Prefect, so in-process calls and the worker's
+subprocesses talk to the same server and store.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+RUN_DIR = Path(tempfile.mkdtemp(prefix="doorstroom-tests-"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+PREFECT_PORT = _free_port()
+os.environ.update({
+    "PREFECT_HOME": str(RUN_DIR / "prefect"),
+    "PREFECT_API_URL": f"http://127.0.0.1:{PREFECT_PORT}/api",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DOORSTROOM_DATABASE_URL": f"sqlite:///{RUN_DIR / 'store.db'}",
+    "DOORSTROOM_RETRY_DELAYS": "[0.2, 0.2, 0.2]",
+})
+
+import pytest  # noqa: E402
+
+from doorstroom.local_stack import (  # noqa: E402
+    Stack,
+    prefect_env,
+    start_prefect_server,
+    start_worker,
+    wait_for_deployment,
+)
+from doorstroom.store.db import migrate  # noqa: E402
+
+ARTIFACTS = Path(os.environ.get("DOORSTROOM_TEST_ARTIFACTS", "test-artifacts")).resolve()
+
+
+@pytest.fixture(scope="session")
+def store_url() -> str:
+    """The session's store, migrated to the newest schema."""
+    url = os.environ["DOORSTROOM_DATABASE_URL"]
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def prefect_stack(store_url: str) -> Iterator[Stack]:
+    """A real Prefect server on 127.0.0.1 and the serving worker, for the whole session."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stack = Stack(env=prefect_env(RUN_DIR, PREFECT_PORT, store_url))
+    try:
+        start_prefect_server(stack, ARTIFACTS / "prefect-server.log")
+        worker = start_worker(stack, ARTIFACTS / "worker.log", "--dispatch-every", "3600",
+                              "--limit", "4")
+        wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
+        yield stack
+    finally:
+        stack.stop()

@@ -1,0 +1,88 @@
+"""Builders for test data: offices, dossiers, proposals — names that read as the domain."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from doorstroom.documents.proposal import Attachment, BookingProposal, Party, ProposalLine
+from doorstroom.documents.service import submit
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import Dossier, DocumentKind, Office, SyncTask, TaskStatus
+
+_numbers = itertools.count(1)
+
+
+def a_proposal(number: str | None = None, issue_date: date = date(2026, 3, 10),
+               supplier: str = "Acme NV", vat: str = "BE0123456789",
+               amount: str = "100.00") -> BookingProposal:
+    """A balanced purchase invoice with one line at 21% VAT."""
+    excl = Decimal(amount)
+    vat_amount = (excl * Decimal("0.21")).quantize(Decimal("0.01"))
+    return BookingProposal(
+        kind=DocumentKind.PURCHASE_INVOICE, number=number or f"INV-2026-{next(_numbers):04d}",
+        issue_date=issue_date, party=Party(name=supplier, vat_number=vat), journal="600",
+        lines=[ProposalLine(gl_account="604000", amount=excl, vat_code="21",
+                            vat_amount=vat_amount, description="Goods")],
+        total_excl=excl, total_vat=vat_amount, total_incl=excl + vat_amount,
+    )
+
+
+A_PDF = Attachment(filename="invoice.pdf", media_type="application/pdf", content=b"%PDF-1.4\n")
+
+
+def an_office(name: str = "Kantoor Peeters", language: str = "nl") -> int:
+    """A new office; returns its id."""
+    with session_scope() as session:
+        office = Office(name=name, language=language)
+        session.add(office)
+        session.flush()
+        return office.id
+
+
+def a_dossier(office_id: int, name: str, division: int, block: str,
+              package: str = "exact_online") -> int:
+    """A new dossier linked to an Exact Online division; returns its id."""
+    with session_scope() as session:
+        dossier = Dossier(office_id=office_id, name=name, package=package,
+                          external_id=str(division), connection_block=block)
+        session.add(dossier)
+        session.flush()
+        return dossier.id
+
+
+def documents_for(dossier_id: int, proposals: Iterable[BookingProposal],
+                  with_pdf: bool = True) -> list[int]:
+    """Submit documents; returns the ids of their post-booking tasks."""
+    with session_scope() as session:
+        ids = [submit(session, dossier_id, p, [A_PDF] if with_pdf else []).document_id
+               for p in proposals]
+        return list(session.scalars(select(SyncTask.id).where(SyncTask.document_id.in_(ids))))
+
+
+def tasks(task_ids: Iterable[int]) -> list[SyncTask]:
+    """The tasks, freshly read."""
+    with session_scope() as session:
+        return list(session.scalars(select(SyncTask).where(SyncTask.id.in_(list(task_ids)))
+                                    .order_by(SyncTask.id)))
+
+
+SETTLED = (TaskStatus.DONE, TaskStatus.FAILED)
+
+
+def wait_until_settled(task_ids: Iterable[int], timeout: float = 180) -> list[SyncTask]:
+    """Poll the store until every task is done or failed."""
+    ids = list(task_ids)
+    deadline = time.monotonic() + timeout
+    while True:
+        current = tasks(ids)
+        if all(t.status in SETTLED for t in current):
+            return current
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"tasks not settled: {[(t.id, t.status) for t in current]}")
+        time.sleep(0.5)
