@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     default_language: str = "nl"
     monitor_url: str = "http://127.0.0.1:8080"
+    prefect_api_url: str = "http://127.0.0.1:4200/api"
+    """Used by the CLI when ``PREFECT_API_URL`` is not set (the embedded demo's server)."""
     retry_delays: list[float] | None = None
     """Overrides every connector's retry delays (seconds), e.g. ``[0.2, 0.2]`` in tests."""
 

@@ -59,8 +59,7 @@ def prefect_stack(store_url: str) -> Iterator[Stack]:
     stack = Stack(env=prefect_env(RUN_DIR, PREFECT_PORT, store_url))
     try:
         start_prefect_server(stack, ARTIFACTS / "prefect-server.log")
-        worker = start_worker(stack, ARTIFACTS / "worker.log", "--dispatch-every", "3600",
-                              "--limit", "4")
+        worker = start_worker(stack, ARTIFACTS / "worker.log", "--dispatch-every", "3600")
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
         yield stack
     finally:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from doorstroom.documents.proposal import Attachment, BookingProposal, Party, ProposalLine
 from doorstroom.documents.service import submit
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import Dossier, DocumentKind, Office, SyncTask, TaskStatus
+from doorstroom.store.models import DocumentKind, Dossier, Office, SyncTask, TaskStatus
 
 _numbers = itertools.count(1)
 

@@ -21,13 +21,14 @@ class Responsibility(enum.StrEnum):
 
 
 class SyncFailure(Exception):
-    """A classified failure: ``code`` + ``params`` render the instruction; ``detail`` is internal."""
+    """A classified failure: code + params render the instruction; ``detail`` is internal."""
 
     state_name = "Failed"
     responsibility: Responsibility | None = None
 
-    def __init__(self, code: FailureCode, params: Mapping[str, object] | None = None,
-                 detail: str = "") -> None:
+    def __init__(
+        self, code: FailureCode, params: Mapping[str, object] | None = None, detail: str = ""
+    ) -> None:
         self.code = code
         self.params = {key: str(value) for key, value in (params or {}).items()}
         missing = set(code.params) - set(self.params)

@@ -37,7 +37,9 @@ def _code(name: str, kind: Kind, *params: str) -> FailureCode:
 
 
 # --- the office employee must act inside the package -------------------------------------
-EXACT_DOSSIER_RIGHTS_MISSING = _code("exact_online.dossier_rights_missing", Kind.EMPLOYEE, "dossier")
+EXACT_DOSSIER_RIGHTS_MISSING = _code(
+    "exact_online.dossier_rights_missing", Kind.EMPLOYEE, "dossier"
+)
 EXACT_DIVISION_ACCESS_LOST = _code("exact_online.division_access_lost", Kind.EMPLOYEE, "dossier")
 NO_OPEN_BOOKING_PERIOD = _code("no_open_booking_period", Kind.EMPLOYEE, "period")
 
@@ -58,3 +60,4 @@ PACKAGE_UNAVAILABLE = _code("package_unavailable", Kind.TRANSIENT, "status")
 PACKAGE_TIMEOUT = _code("package_timeout", Kind.TRANSIENT)
 CONNECTION_LOST = _code("connection_lost", Kind.TRANSIENT)
 RATE_LIMITED = _code("rate_limited", Kind.TRANSIENT, "seconds")
+ORCHESTRATOR_BUSY = _code("orchestrator_busy", Kind.TRANSIENT)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow, tags
+from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.registry import connector_class, open_connector
-from doorstroom.failures import SyncFailure, render
-from doorstroom.flows.attempt import run_sync_task
+from doorstroom.failures import SyncFailure, failure, render
+from doorstroom.failures import codes as c
+from doorstroom.flows.attempt import FINAL_STATE_NAMES, failed_state, run_sync_task
 from doorstroom.flows.outcome import summarise
 from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
@@ -48,11 +49,6 @@ def task_label(task: SyncTask) -> str:
     """The task run's name, e.g. ``post-booking INV-2026-0042``."""
     subject = task.document.number if task.document else task.dossier.name
     return f"{task.kind.value.replace('_', '-')} {subject}"
-
-
-def run_tags(plan: DossierPlan) -> list[str]:
-    """Tags by which operators filter runs in the Prefect UI."""
-    return [f"office:{plan.office_id}", f"dossier:{plan.ref.id}", f"package:{plan.package}"]
 
 
 def _plan(dossier_id: int, run_id: str) -> DossierPlan | None:
@@ -88,8 +84,7 @@ def sync_dossier(dossier_id: int) -> State:
     except SyncFailure as error:
         return _fail_all(plan, error)
     try:
-        with tags(*run_tags(plan)):
-            return _run_tasks(plan, connector)
+        return _run_tasks(plan, connector)
     finally:
         connector.close()
 
@@ -102,10 +97,21 @@ def _run_tasks(plan: DossierPlan, connector: Connector) -> State:
         state = run_sync_task.with_options(
             task_run_name=item.label, retries=retries, retry_delay_seconds=delays,
         )(item.task_id, connector, plan.language, return_state=True)
+        if not state.is_completed() and state.name not in FINAL_STATE_NAMES:
+            state = _orphaned(item, state, plan.language)
         states.append(state)
         if item.kind == TaskKind.CREATE_DOSSIER and not state.is_completed():
             return summarise(states, len(plan.tasks) - index - 1, plan.language)
     return summarise(states, 0, plan.language)
+
+
+def _orphaned(item: Plan, state: State, language: str) -> State:
+    """Prefect failed the task run before our code could classify it: support must look."""
+    error = failure(c.UNEXPECTED_ERROR, detail=state.message or "", error=state.name or "Failed")
+    with session_scope() as session:
+        attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None)
+        repo.finish_failed(session, item.task_id, attempt_id, error)
+    return failed_state(error, language)
 
 
 def _fail_all(plan: DossierPlan, error: SyncFailure) -> State:

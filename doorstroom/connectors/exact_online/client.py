@@ -28,8 +28,9 @@ from doorstroom.connectors.http_errors import (
     classify_status,
     classify_transport_error,
 )
-from doorstroom.failures import failure
+from doorstroom.connectors.locks import exclusive
 from doorstroom.failures import codes as c
+from doorstroom.failures import failure
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +77,31 @@ class ExactOnlineClient:
         return self.connection.access_token.get_secret_value()
 
     def _refresh(self) -> None:
-        response = self._post_token()
-        if response.status_code == 400 and self.block_name:
-            # Another worker refreshed first: its tokens are in the block now.
-            self.connection = ExactOnlineConnection.load(self.block_name)
-            if self._token_valid():
+        """Refresh the tokens; with a saved block, one worker at a time and only if needed."""
+        if not self.block_name:
+            self._store_tokens(self._checked(self._post_token()))
+            return
+        if self._reload_valid_token():
+            return
+        with exclusive(f"exact-online-token:{self.block_name}"):
+            if self._reload_valid_token():  # refreshed by the worker we waited for
                 return
-            response = self._post_token()
+            self._store_tokens(self._checked(self._post_token()))
+
+    def _reload_valid_token(self) -> bool:
+        """Reload the block; whether another worker has saved a valid access token in it."""
+        loaded = ExactOnlineConnection.load(self.block_name)
+        assert isinstance(loaded, ExactOnlineConnection)
+        self.connection = loaded
+        return self._token_valid()
+
+    def _checked(self, response: httpx.Response) -> httpx.Response:
         if response.status_code in (400, 401):
             raise failure(c.CREDENTIALS_REJECTED, detail=f"token HTTP {response.status_code}",
                           package=errors.PACKAGE)
         if response.status_code != 200:
             raise classify_status(response, errors.PACKAGE, DEFAULT_STATUS_MAP, "token")
-        self._store_tokens(response)
+        return response
 
     def _post_token(self) -> httpx.Response:
         data = {

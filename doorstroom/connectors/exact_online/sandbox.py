@@ -109,8 +109,8 @@ class ExactSandboxState:
         self.lock = threading.RLock()
         self.client_id = client_id
         self.client_secret = client_secret
-        self.refresh_tokens: set[str] = set()
-        self.access_tokens: dict[str, float] = {}
+        self.refresh_tokens: dict[str, str] = {}  # refresh token → grant
+        self.access_tokens: dict[str, tuple[float, str]] = {}  # access token → expiry, grant
         self.token_lifetime = token_lifetime
         self.divisions: dict[int, Division] = {}
         self.faults: list[Fault] = []
@@ -125,7 +125,7 @@ class ExactSandboxState:
         """A new valid refresh token, as the OAuth consent flow would give."""
         token = secrets.token_urlsafe(24)
         with self.lock:
-            self.refresh_tokens.add(token)
+            self.refresh_tokens[token] = secrets.token_hex(8)
         return token
 
     def add_division(self, code: int, name: str, *, rights: bool = True,
@@ -229,6 +229,7 @@ class FaultInjector:
         self.state = state
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Serve one ASGI request, applying the first matching fault."""
         path = scope.get("path", "")
         if scope["type"] != "http" or path.startswith("/_sandbox"):
             await self.app(scope, receive, send)
@@ -299,19 +300,20 @@ def _add_oauth_routes(app: FastAPI, state: ExactSandboxState) -> None:
         old = str(form.get("refresh_token", ""))
         now = time.time()
         with state.lock:
-            if old not in state.refresh_tokens:
+            grant = state.refresh_tokens.get(old)
+            if grant is None:
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
-            live = [exp for exp in state.access_tokens.values() if exp - now > 30]
+            live = [exp for exp, g in state.access_tokens.values() if g == grant and exp - now > 30]
             if live:
                 return JSONResponse(
                     {"error": "invalid_request",
                      "error_description": "Rate limit exceeded: access_token not expired"},
                     status_code=400,
                 )
-            state.refresh_tokens.discard(old)
+            del state.refresh_tokens[old]
             access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-            state.access_tokens = {access: now + state.token_lifetime}
-            state.refresh_tokens.add(refresh)
+            state.access_tokens[access] = (now + state.token_lifetime, grant)
+            state.refresh_tokens[refresh] = grant
         return JSONResponse({"access_token": access, "token_type": "bearer",
                              "expires_in": str(state.token_lifetime), "refresh_token": refresh})
 
@@ -320,8 +322,8 @@ def _authorised(request: Request, state: ExactSandboxState) -> bool:
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ")
     with state.lock:
-        expiry = state.access_tokens.get(token)
-    return expiry is not None and expiry > time.time()
+        expiry, _grant = state.access_tokens.get(token, (0.0, ""))
+    return expiry > time.time()
 
 
 def _division_or_error(state: ExactSandboxState, code: int) -> Division | JSONResponse:
@@ -339,7 +341,7 @@ ENTRY_RESOURCES = {
 }
 
 
-def _add_api_routes(app: FastAPI, state: ExactSandboxState) -> None:  # noqa: C901
+def _add_api_routes(app: FastAPI, state: ExactSandboxState) -> None:
     @app.api_route("/api/v1/{division_code}/{service}/{resource}",
                    methods=["GET", "POST", "DELETE"])
     async def api(request: Request, division_code: str, service: str, resource: str) -> Response:

@@ -1,0 +1,180 @@
+"""Documents per second through the whole stack vs. a bare loop over the same connector.
+
+Both paths book into the same Exact Online sandbox (no injected latency), in the same run:
+- bare: a loop calling ``ExactOnlineConnector.post_booking`` for every document;
+- orchestrated: documents in the store → ``dispatch`` → one served ``sync-dossier`` flow run
+  per dossier on a real Prefect server and worker → the same connector.
+
+    python bench/throughput.py [--documents 1000] [--dossiers 50] [--worker-limit 4]
+
+The last line is one JSON object: orchestrated_docs_per_s, bare_docs_per_s, ratio, ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUN_DIR = Path(tempfile.mkdtemp(prefix="doorstroom-bench-"))
+with socket.socket() as _sock:
+    _sock.bind(("127.0.0.1", 0))
+    PORT = _sock.getsockname()[1]
+os.environ.update({
+    "PREFECT_HOME": str(RUN_DIR / "prefect"),
+    "PREFECT_API_URL": f"http://127.0.0.1:{PORT}/api",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "DOORSTROOM_DATABASE_URL": f"sqlite:///{RUN_DIR / 'store.db'}",
+})
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pydantic import SecretStr  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from doorstroom.blocks.exact_online import ExactOnlineConnection  # noqa: E402
+from doorstroom.connectors.base import DossierRef  # noqa: E402
+from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app  # noqa: E402
+from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector  # noqa: E402
+from doorstroom.connectors.sandbox_server import SandboxServer  # noqa: E402
+from doorstroom.documents.proposal import BookingRequest  # noqa: E402
+from doorstroom.flows.dispatch import dispatch  # noqa: E402
+from doorstroom.local_stack import (  # noqa: E402
+    Stack,
+    prefect_env,
+    start_prefect_server,
+    start_worker,
+    wait_for_deployment,
+)
+from doorstroom.store.db import migrate, session_scope  # noqa: E402
+from doorstroom.store.models import SyncTask, TaskStatus  # noqa: E402
+from tests.helpers import A_PDF, a_dossier, a_proposal, an_office, documents_for  # noqa: E402
+
+
+def connection(state: ExactSandboxState, url: str) -> ExactOnlineConnection:
+    return ExactOnlineConnection(base_url=url, client_id=state.client_id,
+                                 client_secret=SecretStr(state.client_secret),
+                                 refresh_token=SecretStr(state.issue_refresh_token()))
+
+
+def bare_loop(state: ExactSandboxState, url: str, documents: int, dossiers: int) -> float:
+    """Seconds for the bare loop to book ``documents`` over ``dossiers`` divisions."""
+    per = documents // dossiers
+    conn = connection(state, url)
+    started = time.perf_counter()
+    for d in range(dossiers):
+        code = 10_000 + d
+        state.add_division(code, f"Bare {d}")
+        connector = ExactOnlineConnector(conn, DossierRef(d, f"Bare {d}", str(code)))
+        for i in range(per):
+            connector.post_booking(BookingRequest(document_id=d * per + i,
+                                                  proposal=a_proposal(), attachments=[A_PDF]))
+        connector.close()
+    return time.perf_counter() - started
+
+
+def orchestrated(state: ExactSandboxState, url: str, documents: int, dossiers: int) -> float:
+    """Seconds from dispatch until every document is booked through Prefect."""
+    per = documents // dossiers
+    connection(state, url).save("bench-exact", overwrite=True)
+    office = an_office("Bench office")
+    for d in range(dossiers):
+        code = 20_000 + d
+        state.add_division(code, f"Orchestrated {d}")
+        documents_for(a_dossier(office, f"Orchestrated {d}", code, "bench-exact"),
+                      [a_proposal() for _ in range(per)])
+    started = time.perf_counter()
+    dispatch()
+    print(f"dispatch created {dossiers} flow runs in {time.perf_counter() - started:.1f} s")
+    while True:
+        with session_scope() as session:
+            open_tasks = session.scalar(select(func.count()).select_from(SyncTask).where(
+                SyncTask.status.not_in([TaskStatus.DONE, TaskStatus.FAILED])))
+        if not open_tasks:
+            return time.perf_counter() - started
+        time.sleep(0.2)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def flow_run_timings() -> str:
+    """Mean run time and start delay of the sync-dossier flow runs, from the Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["sync-dossier"])), limit=200)
+    if not runs:
+        return "no flow runs"
+    run_s = sum(r.total_run_time.total_seconds() for r in runs) / len(runs)
+    delays = [(r.start_time - r.expected_start_time).total_seconds() for r in runs
+              if r.start_time and r.expected_start_time]
+    delay = sum(delays) / max(len(delays), 1)
+    return (f"sync-dossier runs: {len(runs)}, mean run time {run_s:.1f} s, "
+            f"mean start delay {delay:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--dossiers", type=int, default=50)
+    parser.add_argument("--worker-limit", type=int, default=8)
+    parser.add_argument("--process-per-run", action="store_true",
+                        help="Prefect's runner (one process per flow run) instead of in-process")
+    args = parser.parse_args()
+
+    migrate()
+    state = ExactSandboxState()
+    stack = Stack(env=prefect_env(RUN_DIR, PORT, os.environ["DOORSTROOM_DATABASE_URL"]))
+    with SandboxServer(create_app(state)) as sandbox:
+        try:
+            start_prefect_server(stack, RUN_DIR / "prefect-server.log")
+            mode = ["--process-per-run"] if args.process_per_run else []
+            worker = start_worker(stack, RUN_DIR / "worker.log", "--dispatch-every", "3600",
+                                  "--limit", str(args.worker_limit), *mode)
+            wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
+            bare_s = bare_loop(state, sandbox.url, args.documents, args.dossiers)
+            print(f"bare loop:    {args.documents} documents in {bare_s:.1f} s "
+                  f"= {args.documents / bare_s:.1f} docs/s")
+            pids = {"prefect server": stack.processes[0].pid, "worker": worker.pid,
+                    "bench + sandbox": os.getpid()}
+            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            orch_s = orchestrated(state, sandbox.url, args.documents, args.dossiers)
+            print("CPU seconds during the orchestrated run: " + ", ".join(
+                f"{name} {cpu_seconds(pid) - before[name]:.1f}" for name, pid in pids.items()))
+            print(f"orchestrated: {args.documents} documents in {orch_s:.1f} s "
+                  f"= {args.documents / orch_s:.1f} docs/s "
+                  f"({args.dossiers} flow runs, worker limit {args.worker_limit}, "
+                  f"{'process per run' if args.process_per_run else 'in-process'})")
+            print(flow_run_timings())
+        finally:
+            stack.stop()
+    with session_scope() as session:
+        failed = session.scalar(select(func.count()).select_from(SyncTask).where(
+            SyncTask.status != TaskStatus.DONE))
+    entries = sum(len(state.entries(code)) for code in state.divisions if code >= 20_000)
+    print(f"orchestrated entries in sandbox: {entries}; tasks not done: {failed}")
+    result = {
+        "documents": args.documents, "dossiers": args.dossiers,
+        "orchestrated_docs_per_s": round(args.documents / orch_s, 2),
+        "bare_docs_per_s": round(args.documents / bare_s, 2),
+        "ratio": round(bare_s / orch_s, 3),
+        "orchestrated_entries": entries, "tasks_not_done": failed,
+        "worker": "process-per-run" if args.process_per_run else "in-process",
+        "worker_limit": args.worker_limit,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""``doorstroom`` command line: demo, worker, migrations, blocks, task list and restart."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from doorstroom.settings import get_settings
+
+
+def _use_local_prefect() -> None:
+    """Point Prefect at the local server unless the environment already says otherwise."""
+    os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the embedded demo until Ctrl-C."""
+    from doorstroom.demo.run import run_demo
+
+    run_demo(get_settings().home, args.prefect_port, args.sandbox_port, args.dispatch_every)
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Bring the store's schema up to date."""
+    from doorstroom.store.db import migrate
+
+    migrate()
+    print("store migrated:", get_settings().store_url())
+    return 0
+
+
+def cmd_register_blocks(_args: argparse.Namespace) -> int:
+    """Register Doorstroom's block types with the Prefect server."""
+    _use_local_prefect()
+    from doorstroom.demo.seed import register_blocks
+
+    register_blocks()
+    print("block types registered")
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    """List sync tasks with their status and instruction."""
+    from sqlalchemy import select
+
+    from doorstroom.failures import render
+    from doorstroom.store.db import session_scope
+    from doorstroom.store.models import SyncTask, TaskStatus
+
+    with session_scope() as session:
+        query = select(SyncTask).order_by(SyncTask.id)
+        if args.failed:
+            query = query.where(SyncTask.status == TaskStatus.FAILED)
+        for task in session.scalars(query):
+            subject = task.document.number if task.document else "-"
+            line = (f"{task.id:>5}  {task.dossier.name:<22} {task.kind.value:<15} "
+                    f"{subject:<14} {task.status.value:<8}")
+            if task.failure_code:
+                line += f" {task.responsibility}: " + render(
+                    task.failure_code, task.failure_params or {}, args.language)
+            print(line)
+    return 0
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    """Restart a failed task (a Prefect retry of its flow run)."""
+    _use_local_prefect()
+    from doorstroom.flows.restart import RestartRefused, restart_task
+
+    try:
+        ids = restart_task(args.task_id, actor=f"cli:{os.environ.get('USER', 'operator')}")
+    except RestartRefused as refused:
+        print(f"cannot restart task {args.task_id}: {refused}", file=sys.stderr)
+        return 2
+    print(f"restarted; tasks that will run again: {ids}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the deployments (the embedded worker)."""
+    _use_local_prefect()
+    from doorstroom.deployments.serve import main
+
+    main(["--dispatch-every", str(args.dispatch_every), "--limit", str(args.limit),
+          *(["--process-per-run"] if args.process_per_run else [])])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per function above."""
+    parser = argparse.ArgumentParser(prog="doorstroom", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the embedded demo")
+    demo.add_argument("--prefect-port", type=int, default=4200)
+    demo.add_argument("--sandbox-port", type=int, default=8701)
+    demo.add_argument("--dispatch-every", type=float, default=10.0)
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("migrate", help="migrate the store").set_defaults(func=cmd_migrate)
+    sub.add_parser("register-blocks", help="register block types").set_defaults(
+        func=cmd_register_blocks)
+    tasks = sub.add_parser("tasks", help="list sync tasks")
+    tasks.add_argument("--failed", action="store_true")
+    tasks.add_argument("--language", default=get_settings().default_language,
+                       choices=["nl", "fr", "en"])
+    tasks.set_defaults(func=cmd_tasks)
+    restart = sub.add_parser("restart", help="restart a failed task")
+    restart.add_argument("task_id", type=int)
+    restart.set_defaults(func=cmd_restart)
+    serve = sub.add_parser("serve", help="serve the deployments (worker)")
+    serve.add_argument("--dispatch-every", type=float, default=15.0)
+    serve.add_argument("--limit", type=int, default=8)
+    serve.add_argument("--process-per-run", action="store_true",
+                       help="one process per flow run (Prefect's runner) instead of threads")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``doorstroom`` command."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

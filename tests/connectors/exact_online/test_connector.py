@@ -1,0 +1,174 @@
+"""The Exact Online connector against its sandbox, without Prefect."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from doorstroom.connectors.base import DossierRef
+from doorstroom.connectors.exact_online.sandbox import Fault
+from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
+from doorstroom.documents.proposal import BookingRequest
+from doorstroom.failures import (
+    EmployeeActionRequired,
+    SupportRequired,
+    SyncFailure,
+    TransientFailure,
+)
+from tests.connectors.exact_online.conftest import ExactSandbox
+from tests.helpers import A_PDF, a_proposal
+
+
+@pytest.fixture
+def connector(exact_sandbox: ExactSandbox) -> Iterator[ExactOnlineConnector]:
+    exact_sandbox.state.add_division(11, "Bakkerij Janssens")
+    connector = ExactOnlineConnector(exact_sandbox.connection(),
+                                     DossierRef(1, "Bakkerij Janssens", "11"))
+    yield connector
+    connector.close()
+
+
+def a_request(number: str = "INV-1", issued: date = date(2026, 3, 10)) -> BookingRequest:
+    return BookingRequest(document_id=1, proposal=a_proposal(number, issued), attachments=[A_PDF])
+
+
+def test_given_a_document_when_posted_twice_then_one_entry_with_its_lines_and_pdf(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    first = connector.post_booking(a_request())
+    second = connector.post_booking(a_request())
+
+    [entry] = exact_sandbox.state.entries(11)
+    assert first == second == entry["EntryID"]
+    assert entry["YourRef"] == "INV-1"
+    assert entry["Type"] == 30
+    assert entry["PurchaseEntryLines"][0]["VATAmountFC"] == "21.00"
+    division = exact_sandbox.state.divisions[11]
+    [attachment] = division.attachments.values()
+    assert attachment["Document"] == entry["Document"]
+
+
+def test_given_connection_dropped_after_commit_when_retried_then_same_entry(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.add_fault(Fault(kind="drop_after_commit", method="POST",
+                                        path_contains="PurchaseEntries"))
+    with pytest.raises(TransientFailure) as dropped:
+        connector.post_booking(a_request())
+    assert dropped.value.code.name == "connection_lost"
+
+    entry_id = connector.post_booking(a_request())
+
+    assert [e["EntryID"] for e in exact_sandbox.state.entries(11)] == [entry_id]
+
+
+def test_given_a_closed_period_when_posting_then_employee_must_reopen_it(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.set_period_closed(11, 2026, 3, True)
+    with pytest.raises(EmployeeActionRequired) as closed:
+        connector.post_booking(a_request())
+    assert closed.value.code.name == "no_open_booking_period"
+    assert closed.value.params == {"period": "202603"}
+
+
+def test_given_a_date_outside_every_financial_year_when_posting_then_employee_creates_it(
+        connector: ExactOnlineConnector) -> None:
+    with pytest.raises(EmployeeActionRequired) as missing:
+        connector.post_booking(a_request(issued=date(2031, 2, 1)))
+    assert missing.value.params == {"period": "203102"}
+
+
+def test_given_no_rights_when_creating_the_dossier_then_seed_instruction_code(
+        exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.add_division(12, "XYZ", rights=False)
+    connector = ExactOnlineConnector(exact_sandbox.connection(), DossierRef(2, "XYZ", "12"))
+    with pytest.raises(EmployeeActionRequired) as create:
+        connector.create_dossier()
+    with pytest.raises(EmployeeActionRequired) as post:
+        connector.post_booking(a_request())
+    assert create.value.code.name == "exact_online.dossier_rights_missing"
+    assert create.value.params == {"dossier": "XYZ"}
+    assert post.value.code.name == "exact_online.division_access_lost"
+
+    exact_sandbox.state.set_rights(12, True)
+    assert connector.create_dossier() == "XYZ"
+
+
+def test_given_a_blocked_division_then_support_required(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.divisions[11].blocked = True
+    with pytest.raises(SupportRequired) as blocked:
+        connector.create_dossier()
+    assert blocked.value.code.name == "exact_online.division_blocked"
+
+
+def test_given_a_429_with_retry_after_then_transient_carrying_the_wait(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.add_fault(Fault(kind="status", status=429, retry_after=7,
+                                        path_contains="/api/v1"))
+    with pytest.raises(TransientFailure) as limited:
+        connector.create_dossier()
+    assert limited.value.code.name == "rate_limited"
+    assert limited.value.retry_after == 7.0
+
+
+def test_given_an_html_answer_then_unexpected_response_for_support(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.add_fault(Fault(kind="garbage", path_contains="Divisions"))
+    with pytest.raises(SupportRequired) as garbage:
+        connector.create_dossier()
+    assert garbage.value.code.name == "unexpected_response"
+
+
+def test_given_an_expired_access_token_when_calling_then_refreshed_and_rotated(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    connector.create_dossier()
+    first_refresh = connector.client.connection.refresh_token.get_secret_value()
+    exact_sandbox.state.access_tokens.clear()  # the sandbox forgets: as after 10 minutes
+
+    connector.create_dossier()
+
+    assert connector.client.connection.refresh_token.get_secret_value() != first_refresh
+
+
+def test_given_a_rejected_refresh_token_then_credentials_rejected_for_support(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.refresh_tokens.clear()
+    with pytest.raises(SupportRequired) as rejected:
+        connector.create_dossier()
+    assert rejected.value.code.name == "credentials_rejected"
+
+
+def test_given_the_minute_budget_is_spent_then_the_client_waits_for_the_reset(
+        connector: ExactOnlineConnector) -> None:
+    connector.create_dossier()
+    connector.client._minute_remaining = 0
+    connector.client._minute_reset = time.time() + 0.5
+    started = time.monotonic()
+    connector.create_dossier()
+    assert time.monotonic() - started >= 0.45
+
+
+def test_given_a_booking_when_deleted_twice_then_gone_without_error(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    entry_id = connector.post_booking(a_request())
+    connector.delete_booking(entry_id)
+    connector.delete_booking(entry_id)
+    assert exact_sandbox.state.entries(11) == []
+
+
+def test_given_a_connection_then_secrets_are_masked(exact_sandbox: ExactSandbox) -> None:
+    connection = exact_sandbox.connection()
+    text = repr(connection) + str(connection.model_dump())
+    assert exact_sandbox.state.client_secret not in text
+    assert connection.refresh_token.get_secret_value() not in text
+
+
+def test_given_an_unknown_error_status_then_package_rejected_for_support(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    exact_sandbox.state.add_fault(Fault(kind="status", status=409, path_contains="Divisions"))
+    with pytest.raises(SyncFailure) as rejected:
+        connector.create_dossier()
+    assert isinstance(rejected.value, SupportRequired)
+    assert rejected.value.code.name == "package_rejected"

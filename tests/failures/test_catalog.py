@@ -1,0 +1,56 @@
+"""Every failure code has its instruction in every language, with exactly its parameters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from doorstroom.failures import codes, render
+from doorstroom.failures.catalog import LANGUAGES, catalog, template
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+SUMMARY_CODES = {"summary.done": ("done",), "summary.employee": ("count", "total", "instruction"),
+                 "summary.support": ("count", "total", "instruction"),
+                 "unknown_dossier": ("dossier",)}
+ALL_CODES = {**{name: code.params for name, code in codes.REGISTRY.items()}, **SUMMARY_CODES}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("code", sorted(ALL_CODES))
+def test_given_a_code_when_looked_up_then_translated_with_its_parameters(
+        code: str, language: str) -> None:
+    text = template(code, language)
+    assert text, f"{code} has no {language} text"
+    assert set(PLACEHOLDER.findall(text)) == set(ALL_CODES[code])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_given_a_catalogue_then_it_has_no_entries_without_a_code(language: str) -> None:
+    ids = {message.id for message in catalog(language) if message.id}
+    assert ids <= set(ALL_CODES), ids - set(ALL_CODES)
+
+
+SEED_CASES = [
+    ("exact_online.dossier_rights_missing", {"dossier": "XYZ"},
+     "Voor het aanmaken van het dossier 'XYZ' zijn de dossierrechten van de Doorstroom-gebruiker "
+     "nog niet ingesteld. Gelieve de rechten voor die gebruiker toe te voegen."),
+    ("no_open_booking_period", {"period": "201802"},
+     "Er is geen open boekperiode gevonden voor periode 201802. Maak deze periode eerst aan of "
+     "heropen ze in het boekhoudpakket."),
+]
+
+
+@pytest.mark.parametrize(("code", "params", "dutch"), SEED_CASES)
+def test_given_a_seed_case_when_rendered_in_dutch_then_it_is_the_designed_text(
+        code: str, params: dict[str, str], dutch: str) -> None:
+    assert render(code, params, "nl") == dutch
+
+
+def test_given_an_unknown_language_when_rendering_then_english() -> None:
+    assert render("no_open_booking_period", {"period": "201802"}, "de").startswith(
+        "No open booking period was found for period 201802.")
+
+
+def test_given_a_missing_parameter_when_rendering_then_no_crash() -> None:
+    assert "missing parameter" in render("no_open_booking_period", {}, "nl")
