@@ -16,9 +16,15 @@ def _use_local_prefect() -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the embedded demo until Ctrl-C."""
+    from doorstroom.local_stack import prefect_env
+
+    home = get_settings().home
+    store_url = f"sqlite:///{(home / 'store.db').resolve()}"
+    # Prefect reads its settings when it is imported: the environment must be set first.
+    os.environ.update(prefect_env(home, args.prefect_port, store_url))
     from doorstroom.demo.run import run_demo
 
-    run_demo(get_settings().home, args.prefect_port, args.sandbox_port, args.dispatch_every)
+    run_demo(home, args.prefect_port, args.sandbox_port, args.dispatch_every)
     return 0
 
 

@@ -6,8 +6,10 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+# pip's quiet mode still warns about index locations this machine does not have; keep the rest.
+pip_install() { .venv/bin/python -m pip install --quiet "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
+pip_install --upgrade pip
+pip_install -e ".[test]"
 .venv/bin/ruff check doorstroom tests bench
 .venv/bin/mypy doorstroom
 set +e

@@ -18,7 +18,6 @@ from doorstroom.connectors.sandbox_server import SandboxServer
 from doorstroom.demo.seed import DEMO_BLOCK, seed_demo
 from doorstroom.local_stack import (
     Stack,
-    prefect_env,
     start_prefect_server,
     start_worker,
     wait_for_deployment,
@@ -34,15 +33,19 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
 
 
 def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: float) -> None:
-    """Start the stack, seed it, print where to look, and wait for Ctrl-C."""
+    """Start the stack, seed it, print where to look, and wait for Ctrl-C.
+
+    The caller has put the stack's environment (``local_stack.prefect_env``) into
+    ``os.environ`` before Prefect was imported.
+    """
     home.mkdir(parents=True, exist_ok=True)
-    for stale in [home / "prefect", *home.glob("store.db*")]:
-        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-    store_url = f"sqlite:///{(home / 'store.db').resolve()}"
-    stack = Stack(env=prefect_env(home, prefect_port, store_url))
-    os.environ.update({k: stack.env[k] for k in
-                       ("PREFECT_HOME", "PREFECT_API_URL", "DOORSTROOM_DATABASE_URL")})
+    shutil.rmtree(home / "prefect", ignore_errors=True)
+    for stale in home.glob("store.db*"):
+        stale.unlink()
+    stack = Stack(env=dict(os.environ))
+    store_url = stack.env["DOORSTROOM_DATABASE_URL"]
     signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     state = ExactSandboxState(minutely_limit=600)
     sandbox = SandboxServer(create_app(state), port=sandbox_port).start()
     try:
