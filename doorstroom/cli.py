@@ -16,10 +16,11 @@ def _use_local_prefect() -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the embedded demo until Ctrl-C."""
-    from doorstroom.local_stack import prefect_env
+    from doorstroom.local_stack import prefect_env, reset_home
 
-    home = get_settings().home
-    store_url = f"sqlite:///{(home / 'store.db').resolve()}"
+    home = get_settings().home.resolve()
+    reset_home(home)
+    store_url = f"sqlite:///{home / 'store.db'}"
     # Prefect reads its settings when it is imported: the environment must be set first.
     os.environ.update(prefect_env(home, args.prefect_port, store_url))
     from doorstroom.demo.run import run_demo

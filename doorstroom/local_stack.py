@@ -6,6 +6,7 @@ Used by the demo command and by the integration tests, so both run the same real
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +34,14 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+
+def reset_home(home: Path) -> None:
+    """A fresh embedded home: the previous store and Prefect database are removed."""
+    shutil.rmtree(home / "prefect", ignore_errors=True)
+    for stale in home.glob("store.db*"):
+        stale.unlink()
+    (home / "prefect").mkdir(parents=True)
 
 
 def prefect_env(home: Path, port: int, store_url: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ each start. Ctrl-C stops it all.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -38,10 +37,6 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: f
     The caller has put the stack's environment (``local_stack.prefect_env``) into
     ``os.environ`` before Prefect was imported.
     """
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(home / "prefect", ignore_errors=True)
-    for stale in home.glob("store.db*"):
-        stale.unlink()
     stack = Stack(env=dict(os.environ))
     store_url = stack.env["DOORSTROOM_DATABASE_URL"]
     signal.signal(signal.SIGTERM, _raise_stop)
