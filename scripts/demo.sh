@@ -2,12 +2,6 @@
 # First README command: set up a virtualenv, install Doorstroom, run the embedded demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-# pip's quiet mode still warns about index locations this machine does not have; keep the rest.
-pip_install() { .venv/bin/python -m pip install --quiet "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
-pip_install --upgrade pip
+source scripts/_venv.sh
 pip_install -e .
 exec .venv/bin/doorstroom demo "$@"

@@ -32,6 +32,11 @@ os.environ.update({
 
 import pytest  # noqa: E402
 
+from doorstroom.connectors.exact_online.sandbox import (  # noqa: E402
+    ExactSandboxState,
+    create_app,
+)
+from doorstroom.connectors.sandbox_server import SandboxServer  # noqa: E402
 from doorstroom.local_stack import (  # noqa: E402
     Stack,
     prefect_env,
@@ -40,6 +45,7 @@ from doorstroom.local_stack import (  # noqa: E402
     wait_for_deployment,
 )
 from doorstroom.store.db import migrate  # noqa: E402
+from tests.sandboxes import ExactSandbox  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("DOORSTROOM_TEST_ARTIFACTS", "test-artifacts")).resolve()
 
@@ -64,3 +70,11 @@ def prefect_stack(store_url: str) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture
+def exact_sandbox() -> Iterator[ExactSandbox]:
+    """An Exact Online sandbox on a free port of 127.0.0.1, fresh for each test."""
+    state = ExactSandboxState()
+    with SandboxServer(create_app(state)) as server:
+        yield ExactSandbox(state, server.url)

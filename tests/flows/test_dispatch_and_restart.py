@@ -10,8 +10,8 @@ from doorstroom.flows.restart import RestartRefused, restart_task
 from doorstroom.flows.sync_dossier import sync_dossier
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import SyncTask, TaskStatus
-from tests.flows.conftest import ExactSandbox
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
+from tests.sandboxes import ExactSandbox
 
 pytestmark = pytest.mark.prefect
 

@@ -15,8 +15,8 @@ from doorstroom.flows.dispatch import dispatch
 from doorstroom.flows.restart import restart_task
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import Attempt, Responsibility, TaskStatus
-from tests.flows.conftest import ExactSandbox
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
+from tests.sandboxes import ExactSandbox
 
 pytestmark = pytest.mark.prefect
 

@@ -18,8 +18,8 @@ from doorstroom.failures import (
     SyncFailure,
     TransientFailure,
 )
-from tests.connectors.exact_online.conftest import ExactSandbox
 from tests.helpers import A_PDF, a_proposal
+from tests.sandboxes import ExactSandbox
 
 
 @pytest.fixture

@@ -1,21 +1,18 @@
-"""Fixtures: an Exact Online sandbox on a free port and a connection block pointing at it."""
+"""Running sandboxes as tests see them: state to play the employee, a URL, a connection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
 from pydantic import SecretStr
 
 from doorstroom.blocks.exact_online import ExactOnlineConnection
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app
-from doorstroom.connectors.sandbox_server import SandboxServer
+from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
 
 
 @dataclass
 class ExactSandbox:
-    """A running sandbox: its state (to play the employee) and its URL."""
+    """A running Exact Online sandbox: its state (to play the employee) and its URL."""
 
     state: ExactSandboxState
     url: str
@@ -27,10 +24,3 @@ class ExactSandbox:
             client_secret=SecretStr(self.state.client_secret),
             refresh_token=SecretStr(self.state.issue_refresh_token()),
         )
-
-
-@pytest.fixture
-def exact_sandbox() -> Iterator[ExactSandbox]:
-    state = ExactSandboxState()
-    with SandboxServer(create_app(state)) as server:
-        yield ExactSandbox(state, server.url)
