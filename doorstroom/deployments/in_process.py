@@ -7,10 +7,10 @@ Prefect API (``Scheduled → Pending``, which only one worker can win) and hands
 flow engine (``run_flow``) in a thread. States, names, messages, logs, task runs, retries and
 the UI's Retry button behave exactly as with ``serve``.
 
-What it gives up, and why it is not the default: process isolation (a run that leaks memory
-or hangs a thread stays in the worker) and cancellation from the UI (a thread cannot be
-killed; a cancelled run finishes its current task). Heartbeats are kept, so a worker that dies
-is still detected by the server.
+What it gives up: process isolation (a run that leaks memory or hangs a thread stays in the
+worker) and cancellation from the UI (a thread cannot be killed; a cancelled run finishes its
+current task). ``--process-per-run`` keeps both. Neither mode sends heartbeats by default; a
+worker that dies leaves its runs Running until crash detection (issue #6) picks them up.
 """
 
 from __future__ import annotations
