@@ -18,6 +18,7 @@ from doorstroom.failures import (
     SyncFailure,
     TransientFailure,
 )
+from doorstroom.store.models import DocumentKind
 from tests.helpers import A_PDF, a_proposal
 from tests.sandboxes import ExactSandbox
 
@@ -172,3 +173,17 @@ def test_given_an_unknown_error_status_then_package_rejected_for_support(
         connector.create_dossier()
     assert isinstance(rejected.value, SupportRequired)
     assert rejected.value.code.name == "package_rejected"
+
+
+def test_given_a_sales_credit_note_when_posted_then_a_sales_entry_for_the_customer(
+        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+    proposal = a_proposal("CN-7").model_copy(update={"kind": DocumentKind.SALES_CREDIT_NOTE})
+    entry_id = connector.post_booking(BookingRequest(document_id=7, proposal=proposal))
+
+    [entry] = exact_sandbox.state.entries(11)
+    assert entry["EntryID"] == entry_id
+    assert entry["Type"] == 21
+    assert "SalesEntryLines" in entry
+    customer = exact_sandbox.state.divisions[11].accounts[entry["Customer"]]
+    assert customer["IsSales"] and not customer["IsSupplier"]
+    assert connector.post_booking(BookingRequest(document_id=7, proposal=proposal)) == entry_id
