@@ -6,7 +6,8 @@ from pydantic import SecretStr
 
 from doorstroom.blocks import ALL_BLOCKS
 from doorstroom.blocks.exact_online import ExactOnlineConnection
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, Fault
+from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
+from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.demo.samples import sample_proposals
 from doorstroom.documents.service import request_dossier_link, submit
 from doorstroom.store.db import engine_for, migrate, session_scope

@@ -9,7 +9,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.states import AwaitingRetry
 
-from doorstroom.connectors.exact_online.sandbox import Fault
+from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.documents.service import request_dossier_link
 from doorstroom.flows.dispatch import dispatch
 from doorstroom.flows.restart import restart_task

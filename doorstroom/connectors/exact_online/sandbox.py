@@ -9,7 +9,6 @@ documents), answers with Exact's shapes (``{"d": {"results": [...]}}``, errors a
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import threading
@@ -22,6 +21,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+
+from doorstroom.connectors.sandbox_faults import Fault, FaultInjector, FaultQueue
 
 ODATA_FILTER_TERM = re.compile(r"(\w+) eq (guid'[^']*'|'(?:[^']|'')*'|-?\d+)")
 
@@ -72,24 +73,6 @@ class Division:
     attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class Fault(BaseModel):
-    """An injected fault, matched on method and path, applied ``times`` times."""
-
-    kind: str  # "status" | "latency" | "drop_after_commit" | "garbage"
-    method: str | None = None
-    path_contains: str | None = None
-    status: int = 503
-    retry_after: int | None = None
-    seconds: float = 0.0
-    times: int = 1
-
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this fault applies to a request."""
-        return (self.method is None or self.method == method) and (
-            self.path_contains is None or self.path_contains in path
-        )
-
-
 DEFAULT_GL_ACCOUNTS = {
     "400000": "Leveranciers",
     "400100": "Klanten",
@@ -113,12 +96,12 @@ class ExactSandboxState:
         self.access_tokens: dict[str, tuple[float, str]] = {}  # access token → expiry, grant
         self.token_lifetime = token_lifetime
         self.divisions: dict[int, Division] = {}
-        self.faults: list[Fault] = []
+        self.faults = FaultQueue()
         self.minutely_limit = minutely_limit
         self.daily_limit = daily_limit
         self.calls: list[float] = []
         self.daily_calls = 0
-        self.http_429 = 0
+        self.http_429 = 0  # answered by the rate limiter (injected ones: faults.http_429)
 
     # --- setup used by tests, the demo and the controls ---------------------------------
     def issue_refresh_token(self) -> str:
@@ -157,8 +140,7 @@ class ExactSandboxState:
 
     def add_fault(self, fault: Fault) -> None:
         """Queue a fault; the first matching request consumes one of its ``times``."""
-        with self.lock:
-            self.faults.append(fault)
+        self.faults.add(fault)
 
     def entries(self, code: int) -> list[dict[str, Any]]:
         """All entries booked in a division (purchase and sales)."""
@@ -166,15 +148,6 @@ class ExactSandboxState:
             return list(self.divisions[code].entries.values())
 
     # --- request-time helpers ---------------------------------------------------------------
-    def take_fault(self, method: str, path: str) -> Fault | None:
-        """The first matching fault, with one use consumed."""
-        with self.lock:
-            for fault in self.faults:
-                if fault.times > 0 and fault.matches(method, path):
-                    fault.times -= 1
-                    return fault
-        return None
-
     def count_call(self) -> tuple[int, int, float]:
         """Record a call; return minutely remaining, daily remaining, minute reset (s)."""
         now = time.time()
@@ -214,55 +187,11 @@ def create_app(state: ExactSandboxState) -> FaultInjector:
     _add_oauth_routes(app, state)
     _add_api_routes(app, state)
     _add_control_routes(app, state)
-    return FaultInjector(app, state)
+    return FaultInjector(app, state.faults, _unavailable)
 
 
-class FaultInjector:
-    """ASGI wrapper that applies queued faults before (or, for drops, after) the app runs.
-
-    A pure ASGI layer, because only here can a connection be dropped after the app has
-    committed its work: the app's answer is swallowed and the socket closed mid-response.
-    """
-
-    def __init__(self, app: Any, state: ExactSandboxState) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """Serve one ASGI request, applying the first matching fault."""
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith("/_sandbox"):
-            await self.app(scope, receive, send)
-            return
-        fault = self.state.take_fault(scope["method"], path)
-        if fault is None:
-            await self.app(scope, receive, send)
-        elif fault.kind == "latency":
-            await asyncio.sleep(fault.seconds)
-            await self.app(scope, receive, send)
-        elif fault.kind == "garbage":
-            await Response("<html>proxy error</html>", media_type="text/html")(
-                scope, receive, send)
-        elif fault.kind == "drop_after_commit":
-            await self.app(scope, receive, _discard)
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-length", b"4096")]})
-            raise ConnectionAbortedError("sandbox: connection dropped after commit")
-        else:
-            await self._answer_status(fault, scope, receive, send)
-
-    async def _answer_status(self, fault: Fault, scope: Any, receive: Any, send: Any) -> None:
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-        if fault.status == 429:
-            self.state.http_429 += 1
-            response: Response = Response(status_code=429, headers=headers)
-        else:
-            response = exact_error(fault.status, "Service unavailable", headers=headers)
-        await response(scope, receive, send)
-
-
-async def _discard(_message: Any) -> None:
-    """An ASGI ``send`` that throws the app's answer away."""
+def _unavailable(status: int, headers: dict[str, str]) -> Response:
+    return exact_error(status, "Service unavailable", headers=headers)
 
 
 def _add_rate_limit_middleware(app: FastAPI, state: ExactSandboxState) -> None:
@@ -525,6 +454,11 @@ def _add_control_routes(app: FastAPI, state: ExactSandboxState) -> None:
     def fault(payload: Fault) -> dict[str, int]:
         state.add_fault(payload)
         return {"queued": len(state.faults)}
+
+    @app.get("/_sandbox/stats")
+    def stats() -> dict[str, int]:
+        return {"http_429": state.http_429 + state.faults.http_429,
+                "calls_last_minute": len(state.calls), "daily_calls": state.daily_calls}
 
     @app.get("/_sandbox/divisions/{code}/entries")
     def entries(code: int) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from doorstroom.connectors.base import DossierRef
-from doorstroom.connectors.exact_online.sandbox import Fault
 from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
+from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import (
     EmployeeActionRequired,

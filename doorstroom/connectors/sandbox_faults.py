@@ -1,0 +1,111 @@
+"""Fault injection shared by every sandbox: latency, error statuses, garbage, dropped commits.
+
+A sandbox wraps its ASGI app in :class:`FaultInjector` and gives it a function that renders
+an error status in the package's own body shape; tests and the demo queue :class:`Fault`s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.responses import Response
+
+
+class Fault(BaseModel):
+    """An injected fault, matched on method and path, applied ``times`` times."""
+
+    kind: str  # "status" | "latency" | "drop_after_commit" | "garbage"
+    method: str | None = None
+    path_contains: str | None = None
+    status: int = 503
+    retry_after: int | None = None
+    seconds: float = 0.0
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this fault applies to a request."""
+        return (self.method is None or self.method == method) and (
+            self.path_contains is None or self.path_contains in path
+        )
+
+
+class FaultQueue:
+    """Queued faults; the first matching request consumes one use of a fault."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self.http_429 = 0
+
+    def add(self, fault: Fault) -> None:
+        """Queue a fault."""
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The first matching fault, with one use consumed."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.times > 0 and fault.matches(method, path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(1 for fault in self._faults if fault.times > 0)
+
+
+ErrorRenderer = Callable[[int, dict[str, str]], Response]
+
+
+class FaultInjector:
+    """ASGI wrapper that applies queued faults before (or, for drops, after) the app runs.
+
+    A pure ASGI layer, because only here can a connection be dropped after the app has
+    committed its work: the app's answer is swallowed and the socket closed mid-response.
+    Paths under ``/_sandbox`` (the controls) are never faulted.
+    """
+
+    def __init__(self, app: Any, faults: FaultQueue, render_error: ErrorRenderer) -> None:
+        self.app = app
+        self.faults = faults
+        self.render_error = render_error
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Serve one ASGI request, applying the first matching fault."""
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith("/_sandbox"):
+            await self.app(scope, receive, send)
+            return
+        fault = self.faults.take(scope["method"], path)
+        if fault is None:
+            await self.app(scope, receive, send)
+        elif fault.kind == "latency":
+            await asyncio.sleep(fault.seconds)
+            await self.app(scope, receive, send)
+        elif fault.kind == "garbage":
+            await Response("<html>proxy error</html>", media_type="text/html")(
+                scope, receive, send)
+        elif fault.kind == "drop_after_commit":
+            await self.app(scope, receive, _discard)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", b"4096")]})
+            raise ConnectionAbortedError("sandbox: connection dropped after commit")
+        else:
+            await self._answer_status(fault)(scope, receive, send)
+
+    def _answer_status(self, fault: Fault) -> Response:
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+        if fault.status == 429:
+            self.faults.http_429 += 1
+            return Response(status_code=429, headers=headers)
+        return self.render_error(fault.status, headers)
+
+
+async def _discard(_message: Any) -> None:
+    """An ASGI ``send`` that throws the app's answer away."""
