@@ -1,4 +1,4 @@
-"""The Exact Online connector against its sandbox, without Prefect."""
+"""Exact Online specifics against its sandbox (the generic contract: tests/connectors)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from doorstroom.failures import (
     EmployeeActionRequired,
     SupportRequired,
     SyncFailure,
-    TransientFailure,
 )
 from doorstroom.store.models import DocumentKind
 from tests.helpers import A_PDF, a_proposal
@@ -51,28 +50,6 @@ def test_given_a_document_when_posted_twice_then_one_entry_with_its_lines_and_pd
     assert attachment["Document"] == entry["Document"]
 
 
-def test_given_connection_dropped_after_commit_when_retried_then_same_entry(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
-    exact_sandbox.state.add_fault(Fault(kind="drop_after_commit", method="POST",
-                                        path_contains="PurchaseEntries"))
-    with pytest.raises(TransientFailure) as dropped:
-        connector.post_booking(a_request())
-    assert dropped.value.code.name == "connection_lost"
-
-    entry_id = connector.post_booking(a_request())
-
-    assert [e["EntryID"] for e in exact_sandbox.state.entries(11)] == [entry_id]
-
-
-def test_given_a_closed_period_when_posting_then_employee_must_reopen_it(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
-    exact_sandbox.state.set_period_closed(11, 2026, 3, True)
-    with pytest.raises(EmployeeActionRequired) as closed:
-        connector.post_booking(a_request())
-    assert closed.value.code.name == "no_open_booking_period"
-    assert closed.value.params == {"period": "202603"}
-
-
 def test_given_a_date_outside_every_financial_year_when_posting_then_employee_creates_it(
         connector: ExactOnlineConnector) -> None:
     with pytest.raises(EmployeeActionRequired) as missing:
@@ -102,16 +79,6 @@ def test_given_a_blocked_division_then_support_required(
     with pytest.raises(SupportRequired) as blocked:
         connector.create_dossier()
     assert blocked.value.code.name == "exact_online.division_blocked"
-
-
-def test_given_a_429_with_retry_after_then_transient_carrying_the_wait(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
-    exact_sandbox.state.add_fault(Fault(kind="status", status=429, retry_after=7,
-                                        path_contains="/api/v1"))
-    with pytest.raises(TransientFailure) as limited:
-        connector.create_dossier()
-    assert limited.value.code.name == "rate_limited"
-    assert limited.value.retry_after == 7.0
 
 
 def test_given_an_html_answer_then_unexpected_response_for_support(
@@ -149,14 +116,6 @@ def test_given_the_minute_budget_is_spent_then_the_client_waits_for_the_reset(
     started = time.monotonic()
     connector.create_dossier()
     assert time.monotonic() - started >= 0.45
-
-
-def test_given_a_booking_when_deleted_twice_then_gone_without_error(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
-    entry_id = connector.post_booking(a_request())
-    connector.delete_booking(entry_id)
-    connector.delete_booking(entry_id)
-    assert exact_sandbox.state.entries(11) == []
 
 
 def test_given_a_connection_then_secrets_are_masked(exact_sandbox: ExactSandbox) -> None:

@@ -1,0 +1,123 @@
+"""The contract every connector passes, generated for every registered package.
+
+A package added to ``doorstroom.connectors.registry`` gets these tests for free once it has
+a harness in ``tests/connectors/harnesses.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import pytest
+
+from doorstroom.connectors.registry import CONNECTORS
+from doorstroom.connectors.sandbox_faults import Fault
+from doorstroom.documents.proposal import BookingRequest
+from doorstroom.failures import EmployeeActionRequired, SupportRequired, TransientFailure
+from tests.connectors.harnesses import HARNESSES, Harness
+from tests.helpers import A_PDF, a_proposal
+from tests.sandboxes import ExactSandbox
+
+MakeHarness = Callable[..., Harness]
+
+
+@pytest.fixture(params=sorted(CONNECTORS))
+def make_harness(request: pytest.FixtureRequest,
+                 exact_sandbox: ExactSandbox) -> Iterator[MakeHarness]:
+    package = request.param
+    if package not in HARNESSES:
+        pytest.fail(f"package {package!r} has no contract harness in tests/connectors/harnesses.py")
+    sandboxes = {"exact_online": exact_sandbox}
+    made: list[Harness] = []
+
+    def make(rights: bool = True) -> Harness:
+        harness = HARNESSES[package](sandboxes[package], rights=rights)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        harness.connector.close()
+
+
+def a_request(number: str = "INV-C1", issued: date = date(2026, 3, 10)) -> BookingRequest:
+    return BookingRequest(document_id=1, proposal=a_proposal(number, issued), attachments=[A_PDF])
+
+
+def test_given_a_document_when_posted_twice_then_one_booking_found_by_its_reference(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    first = harness.connector.post_booking(a_request())
+    second = harness.connector.post_booking(a_request())
+    assert first == second
+    assert harness.bookings() == [first]
+    assert harness.connector.find_booking(a_request()) == first
+    assert harness.connector.find_booking(a_request("INV-OTHER")) is None
+
+
+def test_given_a_booking_when_deleted_twice_then_gone(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    booking = harness.connector.post_booking(a_request())
+    harness.connector.delete_booking(booking)
+    harness.connector.delete_booking(booking)
+    assert harness.bookings() == []
+
+
+def test_given_a_closed_period_then_the_employee_must_reopen_it(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.close_period(2026, 3)
+    with pytest.raises(EmployeeActionRequired) as closed:
+        harness.connector.post_booking(a_request())
+    assert closed.value.code.name == "no_open_booking_period"
+    assert closed.value.params == {"period": "202603"}
+    assert harness.bookings() == []
+
+
+def test_given_no_rights_when_creating_the_dossier_then_employee_then_done_after_the_fix(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness(rights=False)
+    with pytest.raises(EmployeeActionRequired):
+        harness.connector.create_dossier()
+    harness.grant_rights()
+    assert harness.connector.create_dossier()
+
+
+def test_given_a_503_then_transient(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.add_fault(Fault(kind="status", status=503, method="POST",
+                            path_contains=harness.booking_path))
+    with pytest.raises(TransientFailure) as unavailable:
+        harness.connector.post_booking(a_request())
+    assert unavailable.value.code.name == "package_unavailable"
+
+
+def test_given_a_429_then_transient_with_the_wait_asked_for(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.add_fault(Fault(kind="status", status=429, retry_after=9, method="POST",
+                            path_contains=harness.booking_path))
+    with pytest.raises(TransientFailure) as limited:
+        harness.connector.post_booking(a_request())
+    assert limited.value.code.name == "rate_limited"
+    assert limited.value.retry_after == 9.0
+
+
+def test_given_a_connection_dropped_after_commit_when_retried_then_no_duplicate(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.add_fault(Fault(kind="drop_after_commit", method="POST",
+                            path_contains=harness.booking_path))
+    with pytest.raises(TransientFailure) as dropped:
+        harness.connector.post_booking(a_request())
+    assert dropped.value.code.name == "connection_lost"
+    booking = harness.connector.post_booking(a_request())
+    assert harness.bookings() == [booking]
+
+
+def test_given_an_answer_in_an_unknown_shape_then_support(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.add_fault(Fault(kind="garbage", method="POST", path_contains=harness.booking_path))
+    with pytest.raises(SupportRequired) as garbage:
+        harness.connector.post_booking(a_request())
+    assert garbage.value.code.name == "unexpected_response"
