@@ -15,26 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.connectors.exact_online import errors
-from doorstroom.connectors.http_errors import (
-    DEFAULT_STATUS_MAP,
-    classify_status,
-    classify_transport_error,
-)
-from doorstroom.connectors.locks import exclusive
-from doorstroom.failures import codes as c
-from doorstroom.failures import failure
+from doorstroom.connectors.http_errors import classify_transport_error
+from doorstroom.connectors.token_keeper import TokenKeeper
 
 log = logging.getLogger(__name__)
 
-TOKEN_MARGIN = timedelta(seconds=30)
 MAX_PACING_WAIT = 65.0
 
 
@@ -48,12 +39,12 @@ class ExactOnlineClient:
 
     def __init__(self, connection: ExactOnlineConnection, division: str, dossier_name: str,
                  block_name: str = "", http: httpx.Client | None = None) -> None:
-        self.connection = connection
         self.division = division
         self.dossier_name = dossier_name
         self.block_name = block_name
         self.http = http or httpx.Client(timeout=connection.timeout_seconds)
         self._owns_http = http is None
+        self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens)
         self._minute_reset: float = 0.0
         self._minute_remaining: int | None = None
 
@@ -62,71 +53,23 @@ class ExactOnlineClient:
         if self._owns_http:
             self.http.close()
 
-    # --- tokens -------------------------------------------------------------------------------
-    def _token_valid(self) -> bool:
-        expires = self.connection.access_token_expires_at
-        return bool(self.connection.access_token) and expires is not None and (
-            expires - TOKEN_MARGIN > datetime.now(UTC)
-        )
+    @property
+    def connection(self) -> ExactOnlineConnection:
+        """The connection as last loaded or refreshed (tokens included)."""
+        connection: ExactOnlineConnection = self.tokens.connection
+        return connection
 
     def access_token(self, force_refresh: bool = False) -> str:
-        """A valid access token, refreshing (and saving the rotated tokens) when needed."""
-        if force_refresh or not self._token_valid():
-            self._refresh()
-        assert self.connection.access_token is not None
-        return self.connection.access_token.get_secret_value()
+        """A valid access token (see :class:`TokenKeeper`)."""
+        return self.tokens.access_token(force_refresh)
 
-    def _refresh(self) -> None:
-        """Refresh the tokens; with a saved block, one worker at a time and only if needed."""
-        if not self.block_name:
-            self._store_tokens(self._checked(self._post_token()))
-            return
-        if self._reload_valid_token():
-            return
-        with exclusive(f"exact-online-token:{self.block_name}"):
-            if self._reload_valid_token():  # refreshed by the worker we waited for
-                return
-            self._store_tokens(self._checked(self._post_token()))
-
-    def _reload_valid_token(self) -> bool:
-        """Reload the block; whether another worker has saved a valid access token in it."""
-        loaded = ExactOnlineConnection.load(self.block_name)
-        assert isinstance(loaded, ExactOnlineConnection)
-        self.connection = loaded
-        return self._token_valid()
-
-    def _checked(self, response: httpx.Response) -> httpx.Response:
-        if response.status_code in (400, 401):
-            raise failure(c.CREDENTIALS_REJECTED, detail=f"token HTTP {response.status_code}",
-                          package=errors.PACKAGE)
-        if response.status_code != 200:
-            raise classify_status(response, errors.PACKAGE, DEFAULT_STATUS_MAP, "token")
-        return response
-
-    def _post_token(self) -> httpx.Response:
-        data = {
+    def _request_tokens(self, connection: ExactOnlineConnection) -> httpx.Response:
+        return self.http.post(f"{connection.base_url}/api/oauth2/token", data={
             "grant_type": "refresh_token",
-            "refresh_token": self.connection.refresh_token.get_secret_value(),
-            "client_id": self.connection.client_id,
-            "client_secret": self.connection.client_secret.get_secret_value(),
-        }
-        try:
-            return self.http.post(f"{self.connection.base_url}/api/oauth2/token", data=data)
-        except httpx.TransportError as error:
-            raise classify_transport_error(error) from error
-
-    def _store_tokens(self, response: httpx.Response) -> None:
-        try:
-            body = response.json()
-            access, refresh = body["access_token"], body["refresh_token"]
-            lifetime = int(body.get("expires_in", 600))
-        except (ValueError, KeyError, TypeError) as error:
-            raise errors.unexpected(f"token answer: {error!r}") from error
-        self.connection.access_token = SecretStr(access)
-        self.connection.refresh_token = SecretStr(refresh)
-        self.connection.access_token_expires_at = datetime.now(UTC) + timedelta(seconds=lifetime)
-        if self.block_name:
-            self.connection.save(self.block_name, overwrite=True)
+            "refresh_token": connection.refresh_token.get_secret_value(),
+            "client_id": connection.client_id,
+            "client_secret": connection.client_secret.get_secret_value(),
+        })
 
     # --- requests -----------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
