@@ -37,6 +37,8 @@ from doorstroom.connectors.exact_online.sandbox import (  # noqa: E402
     create_app,
 )
 from doorstroom.connectors.sandbox_server import SandboxServer  # noqa: E402
+from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState  # noqa: E402
+from doorstroom.connectors.winbooks.sandbox import create_app as winbooks_app  # noqa: E402
 from doorstroom.local_stack import (  # noqa: E402
     Stack,
     prefect_env,
@@ -45,7 +47,7 @@ from doorstroom.local_stack import (  # noqa: E402
     wait_for_deployment,
 )
 from doorstroom.store.db import migrate  # noqa: E402
-from tests.sandboxes import ExactSandbox  # noqa: E402
+from tests.sandboxes import ExactSandbox, WinBooksSandbox  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("DOORSTROOM_TEST_ARTIFACTS", "test-artifacts")).resolve()
 
@@ -78,3 +80,11 @@ def exact_sandbox() -> Iterator[ExactSandbox]:
     state = ExactSandboxState()
     with SandboxServer(create_app(state)) as server:
         yield ExactSandbox(state, server.url)
+
+
+@pytest.fixture
+def winbooks_sandbox() -> Iterator[WinBooksSandbox]:
+    """A WinBooks on Web sandbox on a free port of 127.0.0.1, fresh for each test."""
+    state = WinBooksSandboxState()
+    with SandboxServer(winbooks_app(state)) as server:
+        yield WinBooksSandbox(state, server.url)

@@ -46,11 +46,11 @@ def an_office(name: str = "Kantoor Peeters", language: str = "nl") -> int:
 
 
 def a_dossier(office_id: int, name: str, division: int, block: str,
-              package: str = "exact_online") -> int:
-    """A new dossier linked to an Exact Online division; returns its id."""
+              package: str = "exact_online", external_id: str | None = None) -> int:
+    """A new dossier linked to an administration (an Exact division by default)."""
     with session_scope() as session:
         dossier = Dossier(office_id=office_id, name=name, package=package,
-                          external_id=str(division), connection_block=block)
+                          external_id=external_id or str(division), connection_block=block)
         session.add(dossier)
         session.flush()
         return dossier.id

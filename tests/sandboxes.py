@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from doorstroom.blocks.exact_online import ExactOnlineConnection
+from doorstroom.blocks.winbooks import WinBooksConnection
 from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
+from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
 
 
 @dataclass
@@ -23,4 +25,19 @@ class ExactSandbox:
             base_url=self.url, client_id=self.state.client_id,
             client_secret=SecretStr(self.state.client_secret),
             refresh_token=SecretStr(self.state.issue_refresh_token()),
+        )
+
+
+@dataclass
+class WinBooksSandbox:
+    """A running WinBooks on Web sandbox: its state and its URL."""
+
+    state: WinBooksSandboxState
+    url: str
+
+    def connection(self) -> WinBooksConnection:
+        """A connection with a fresh exchange token from this sandbox."""
+        return WinBooksConnection(
+            base_url=self.url, email=self.state.email,
+            exchange_token=SecretStr(self.state.issue_exchange_token()),
         )

@@ -1,7 +1,10 @@
 """Prefect blocks: where each package's connection settings and secrets live."""
 
+from prefect.blocks.core import Block
+
 from doorstroom.blocks.exact_online import ExactOnlineConnection
+from doorstroom.blocks.winbooks import WinBooksConnection
 
-ALL_BLOCKS = [ExactOnlineConnection]
+ALL_BLOCKS: list[type[Block]] = [ExactOnlineConnection, WinBooksConnection]
 
-__all__ = ["ALL_BLOCKS", "ExactOnlineConnection"]
+__all__ = ["ALL_BLOCKS", "ExactOnlineConnection", "WinBooksConnection"]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
+from doorstroom.connectors.winbooks.tasks import WinBooksConnector
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
 
 CONNECTORS: dict[str, type[Connector]] = {
     ExactOnlineConnector.package: ExactOnlineConnector,
+    WinBooksConnector.package: WinBooksConnector,
 }
 
 

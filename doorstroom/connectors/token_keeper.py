@@ -25,6 +25,7 @@ from doorstroom.failures import codes as c
 from doorstroom.failures import failure
 
 TOKEN_MARGIN = timedelta(seconds=30)
+
 TokenRequest = Callable[[Any], httpx.Response]
 
 

@@ -9,10 +9,13 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).with_name("locale")
+LIST_PARAMS = frozenset({"periods"})
+"""Parameters stored comma-separated and rendered as a list in the reader's language."""
 LANGUAGES = ("nl", "fr", "en")
 FALLBACK = "en"
 
@@ -32,6 +35,13 @@ def template(code: str, language: str) -> str | None:
     return str(message.string)
 
 
+def _value(key: str, value: object, language: str) -> str:
+    if key in LIST_PARAMS:
+        items = [item for item in str(value).split(",") if item]
+        return format_list(items, locale=language if language in LANGUAGES else FALLBACK)
+    return str(value)
+
+
 def render(code: str, params: Mapping[str, object], language: str) -> str:
     """The instruction for ``code`` in ``language``, falling back to English, then the code.
 
@@ -40,7 +50,8 @@ def render(code: str, params: Mapping[str, object], language: str) -> str:
     text = template(code, language) or template(code, FALLBACK)
     if text is None:
         return f"{code} {dict(params)}"
+    values = {key: _value(key, value, language) for key, value in params.items()}
     try:
-        return text % {key: str(value) for key, value in params.items()}
+        return text % values
     except (KeyError, ValueError, TypeError) as error:
         return f"{text} [missing parameter: {error}]"

@@ -42,6 +42,8 @@ EXACT_DOSSIER_RIGHTS_MISSING = _code(
 )
 EXACT_DIVISION_ACCESS_LOST = _code("exact_online.division_access_lost", Kind.EMPLOYEE, "dossier")
 NO_OPEN_BOOKING_PERIOD = _code("no_open_booking_period", Kind.EMPLOYEE, "period")
+WINBOOKS_FOLDER_RIGHTS_MISSING = _code("winbooks.folder_rights_missing", Kind.EMPLOYEE, "dossier")
+WINBOOKS_VAT_PERIOD_CLOSED = _code("winbooks.vat_period_closed", Kind.EMPLOYEE, "periods")
 
 # --- support must act ----------------------------------------------------------------------
 RETRIES_EXHAUSTED = _code("retries_exhausted", Kind.SUPPORT, "reason")

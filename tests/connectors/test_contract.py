@@ -6,7 +6,7 @@ a harness in ``tests/connectors/harnesses.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -15,34 +15,32 @@ from doorstroom.connectors.registry import CONNECTORS
 from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, TransientFailure
-from tests.connectors.harnesses import HARNESSES, Harness
+from tests.connectors.harnesses import HARNESSES, Harness, MakeHarness
 from tests.helpers import A_PDF, a_proposal
-from tests.sandboxes import ExactSandbox
-
-MakeHarness = Callable[..., Harness]
 
 
 @pytest.fixture(params=sorted(CONNECTORS))
-def make_harness(request: pytest.FixtureRequest,
-                 exact_sandbox: ExactSandbox) -> Iterator[MakeHarness]:
+def make_harness(request: pytest.FixtureRequest) -> Iterator[MakeHarness]:
     package = request.param
     if package not in HARNESSES:
         pytest.fail(f"package {package!r} has no contract harness in tests/connectors/harnesses.py")
-    sandboxes = {"exact_online": exact_sandbox}
     made: list[Harness] = []
+    with HARNESSES[package]() as make:
 
-    def make(rights: bool = True) -> Harness:
-        harness = HARNESSES[package](sandboxes[package], rights=rights)
-        made.append(harness)
-        return harness
+        def tracked(rights: bool = True) -> Harness:
+            harness = make(rights=rights)
+            made.append(harness)
+            return harness
 
-    yield make
-    for harness in made:
-        harness.connector.close()
+        yield tracked
+        for harness in made:
+            harness.connector.close()
 
 
-def a_request(number: str = "INV-C1", issued: date = date(2026, 3, 10)) -> BookingRequest:
-    return BookingRequest(document_id=1, proposal=a_proposal(number, issued), attachments=[A_PDF])
+def a_request(number: str = "INV-C1", issued: date = date(2026, 3, 10),
+              document_id: int = 1) -> BookingRequest:
+    return BookingRequest(document_id=document_id, proposal=a_proposal(number, issued),
+                          attachments=[A_PDF])
 
 
 def test_given_a_document_when_posted_twice_then_one_booking_found_by_its_reference(
@@ -53,7 +51,7 @@ def test_given_a_document_when_posted_twice_then_one_booking_found_by_its_refere
     assert first == second
     assert harness.bookings() == [first]
     assert harness.connector.find_booking(a_request()) == first
-    assert harness.connector.find_booking(a_request("INV-OTHER")) is None
+    assert harness.connector.find_booking(a_request("INV-OTHER", document_id=2)) is None
 
 
 def test_given_a_booking_when_deleted_twice_then_gone(make_harness: MakeHarness) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandboxes import ExactSandbox
+from tests.sandboxes import ExactSandbox, WinBooksSandbox
 
 
 @pytest.fixture
@@ -13,4 +13,13 @@ def exact_block(prefect_stack: object, exact_sandbox: ExactSandbox,
     """A saved connection block for this test's sandbox; returns its name."""
     name = "exact-" + request.node.name.lower().replace("_", "-")[:40]
     exact_sandbox.connection().save(name, overwrite=True)
+    return name
+
+
+@pytest.fixture
+def winbooks_block(prefect_stack: object, winbooks_sandbox: WinBooksSandbox,
+                   request: pytest.FixtureRequest) -> str:
+    """A saved WinBooks connection block for this test's sandbox; returns its name."""
+    name = "winbooks-" + request.node.name.lower().replace("_", "-")[:40]
+    winbooks_sandbox.connection().save(name, overwrite=True)
     return name

@@ -1,0 +1,114 @@
+"""WinBooks on Web's sync operations: create dossier, post booking, delete booking.
+
+A booking is a ``GLTransHeader`` with its ``GLTrans`` lines (account, amount, VAT code,
+VAT base and amount) in the journal of the proposal and the book period of the document
+date. Its code is derived from Doorstroom's document id, so the code itself is the
+reference an earlier attempt left behind: a retry finds it, and adding it twice is refused
+by WinBooks with 409.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import httpx
+
+from doorstroom.blocks.winbooks import WinBooksConnection
+from doorstroom.connectors.base import Connector, DossierRef
+from doorstroom.connectors.winbooks import errors
+from doorstroom.connectors.winbooks.client import WinBooksClient
+from doorstroom.documents.proposal import BookingProposal, BookingRequest
+from doorstroom.failures import codes as c
+from doorstroom.failures import failure
+
+TRANSACTION = "GLTransHeader"
+
+
+def transaction_code(request: BookingRequest) -> str:
+    """The WinBooks code of a document's transaction: stable across attempts."""
+    return f"DS{request.document_id}"
+
+
+def third_code(proposal: BookingProposal) -> str:
+    """A third's code from its VAT number (digits), else from its name."""
+    digits = re.sub(r"\D", "", proposal.party.vat_number)
+    return f"T{digits[-10:]}" if digits else re.sub(r"\W", "", proposal.party.name).upper()[:10]
+
+
+class WinBooksConnector(Connector):
+    """WinBooks on Web for one folder (``dossier.external_id`` is the folder code)."""
+
+    package: ClassVar[str] = "winbooks"
+    display_name: ClassVar[str] = "WinBooks on Web"
+    connection_type: ClassVar[type[WinBooksConnection]] = WinBooksConnection
+
+    def __init__(self, connection: WinBooksConnection, dossier: DossierRef,
+                 block_name: str = "", http: httpx.Client | None = None) -> None:
+        super().__init__(connection, dossier, block_name)
+        self.client = WinBooksClient(connection, dossier.external_id, dossier.name,
+                                     block_name, http)
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+    def create_dossier(self) -> str:
+        """Check that the licence reaches the folder and that it has book periods."""
+        if not self.client.criteria("BookPeriods"):
+            raise errors.unexpected(f"folder {self.dossier.external_id} has no book periods")
+        return self.dossier.external_id
+
+    def find_booking(self, request: BookingRequest) -> str | None:
+        """The code of this document's transaction, if an earlier attempt created it."""
+        code = transaction_code(request)
+        return code if self.client.get(TRANSACTION, code) is not None else None
+
+    def create_booking(self, request: BookingRequest) -> str:
+        """Add the transaction in the document's book period; return its code."""
+        proposal = request.proposal
+        self._check_period(proposal)
+        third = self._ensure_third(proposal)
+        code = transaction_code(request)
+        self.client.add(TRANSACTION, code, {
+            "Journal": proposal.journal,
+            "DocNumber": proposal.number,
+            "DocDate": proposal.issue_date.isoformat(),
+            "DueDate": proposal.due_date.isoformat() if proposal.due_date else None,
+            "BookPeriod": proposal.period,
+            "Third": third,
+            "Comment": proposal.description or proposal.party.name,
+            "Amount": str(proposal.total_incl),
+            "GLTrans": [
+                {"Account": line.gl_account, "Amount": str(line.amount + line.vat_amount),
+                 "VatCode": line.vat_code, "VatBaseAmount": str(line.amount),
+                 "VatAmount": str(line.vat_amount), "Comment": line.description}
+                for line in proposal.lines
+            ],
+        }, context={"period": proposal.period})
+        return code
+
+    def _check_period(self, proposal: BookingProposal) -> None:
+        """The book period must exist and be open, and so must its VAT period."""
+        year, month = proposal.issue_date.year, proposal.issue_date.month
+        rows = self.client.criteria("BookPeriods", RelatedYear=year, RelatedMonth=month)
+        if not rows or rows[0].get("Status") != "Open":
+            raise failure(c.NO_OPEN_BOOKING_PERIOD, detail=f"book period rows: {rows}",
+                          period=proposal.period)
+        if rows[0].get("VatStatus") != "Open":
+            raise failure(c.WINBOOKS_VAT_PERIOD_CLOSED, detail="VatStatus closed",
+                          periods=proposal.period)
+
+    def _ensure_third(self, proposal: BookingProposal) -> str:
+        if proposal.party.vat_number:
+            rows = self.client.criteria("Thirds", VatNumber=proposal.party.vat_number)
+            if rows:
+                return str(rows[0]["Code"])
+        code = third_code(proposal)
+        self.client.add("Third", code, {"Name": proposal.party.name,
+                                        "VatNumber": proposal.party.vat_number})
+        return code
+
+    def delete_booking(self, external_ref: str) -> None:
+        """Delete the transaction; one that is already gone counts as deleted."""
+        self.client.delete(TRANSACTION, external_ref)
