@@ -109,3 +109,22 @@ class FaultInjector:
 
 async def _discard(_message: Any) -> None:
     """An ASGI ``send`` that throws the app's answer away."""
+
+
+class Flag(BaseModel):
+    """Control payload of every sandbox: switch something on or off."""
+
+    value: bool
+
+
+def add_fault_routes(app: Any, faults: FaultQueue) -> None:
+    """``POST /_sandbox/faults`` (queue a fault) and ``GET /_sandbox/faults`` (how many)."""
+
+    @app.post("/_sandbox/faults")
+    def queue_fault(payload: Fault) -> dict[str, int]:
+        faults.add(payload)
+        return {"queued": len(faults)}
+
+    @app.get("/_sandbox/faults")
+    def count_faults() -> dict[str, int]:
+        return {"queued": len(faults), "http_429": faults.http_429}

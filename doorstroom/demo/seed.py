@@ -1,19 +1,26 @@
-"""Demo data: one office with Exact Online dossiers, one of them hitting the rights case."""
+"""Demo data: one office with Exact Online and WinBooks dossiers, two of them hitting seed cases."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import SecretStr
+from sqlalchemy.orm import Session
 
 from doorstroom.blocks import ALL_BLOCKS
 from doorstroom.blocks.exact_online import ExactOnlineConnection
+from doorstroom.blocks.winbooks import WinBooksConnection
 from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
 from doorstroom.connectors.sandbox_faults import Fault
+from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
 from doorstroom.demo.samples import sample_proposals
 from doorstroom.documents.service import request_dossier_link, submit
 from doorstroom.store.db import engine_for, migrate, session_scope
 from doorstroom.store.models import Dossier, Office
 
 DEMO_BLOCK = "exact-online-demo"
+WINBOOKS_BLOCK = "winbooks-demo"
+WINBOOKS_FOLDER = ("JANSSENS", "Schrijnwerkerij Janssens")
 
 DOSSIERS = [
     # name, division, rights, documents
@@ -30,10 +37,14 @@ def register_blocks() -> None:
         block.register_type_and_schema()
 
 
-def seed_demo(state: ExactSandboxState, sandbox_url: str, store_url: str) -> dict[str, object]:
-    """Divisions in the sandbox, a connection block, and the office's dossiers and documents."""
+def seed_demo(state: ExactSandboxState, sandbox_url: str, winbooks: WinBooksSandboxState,
+              winbooks_url: str, store_url: str) -> dict[str, object]:
+    """Administrations in the sandboxes, connection blocks, the office's dossiers and documents."""
     migrate(store_url)
     register_blocks()
+    WinBooksConnection(base_url=winbooks_url, email=winbooks.email,
+                       exchange_token=SecretStr(winbooks.issue_exchange_token()),
+                       ).save(WINBOOKS_BLOCK, overwrite=True)
     ExactOnlineConnection(
         base_url=sandbox_url, client_id=state.client_id,
         client_secret=SecretStr(state.client_secret),
@@ -59,5 +70,24 @@ def seed_demo(state: ExactSandboxState, sandbox_url: str, store_url: str) -> dic
             for proposal, files in sample_proposals(count, seed=division):
                 submit(session, dossier.id, proposal, files)
                 documents += 1
-    return {"dossiers": len(DOSSIERS), "documents": documents, "rights_task": rights_task,
+        documents += _seed_winbooks(session, office.id, winbooks)
+    return {"dossiers": len(DOSSIERS) + 1, "documents": documents, "rights_task": rights_task,
             "rights_division": next(d for _, d, r, _ in DOSSIERS if not r)}
+
+
+def _seed_winbooks(session: Session, office_id: int, state: WinBooksSandboxState) -> int:
+    """A WinBooks folder whose VAT period 2017-09 is closed, with one late 2017 invoice."""
+    code, name = WINBOOKS_FOLDER
+    state.add_folder(code, name)
+    state.set_vat_closed(code, 2017, 9, True)
+    dossier = Dossier(office_id=office_id, name=name, package="winbooks", external_id=code,
+                      connection_block=WINBOOKS_BLOCK)
+    session.add(dossier)
+    session.flush()
+    samples = sample_proposals(4, seed=2001)
+    late, files = samples[0]
+    samples[0] = (late.model_copy(update={"issue_date": date(2017, 9, 14),
+                                          "due_date": date(2017, 10, 14)}), files)
+    for proposal, attachments in samples:
+        submit(session, dossier.id, proposal, attachments)
+    return len(samples)

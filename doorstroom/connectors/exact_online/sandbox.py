@@ -22,7 +22,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from doorstroom.connectors.sandbox_faults import Fault, FaultInjector, FaultQueue
+from doorstroom.connectors.sandbox_faults import (
+    Fault,
+    FaultInjector,
+    FaultQueue,
+    Flag,
+    add_fault_routes,
+)
 
 ODATA_FILTER_TERM = re.compile(r"(\w+) eq (guid'[^']*'|'(?:[^']|'')*'|-?\d+)")
 
@@ -187,6 +193,7 @@ def create_app(state: ExactSandboxState) -> FaultInjector:
     _add_oauth_routes(app, state)
     _add_api_routes(app, state)
     _add_control_routes(app, state)
+    add_fault_routes(app, state.faults)
     return FaultInjector(app, state.faults, _unavailable)
 
 
@@ -424,12 +431,6 @@ class DivisionIn(BaseModel):
     rights: bool = True
 
 
-class Flag(BaseModel):
-    """Control payload: switch something on or off."""
-
-    value: bool
-
-
 def _add_control_routes(app: FastAPI, state: ExactSandboxState) -> None:
     @app.post("/_sandbox/divisions")
     def add_division(payload: DivisionIn) -> dict[str, Any]:
@@ -450,10 +451,6 @@ def _add_control_routes(app: FastAPI, state: ExactSandboxState) -> None:
         state.set_period_closed(code, year, period, payload.value)
         return {"code": code, "period": f"{year}{period:02d}", "closed": payload.value}
 
-    @app.post("/_sandbox/faults")
-    def fault(payload: Fault) -> dict[str, int]:
-        state.add_fault(payload)
-        return {"queued": len(state.faults)}
 
     @app.get("/_sandbox/stats")
     def stats() -> dict[str, int]:

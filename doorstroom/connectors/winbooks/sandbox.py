@@ -21,7 +21,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from doorstroom.connectors.sandbox_faults import Fault, FaultInjector, FaultQueue
+from doorstroom.connectors.sandbox_faults import (
+    Fault,
+    FaultInjector,
+    FaultQueue,
+    Flag,
+    add_fault_routes,
+)
 
 GL_ACCOUNTS = ("440000", "400000", "604000", "611000", "612000", "700000")
 
@@ -114,6 +120,7 @@ def create_app(state: WinBooksSandboxState) -> FaultInjector:
     _add_token_route(app, state)
     _add_api_routes(app, state)
     _add_control_routes(app, state)
+    add_fault_routes(app, state.faults)
     return FaultInjector(app, state.faults, _unavailable)
 
 
@@ -256,12 +263,6 @@ class FolderIn(BaseModel):
     rights: bool = True
 
 
-class Flag(BaseModel):
-    """Control payload: switch something on or off."""
-
-    value: bool
-
-
 def _add_control_routes(app: FastAPI, state: WinBooksSandboxState) -> None:
     @app.post("/_sandbox/folders")
     def add_folder(payload: FolderIn) -> dict[str, str]:
@@ -282,10 +283,6 @@ def _add_control_routes(app: FastAPI, state: WinBooksSandboxState) -> None:
         state.set_vat_closed(code, year, month, payload.value)
         return {"code": code, "period": f"{year}{month:02d}", "vat_closed": payload.value}
 
-    @app.post("/_sandbox/faults")
-    def fault(payload: Fault) -> dict[str, int]:
-        state.add_fault(payload)
-        return {"queued": len(state.faults)}
 
     @app.get("/_sandbox/folders/{code}/transactions")
     def transactions(code: str) -> list[dict[str, Any]]:
