@@ -2,9 +2,12 @@
 
 from prefect.blocks.core import Block
 
+from doorstroom.blocks.agent import OnPremiseAgentConnection
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.blocks.winbooks import WinBooksConnection
 
-ALL_BLOCKS: list[type[Block]] = [ExactOnlineConnection, WinBooksConnection]
+ALL_BLOCKS: list[type[Block]] = [ExactOnlineConnection, WinBooksConnection,
+                                 OnPremiseAgentConnection]
 
-__all__ = ["ALL_BLOCKS", "ExactOnlineConnection", "WinBooksConnection"]
+__all__ = ["ALL_BLOCKS", "ExactOnlineConnection", "OnPremiseAgentConnection",
+           "WinBooksConnection"]

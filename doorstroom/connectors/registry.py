@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
+from doorstroom.connectors.expert_m.tasks import ExpertMConnector
 from doorstroom.connectors.winbooks.tasks import WinBooksConnector
+from doorstroom.connectors.wings.tasks import WingsConnector
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
 
 CONNECTORS: dict[str, type[Connector]] = {
     ExactOnlineConnector.package: ExactOnlineConnector,
     WinBooksConnector.package: WinBooksConnector,
+    WingsConnector.package: WingsConnector,
+    ExpertMConnector.package: ExpertMConnector,
 }
 
 

@@ -58,9 +58,12 @@ class TransientFailure(SyncFailure):
     state_name = "Transient"
 
     def __init__(self, code: FailureCode, params: Mapping[str, object] | None = None,
-                 detail: str = "", retry_after: float | None = None) -> None:
+                 detail: str = "", retry_after: float | None = None,
+                 exhausted: SyncFailure | None = None) -> None:
         super().__init__(code, params, detail)
         self.retry_after = retry_after
+        self.exhausted = exhausted
+        """What this becomes when the retries run out (default: ``retries_exhausted``)."""
 
 
 _CLASS_BY_KIND: dict[Kind, type[SyncFailure]] = {

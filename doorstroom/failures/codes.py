@@ -44,6 +44,9 @@ EXACT_DIVISION_ACCESS_LOST = _code("exact_online.division_access_lost", Kind.EMP
 NO_OPEN_BOOKING_PERIOD = _code("no_open_booking_period", Kind.EMPLOYEE, "period")
 WINBOOKS_FOLDER_RIGHTS_MISSING = _code("winbooks.folder_rights_missing", Kind.EMPLOYEE, "dossier")
 WINBOOKS_VAT_PERIOD_CLOSED = _code("winbooks.vat_period_closed", Kind.EMPLOYEE, "periods")
+WINGS_DATABASE_OUTDATED = _code("wings.database_outdated", Kind.EMPLOYEE)
+EXPERT_M_PAYMENT_LINKED = _code("expert_m.payment_linked", Kind.EMPLOYEE)
+EXPERT_M_DATABASE_MISSING = _code("expert_m.database_missing", Kind.EMPLOYEE, "dossier")
 
 # --- support must act ----------------------------------------------------------------------
 RETRIES_EXHAUSTED = _code("retries_exhausted", Kind.SUPPORT, "reason")
@@ -56,6 +59,9 @@ UNKNOWN_PACKAGE = _code("unknown_package", Kind.SUPPORT, "package")
 EXACT_DIVISION_BLOCKED = _code("exact_online.division_blocked", Kind.SUPPORT, "dossier")
 EXACT_LICENSE_EXPIRED = _code("exact_online.license_expired", Kind.SUPPORT, "dossier")
 BOOKING_UNBALANCED = _code("booking_unbalanced", Kind.SUPPORT, "document")
+AGENT_OFFLINE = _code("agent_offline", Kind.SUPPORT, "package")
+AGENT_VERSION_UNSUPPORTED = _code("agent_version_unsupported", Kind.SUPPORT, "version")
+DATABASE_MISSING = _code("database_missing", Kind.SUPPORT, "package", "dossier")
 
 # --- transient: retried automatically, then ``retries_exhausted`` --------------------------
 PACKAGE_UNAVAILABLE = _code("package_unavailable", Kind.TRANSIENT, "status")
@@ -63,3 +69,4 @@ PACKAGE_TIMEOUT = _code("package_timeout", Kind.TRANSIENT)
 CONNECTION_LOST = _code("connection_lost", Kind.TRANSIENT)
 RATE_LIMITED = _code("rate_limited", Kind.TRANSIENT, "seconds")
 ORCHESTRATOR_BUSY = _code("orchestrator_busy", Kind.TRANSIENT)
+AGENT_UNREACHABLE = _code("agent_unreachable", Kind.TRANSIENT)

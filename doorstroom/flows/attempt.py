@@ -99,8 +99,9 @@ def run_sync_task(sync_task_id: int, connector: Connector, language: str = "nl")
         if run_count <= retries:
             _note_transient(sync_task_id, attempt_id, error)
             raise
-        exhausted = failure(c.RETRIES_EXHAUSTED, detail=str(error),
-                            reason=render(error.code.name, error.params, language))
+        exhausted = error.exhausted or failure(
+            c.RETRIES_EXHAUSTED, detail=str(error),
+            reason=render(error.code.name, error.params, language))
         return _record_failure(sync_task_id, attempt_id, exhausted, language)
     except SyncFailure as error:
         return _record_failure(sync_task_id, attempt_id, error, language)

@@ -10,15 +10,25 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
+from doorstroom.blocks.agent import OnPremiseAgentConnection
+from doorstroom.connectors.agent.connector import AgentConnector
+from doorstroom.connectors.agent.sandbox import AgentSandboxState
+from doorstroom.connectors.agent.sandbox import create_app as agent_app
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
 from doorstroom.connectors.exact_online.sandbox import create_app as exact_app
 from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
+from doorstroom.connectors.expert_m.sandbox import expert_m_state
+from doorstroom.connectors.expert_m.tasks import ExpertMConnector
 from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.connectors.sandbox_server import SandboxServer
 from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
 from doorstroom.connectors.winbooks.sandbox import create_app as winbooks_app
 from doorstroom.connectors.winbooks.tasks import WinBooksConnector
+from doorstroom.connectors.wings.sandbox import wings_state
+from doorstroom.connectors.wings.tasks import WingsConnector
 from tests.sandboxes import ExactSandbox, WinBooksSandbox
 
 _numbers = itertools.count(50_000)
@@ -31,7 +41,7 @@ class Harness:
     connector: Connector
     bookings: Callable[[], list[str]]
     close_period: Callable[[int, int], None]
-    grant_rights: Callable[[], None]
+    unblock: Callable[[], None]  # the employee's fix for a dossier made with blocked=True
     add_fault: Callable[[Fault], None]
     booking_path: str  # a fragment of the path of the request that creates a booking
 
@@ -46,15 +56,15 @@ def exact_online() -> Iterator[MakeHarness]:
     with SandboxServer(exact_app(state)) as server:
         sandbox = ExactSandbox(state, server.url)
 
-        def make(rights: bool = True) -> Harness:
+        def make(blocked: bool = False) -> Harness:
             code = next(_numbers)
-            state.add_division(code, f"Contract {code}", rights=rights)
+            state.add_division(code, f"Contract {code}", rights=not blocked)
             return Harness(
                 connector=ExactOnlineConnector(sandbox.connection(),
                                                DossierRef(code, f"Contract {code}", str(code))),
                 bookings=lambda: [e["EntryID"] for e in state.entries(code)],
                 close_period=lambda y, m: state.set_period_closed(code, y, m, True),
-                grant_rights=lambda: state.set_rights(code, True),
+                unblock=lambda: state.set_rights(code, True),
                 add_fault=state.add_fault,
                 booking_path="Entries",
             )
@@ -69,15 +79,15 @@ def winbooks() -> Iterator[MakeHarness]:
     with SandboxServer(winbooks_app(state)) as server:
         sandbox = WinBooksSandbox(state, server.url)
 
-        def make(rights: bool = True) -> Harness:
+        def make(blocked: bool = False) -> Harness:
             code = f"F{next(_numbers)}"
-            state.add_folder(code, f"Contract {code}", rights=rights)
+            state.add_folder(code, f"Contract {code}", rights=not blocked)
             return Harness(
                 connector=WinBooksConnector(sandbox.connection(),
                                             DossierRef(1, f"Contract {code}", code)),
                 bookings=lambda: [t["Code"] for t in state.transactions(code)],
                 close_period=lambda y, m: state.set_period_closed(code, y, m, True),
-                grant_rights=lambda: state.set_rights(code, True),
+                unblock=lambda: state.set_rights(code, True),
                 add_fault=state.add_fault,
                 booking_path="GLTransHeader",
             )
@@ -85,7 +95,44 @@ def winbooks() -> Iterator[MakeHarness]:
         yield make
 
 
+def _agent(state: AgentSandboxState, connector_class: type[AgentConnector],
+           blocked_state: dict[str, object],
+           fixed_state: dict[str, object]) -> Iterator[MakeHarness]:
+    with SandboxServer(agent_app(state)) as server:
+        connection = OnPremiseAgentConnection(base_url=server.url,
+                                              office_token=SecretStr(state.office_token))
+
+        def make(blocked: bool = False) -> Harness:
+            code = f"D{next(_numbers)}"
+            state.add_dossier(code, f"Contract {code}", **(blocked_state if blocked else {}))
+            return Harness(
+                connector=connector_class(connection, DossierRef(1, f"Contract {code}", code)),
+                bookings=lambda: [b["booking_id"] for b in state.bookings(code)],
+                close_period=lambda y, m: state.dossiers[code].closed_periods.add(f"{y}{m:02d}"),
+                unblock=lambda: state.update(code, **fixed_state),
+                add_fault=state.add_fault,
+                booking_path="/bookings",
+            )
+
+        yield make
+
+
+@contextmanager
+def wings() -> Iterator[MakeHarness]:
+    """Fresh dossiers behind one running Wings agent; blocked = database outdated."""
+    yield from _agent(wings_state(), WingsConnector, {"version": 1}, {"version": 2})
+
+
+@contextmanager
+def expert_m() -> Iterator[MakeHarness]:
+    """Fresh dossiers behind one running Expert/M agent; blocked = database absent (backup)."""
+    yield from _agent(expert_m_state(), ExpertMConnector,
+                      {"database_present": False}, {"database_present": True})
+
+
 HARNESSES: dict[str, Callable[[], AbstractContextManager[MakeHarness]]] = {
     "exact_online": exact_online,
     "winbooks": winbooks,
+    "wings": wings,
+    "expert_m": expert_m,
 }

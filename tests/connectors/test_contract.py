@@ -27,8 +27,8 @@ def make_harness(request: pytest.FixtureRequest) -> Iterator[MakeHarness]:
     made: list[Harness] = []
     with HARNESSES[package]() as make:
 
-        def tracked(rights: bool = True) -> Harness:
-            harness = make(rights=rights)
+        def tracked(blocked: bool = False) -> Harness:
+            harness = make(blocked=blocked)
             made.append(harness)
             return harness
 
@@ -73,12 +73,12 @@ def test_given_a_closed_period_then_the_employee_must_reopen_it(
     assert harness.bookings() == []
 
 
-def test_given_no_rights_when_creating_the_dossier_then_employee_then_done_after_the_fix(
+def test_given_a_blocked_dossier_when_creating_it_then_employee_then_done_after_the_fix(
         make_harness: MakeHarness) -> None:
-    harness = make_harness(rights=False)
+    harness = make_harness(blocked=True)
     with pytest.raises(EmployeeActionRequired):
         harness.connector.create_dossier()
-    harness.grant_rights()
+    harness.unblock()
     assert harness.connector.create_dossier()
 
 

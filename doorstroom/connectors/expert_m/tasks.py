@@ -1,0 +1,18 @@
+"""Expert/M's sync operations: those of the agent protocol, with Expert/M's error rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from doorstroom.connectors.agent.connector import AgentConnector
+from doorstroom.connectors.agent.errors import AgentRule
+from doorstroom.connectors.expert_m import errors
+
+
+class ExpertMConnector(AgentConnector):
+    """Expert/M for one dossier (``dossier.external_id``: the agent's dossier code)."""
+
+    package: ClassVar[str] = "expert_m"
+    display_name: ClassVar[str] = errors.PACKAGE
+    rules: ClassVar[Mapping[str, AgentRule]] = errors.RULES
