@@ -32,6 +32,8 @@ os.environ.update({
 
 import pytest  # noqa: E402
 
+from doorstroom.connectors.agent.sandbox import AgentSandboxState  # noqa: E402
+from doorstroom.connectors.agent.sandbox import create_app as agent_app  # noqa: E402
 from doorstroom.connectors.exact_online.sandbox import (  # noqa: E402
     ExactSandboxState,
     create_app,
@@ -47,7 +49,7 @@ from doorstroom.local_stack import (  # noqa: E402
     wait_for_deployment,
 )
 from doorstroom.store.db import migrate  # noqa: E402
-from tests.sandboxes import ExactSandbox, WinBooksSandbox  # noqa: E402
+from tests.sandboxes import AgentSandbox, ExactSandbox, WinBooksSandbox  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("DOORSTROOM_TEST_ARTIFACTS", "test-artifacts")).resolve()
 
@@ -88,3 +90,11 @@ def winbooks_sandbox() -> Iterator[WinBooksSandbox]:
     state = WinBooksSandboxState()
     with SandboxServer(winbooks_app(state)) as server:
         yield WinBooksSandbox(state, server.url)
+
+
+@pytest.fixture(params=["Wings", "Expert/M"])
+def agent_sandbox(request: pytest.FixtureRequest) -> Iterator[AgentSandbox]:
+    """An on-premise agent sandbox (Wings or Expert/M) on a free port of 127.0.0.1."""
+    state = AgentSandboxState(request.param)
+    with SandboxServer(agent_app(state)) as server:
+        yield AgentSandbox(state, server.url)

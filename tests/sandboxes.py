@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from doorstroom.blocks.agent import OnPremiseAgentConnection
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.blocks.winbooks import WinBooksConnection
+from doorstroom.connectors.agent.sandbox import AgentSandboxState
 from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
 from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
 
@@ -41,3 +43,21 @@ class WinBooksSandbox:
             base_url=self.url, email=self.state.email,
             exchange_token=SecretStr(self.state.issue_exchange_token()),
         )
+
+
+@dataclass
+class AgentSandbox:
+    """A running on-premise agent sandbox (Wings or Expert/M)."""
+
+    state: AgentSandboxState
+    url: str
+
+    @property
+    def package(self) -> str:
+        """The connector's package name for this agent."""
+        return {"Wings": "wings", "Expert/M": "expert_m"}[self.state.package]
+
+    def connection(self) -> OnPremiseAgentConnection:
+        """A connection to this agent with the office's token."""
+        return OnPremiseAgentConnection(base_url=self.url,
+                                        office_token=SecretStr(self.state.office_token))

@@ -45,6 +45,18 @@ def submit(session: Session, dossier_id: int, proposal: BookingProposal,
     return Submitted(document.id, created=True)
 
 
+def withdraw(session: Session, document_id: int) -> int:
+    """A document withdrawn upstream: queue the task that deletes its booking."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise LookupError(f"document {document_id} does not exist")
+    task = SyncTask(dossier_id=document.dossier_id, document_id=document_id,
+                    kind=TaskKind.DELETE_BOOKING, status=TaskStatus.PENDING)
+    session.add(task)
+    session.flush()
+    return task.id
+
+
 def request_dossier_link(session: Session, dossier_id: int) -> int:
     """Queue the task that links a new dossier to its administration in the package."""
     task = SyncTask(dossier_id=dossier_id, kind=TaskKind.CREATE_DOSSIER,

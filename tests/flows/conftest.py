@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandboxes import ExactSandbox, WinBooksSandbox
+from tests.sandboxes import AgentSandbox, ExactSandbox, WinBooksSandbox
 
 
 @pytest.fixture
@@ -22,4 +22,14 @@ def winbooks_block(prefect_stack: object, winbooks_sandbox: WinBooksSandbox,
     """A saved WinBooks connection block for this test's sandbox; returns its name."""
     name = "winbooks-" + request.node.name.lower().replace("_", "-")[:40]
     winbooks_sandbox.connection().save(name, overwrite=True)
+    return name
+
+
+@pytest.fixture
+def agent_block(prefect_stack: object, agent_sandbox: AgentSandbox,
+                request: pytest.FixtureRequest) -> str:
+    """A saved agent connection block for this test's agent; returns its name."""
+    name = "agent-" + request.node.name.lower().replace("_", "-").replace("/", "")[:40]
+    name = "".join(ch for ch in name if ch.isalnum() or ch == "-")
+    agent_sandbox.connection().save(name, overwrite=True)
     return name
