@@ -2,12 +2,13 @@
 
 from prefect.blocks.core import Block
 
+from doorstroom.blocks.adsolut import AdsolutConnection
 from doorstroom.blocks.agent import OnPremiseAgentConnection
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.blocks.winbooks import WinBooksConnection
 
 ALL_BLOCKS: list[type[Block]] = [ExactOnlineConnection, WinBooksConnection,
-                                 OnPremiseAgentConnection]
+                                 OnPremiseAgentConnection, AdsolutConnection]
 
-__all__ = ["ALL_BLOCKS", "ExactOnlineConnection", "OnPremiseAgentConnection",
+__all__ = ["ALL_BLOCKS", "AdsolutConnection", "ExactOnlineConnection", "OnPremiseAgentConnection",
            "WinBooksConnection"]

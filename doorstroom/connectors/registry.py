@@ -5,6 +5,7 @@ Adding a package = a new sub-package shaped like ``exact_online/`` plus one line
 
 from __future__ import annotations
 
+from doorstroom.connectors.adsolut.tasks import AdsolutConnector
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
 from doorstroom.connectors.expert_m.tasks import ExpertMConnector
@@ -18,6 +19,7 @@ CONNECTORS: dict[str, type[Connector]] = {
     WinBooksConnector.package: WinBooksConnector,
     WingsConnector.package: WingsConnector,
     ExpertMConnector.package: ExpertMConnector,
+    AdsolutConnector.package: AdsolutConnector,
 }
 
 

@@ -21,16 +21,17 @@ class Fault(BaseModel):
     kind: str  # "status" | "latency" | "drop_after_commit" | "garbage"
     method: str | None = None
     path_contains: str | None = None
+    soap_action: str | None = None  # for SOAP sandboxes: a fragment of the SOAPAction header
     status: int = 503
     retry_after: int | None = None
     seconds: float = 0.0
     times: int = 1
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, soap_action: str = "") -> bool:
         """Whether this fault applies to a request."""
         return (self.method is None or self.method == method) and (
             self.path_contains is None or self.path_contains in path
-        )
+        ) and (self.soap_action is None or self.soap_action in soap_action)
 
 
 class FaultQueue:
@@ -46,11 +47,11 @@ class FaultQueue:
         with self._lock:
             self._faults.append(fault)
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, soap_action: str = "") -> Fault | None:
         """The first matching fault, with one use consumed."""
         with self._lock:
             for fault in self._faults:
-                if fault.times > 0 and fault.matches(method, path):
+                if fault.times > 0 and fault.matches(method, path, soap_action):
                     fault.times -= 1
                     return fault
         return None
@@ -82,7 +83,9 @@ class FaultInjector:
         if scope["type"] != "http" or path.startswith("/_sandbox"):
             await self.app(scope, receive, send)
             return
-        fault = self.faults.take(scope["method"], path)
+        headers = dict(scope.get("headers") or [])
+        soap_action = headers.get(b"soapaction", b"").decode("latin-1")
+        fault = self.faults.take(scope["method"], path, soap_action)
         if fault is None:
             await self.app(scope, receive, send)
         elif fault.kind == "latency":

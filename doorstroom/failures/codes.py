@@ -44,6 +44,8 @@ EXACT_DIVISION_ACCESS_LOST = _code("exact_online.division_access_lost", Kind.EMP
 NO_OPEN_BOOKING_PERIOD = _code("no_open_booking_period", Kind.EMPLOYEE, "period")
 WINBOOKS_FOLDER_RIGHTS_MISSING = _code("winbooks.folder_rights_missing", Kind.EMPLOYEE, "dossier")
 WINBOOKS_VAT_PERIOD_CLOSED = _code("winbooks.vat_period_closed", Kind.EMPLOYEE, "periods")
+ADSOLUT_DATABASE_RIGHTS_MISSING = _code("adsolut.database_rights_missing", Kind.EMPLOYEE,
+                                      "dossier")
 WINGS_DATABASE_OUTDATED = _code("wings.database_outdated", Kind.EMPLOYEE)
 EXPERT_M_PAYMENT_LINKED = _code("expert_m.payment_linked", Kind.EMPLOYEE)
 EXPERT_M_DATABASE_MISSING = _code("expert_m.database_missing", Kind.EMPLOYEE, "dossier")

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from doorstroom.blocks.adsolut import AdsolutConnection
 from doorstroom.blocks.agent import OnPremiseAgentConnection
+from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState
+from doorstroom.connectors.adsolut.sandbox import create_app as adsolut_app
+from doorstroom.connectors.adsolut.tasks import AdsolutConnector
 from doorstroom.connectors.agent.connector import AgentConnector
 from doorstroom.connectors.agent.sandbox import AgentSandboxState
 from doorstroom.connectors.agent.sandbox import create_app as agent_app
@@ -43,7 +47,7 @@ class Harness:
     close_period: Callable[[int, int], None]
     unblock: Callable[[], None]  # the employee's fix for a dossier made with blocked=True
     add_fault: Callable[[Fault], None]
-    booking_path: str  # a fragment of the path of the request that creates a booking
+    booking_call: dict[str, str]  # Fault fields matching the request that creates a booking
 
 
 MakeHarness = Callable[..., Harness]
@@ -66,7 +70,7 @@ def exact_online() -> Iterator[MakeHarness]:
                 close_period=lambda y, m: state.set_period_closed(code, y, m, True),
                 unblock=lambda: state.set_rights(code, True),
                 add_fault=state.add_fault,
-                booking_path="Entries",
+                booking_call={"method": "POST", "path_contains": "Entries"},
             )
 
         yield make
@@ -89,7 +93,7 @@ def winbooks() -> Iterator[MakeHarness]:
                 close_period=lambda y, m: state.set_period_closed(code, y, m, True),
                 unblock=lambda: state.set_rights(code, True),
                 add_fault=state.add_fault,
-                booking_path="GLTransHeader",
+                booking_call={"method": "POST", "path_contains": "GLTransHeader"},
             )
 
         yield make
@@ -111,7 +115,7 @@ def _agent(state: AgentSandboxState, connector_class: type[AgentConnector],
                 close_period=lambda y, m: state.dossiers[code].closed_periods.add(f"{y}{m:02d}"),
                 unblock=lambda: state.update(code, **fixed_state),
                 add_fault=state.add_fault,
-                booking_path="/bookings",
+                booking_call={"method": "POST", "path_contains": "/bookings"},
             )
 
         yield make
@@ -130,9 +134,34 @@ def expert_m() -> Iterator[MakeHarness]:
                       {"database_present": False}, {"database_present": True})
 
 
+@contextmanager
+def adsolut() -> Iterator[MakeHarness]:
+    """Fresh databases behind one running ExchangeService; blocked = user without access."""
+    state = AdsolutSandboxState()
+    with SandboxServer(adsolut_app(state)) as server:
+        connection = AdsolutConnection(service_url=f"{server.url}/ExchangeService.asmx",
+                                       user_name=state.user_name,
+                                       password=SecretStr(state.password))
+
+        def make(blocked: bool = False) -> Harness:
+            name = f"DB{next(_numbers)}"
+            state.add_database(name, user_allowed=not blocked)
+            return Harness(
+                connector=AdsolutConnector(connection, DossierRef(1, f"Contract {name}", name)),
+                bookings=lambda: [b["id"] for b in state.bookings(name)],
+                close_period=lambda y, m: state.set_period_open(name, f"{y}{m:02d}", False),
+                unblock=lambda: state.allow_user(name),
+                add_fault=state.add_fault,
+                booking_call={"soap_action": "ImportDivBookings"},
+            )
+
+        yield make
+
+
 HARNESSES: dict[str, Callable[[], AbstractContextManager[MakeHarness]]] = {
     "exact_online": exact_online,
     "winbooks": winbooks,
     "wings": wings,
     "expert_m": expert_m,
+    "adsolut": adsolut,
 }

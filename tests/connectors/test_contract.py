@@ -84,8 +84,7 @@ def test_given_a_blocked_dossier_when_creating_it_then_employee_then_done_after_
 
 def test_given_a_503_then_transient(make_harness: MakeHarness) -> None:
     harness = make_harness()
-    harness.add_fault(Fault(kind="status", status=503, method="POST",
-                            path_contains=harness.booking_path))
+    harness.add_fault(Fault(kind="status", status=503, **harness.booking_call))
     with pytest.raises(TransientFailure) as unavailable:
         harness.connector.post_booking(a_request())
     assert unavailable.value.code.name == "package_unavailable"
@@ -93,8 +92,7 @@ def test_given_a_503_then_transient(make_harness: MakeHarness) -> None:
 
 def test_given_a_429_then_transient_with_the_wait_asked_for(make_harness: MakeHarness) -> None:
     harness = make_harness()
-    harness.add_fault(Fault(kind="status", status=429, retry_after=9, method="POST",
-                            path_contains=harness.booking_path))
+    harness.add_fault(Fault(kind="status", status=429, retry_after=9, **harness.booking_call))
     with pytest.raises(TransientFailure) as limited:
         harness.connector.post_booking(a_request())
     assert limited.value.code.name == "rate_limited"
@@ -104,8 +102,7 @@ def test_given_a_429_then_transient_with_the_wait_asked_for(make_harness: MakeHa
 def test_given_a_connection_dropped_after_commit_when_retried_then_no_duplicate(
         make_harness: MakeHarness) -> None:
     harness = make_harness()
-    harness.add_fault(Fault(kind="drop_after_commit", method="POST",
-                            path_contains=harness.booking_path))
+    harness.add_fault(Fault(kind="drop_after_commit", **harness.booking_call))
     with pytest.raises(TransientFailure) as dropped:
         harness.connector.post_booking(a_request())
     assert dropped.value.code.name == "connection_lost"
@@ -115,7 +112,7 @@ def test_given_a_connection_dropped_after_commit_when_retried_then_no_duplicate(
 
 def test_given_an_answer_in_an_unknown_shape_then_support(make_harness: MakeHarness) -> None:
     harness = make_harness()
-    harness.add_fault(Fault(kind="garbage", method="POST", path_contains=harness.booking_path))
+    harness.add_fault(Fault(kind="garbage", **harness.booking_call))
     with pytest.raises(SupportRequired) as garbage:
         harness.connector.post_booking(a_request())
     assert garbage.value.code.name == "unexpected_response"
