@@ -32,6 +32,8 @@ os.environ.update({
 
 import pytest  # noqa: E402
 
+from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState  # noqa: E402
+from doorstroom.connectors.adsolut.sandbox import create_app as adsolut_app  # noqa: E402
 from doorstroom.connectors.agent.sandbox import AgentSandboxState  # noqa: E402
 from doorstroom.connectors.agent.sandbox import create_app as agent_app  # noqa: E402
 from doorstroom.connectors.exact_online.sandbox import (  # noqa: E402
@@ -49,7 +51,7 @@ from doorstroom.local_stack import (  # noqa: E402
     wait_for_deployment,
 )
 from doorstroom.store.db import migrate  # noqa: E402
-from tests.sandboxes import AgentSandbox, ExactSandbox, WinBooksSandbox  # noqa: E402
+from tests.sandboxes import AdsolutSandbox, AgentSandbox, ExactSandbox, WinBooksSandbox  # noqa: E402
 
 ARTIFACTS = Path(os.environ.get("DOORSTROOM_TEST_ARTIFACTS", "test-artifacts")).resolve()
 
@@ -98,3 +100,11 @@ def agent_sandbox(request: pytest.FixtureRequest) -> Iterator[AgentSandbox]:
     state = AgentSandboxState(request.param)
     with SandboxServer(agent_app(state)) as server:
         yield AgentSandbox(state, server.url)
+
+
+@pytest.fixture
+def adsolut_sandbox() -> Iterator[AdsolutSandbox]:
+    """An Adsolut ExchangeService sandbox on a free port of 127.0.0.1."""
+    state = AdsolutSandboxState()
+    with SandboxServer(adsolut_app(state)) as server:
+        yield AdsolutSandbox(state, server.url)

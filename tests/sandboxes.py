@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from doorstroom.blocks.adsolut import AdsolutConnection
 from doorstroom.blocks.agent import OnPremiseAgentConnection
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.blocks.winbooks import WinBooksConnection
+from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState
 from doorstroom.connectors.agent.sandbox import AgentSandboxState
 from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
 from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
@@ -61,3 +63,17 @@ class AgentSandbox:
         """A connection to this agent with the office's token."""
         return OnPremiseAgentConnection(base_url=self.url,
                                         office_token=SecretStr(self.state.office_token))
+
+
+@dataclass
+class AdsolutSandbox:
+    """A running Adsolut ExchangeService sandbox."""
+
+    state: AdsolutSandboxState
+    url: str
+
+    def connection(self) -> AdsolutConnection:
+        """A connection with the sandbox's user."""
+        return AdsolutConnection(service_url=f"{self.url}/ExchangeService.asmx",
+                                 user_name=self.state.user_name,
+                                 password=SecretStr(self.state.password))

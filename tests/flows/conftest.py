@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandboxes import AgentSandbox, ExactSandbox, WinBooksSandbox
+from tests.sandboxes import AdsolutSandbox, AgentSandbox, ExactSandbox, WinBooksSandbox
 
 
 @pytest.fixture
@@ -32,4 +32,13 @@ def agent_block(prefect_stack: object, agent_sandbox: AgentSandbox,
     name = "agent-" + request.node.name.lower().replace("_", "-").replace("/", "")[:40]
     name = "".join(ch for ch in name if ch.isalnum() or ch == "-")
     agent_sandbox.connection().save(name, overwrite=True)
+    return name
+
+
+@pytest.fixture
+def adsolut_block(prefect_stack: object, adsolut_sandbox: AdsolutSandbox,
+                  request: pytest.FixtureRequest) -> str:
+    """A saved Adsolut connection block for this test's sandbox; returns its name."""
+    name = "adsolut-" + request.node.name.lower().replace("_", "-")[:40]
+    adsolut_sandbox.connection().save(name, overwrite=True)
     return name

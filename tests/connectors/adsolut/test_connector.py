@@ -1,0 +1,67 @@
+"""Adsolut specifics against its sandbox (the generic contract: tests/connectors)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from lxml import etree
+
+from doorstroom.connectors.adsolut.client import booking_xml
+from doorstroom.connectors.adsolut.tasks import AdsolutConnector
+from doorstroom.connectors.base import DossierRef
+from doorstroom.documents.proposal import BookingRequest
+from doorstroom.failures import EmployeeActionRequired, SupportRequired, render
+from tests.helpers import a_proposal
+from tests.sandboxes import AdsolutSandbox
+
+
+@pytest.fixture
+def connector(adsolut_sandbox: AdsolutSandbox) -> Iterator[AdsolutConnector]:
+    adsolut_sandbox.state.add_database("MAES")
+    connector = AdsolutConnector(adsolut_sandbox.connection(), DossierRef(1, "Garage Maes", "MAES"))
+    yield connector
+    connector.close()
+
+
+def a_request(document_id: int = 7, issued: date = date(2026, 3, 10)) -> BookingRequest:
+    return BookingRequest(document_id=document_id, proposal=a_proposal(f"A-{document_id}", issued))
+
+
+def test_given_a_booking_then_the_import_xml_has_header_and_lines() -> None:
+    xml = etree.fromstring(booking_xml(a_request(issued=date(2018, 2, 5))).encode())
+    assert xml.tag == "blrela"
+    assert xml.findtext("boekjaar_boekjaar") == "2018"
+    assert xml.findtext("periode_periode") == "02"
+    assert xml.findtext("dagboek_dagboek") == "600"
+    assert xml.findtext("referentie") == "DS7"
+    assert [line.findtext("rekening") for line in xml.findall("blboekhpl")] == ["604000"]
+
+
+def test_given_no_open_period_201802_then_the_seed_instruction(
+        connector: AdsolutConnector, adsolut_sandbox: AdsolutSandbox) -> None:
+    adsolut_sandbox.state.set_period_open("MAES", "201802", False)
+    with pytest.raises(EmployeeActionRequired) as closed:
+        connector.post_booking(a_request(issued=date(2018, 2, 5)))
+    assert render(closed.value.code.name, closed.value.params, "nl") == (
+        "Er is geen open boekperiode gevonden voor periode 201802. Maak deze periode eerst aan "
+        "of heropen ze in het boekhoudpakket.")
+
+
+def test_given_an_expired_session_then_signed_in_again(
+        connector: AdsolutConnector, adsolut_sandbox: AdsolutSandbox) -> None:
+    connector.post_booking(a_request(1))
+    adsolut_sandbox.state.sessions.clear()
+    connector.post_booking(a_request(2))
+    assert len(adsolut_sandbox.state.bookings("MAES")) == 2
+
+
+def test_given_a_wrong_password_then_credentials_rejected(
+        adsolut_sandbox: AdsolutSandbox) -> None:
+    adsolut_sandbox.state.add_database("MAES")
+    connector = AdsolutConnector(adsolut_sandbox.connection(), DossierRef(1, "Garage Maes", "MAES"))
+    adsolut_sandbox.state.password = "changed in Adsolut"
+    with pytest.raises(SupportRequired) as rejected:
+        connector.create_dossier()
+    assert rejected.value.code.name == "credentials_rejected"
