@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from prefect.blocks.core import Block
 
-from doorstroom.documents.proposal import BookingRequest
+from doorstroom.documents.proposal import BookingRequest, MasterData
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,10 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def delete_booking(self, external_ref: str) -> None:
         """Remove a booking that was withdrawn upstream."""
+
+    @abc.abstractmethod
+    def master_data(self) -> MasterData:
+        """Parties, GL accounts, VAT codes, journals and periods of the administration."""
 
     def post_booking(self, request: BookingRequest) -> str:
         """Book a document exactly once, however often this is retried."""

@@ -20,24 +20,25 @@ from prefect.flows import Flow
 
 from doorstroom.deployments.in_process import InProcessWorker
 from doorstroom.flows.dispatch import dispatch
+from doorstroom.flows.master_data import refresh_master_data
 from doorstroom.flows.sync_dossier import sync_dossier
 
 
-def deployments(dispatch_every: float) -> list[Any]:
-    """The deployments this worker serves."""
+def served(dispatch_every: float) -> list[tuple[Any, Flow[Any, Any]]]:
+    """The deployments this worker serves, each with its flow."""
     return [
-        sync_dossier.to_deployment(name="sync-dossier", tags=["doorstroom"]),
-        dispatch.to_deployment(name="dispatch", tags=["doorstroom"],
-                               interval=timedelta(seconds=dispatch_every)),
+        (sync_dossier.to_deployment(name="sync-dossier", tags=["doorstroom"]), sync_dossier),
+        (dispatch.to_deployment(name="dispatch", tags=["doorstroom"],
+                                interval=timedelta(seconds=dispatch_every)), dispatch),
+        (refresh_master_data.to_deployment(name="refresh-master-data", tags=["doorstroom"],
+                                           cron="0 5 * * *"), refresh_master_data),
     ]
 
 
 def serve_in_process(dispatch_every: float, limit: int) -> None:
     """Register the deployments, then execute their runs in threads until SIGINT/SIGTERM."""
-    served: tuple[Flow[Any, Any], ...] = (sync_dossier, dispatch)
-    flows: dict[UUID, Flow[Any, Any]] = {}
-    for deployment, flow in zip(deployments(dispatch_every), served, strict=True):
-        flows[deployment.apply()] = flow
+    flows: dict[UUID, Flow[Any, Any]] = {
+        deployment.apply(): flow for deployment, flow in served(dispatch_every)}
     worker = InProcessWorker(flows, limit=limit)
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Prefect's runner: one process per flow run (cancellable from the UI)")
     args = parser.parse_args(argv)
     if args.process_per_run:
-        serve(*deployments(args.dispatch_every), limit=args.limit)
+        serve(*(deployment for deployment, _ in served(args.dispatch_every)), limit=args.limit)
     else:
         serve_in_process(args.dispatch_every, args.limit)
 

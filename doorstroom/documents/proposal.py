@@ -84,3 +84,27 @@ class BookingRequest(BaseModel):
     document_id: int
     proposal: BookingProposal
     attachments: list[Attachment] = Field(default_factory=list)
+
+
+class MasterItem(BaseModel):
+    """One master-data record of a package: its code, its name, and what else it said."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str
+    name: str = ""
+    extra: dict[str, str] = Field(default_factory=dict)
+
+
+class MasterData(BaseModel):
+    """A dossier's master data as the package holds it; booking proposals are built on it."""
+
+    parties: list[MasterItem] = Field(default_factory=list)
+    gl_accounts: list[MasterItem] = Field(default_factory=list)
+    vat_codes: list[MasterItem] = Field(default_factory=list)
+    journals: list[MasterItem] = Field(default_factory=list)
+    periods: list[MasterItem] = Field(default_factory=list)
+
+    def kinds(self) -> dict[str, list[MasterItem]]:
+        """The lists by kind name, as the store keeps them."""
+        return {"party": self.parties, "gl_account": self.gl_accounts,
+                "vat_code": self.vat_codes, "journal": self.journals, "period": self.periods}

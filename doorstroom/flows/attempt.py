@@ -21,7 +21,7 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy.orm import Session
 
 from doorstroom.connectors.base import Connector
-from doorstroom.documents.proposal import BookingRequest
+from doorstroom.documents.proposal import BookingRequest, MasterData
 from doorstroom.failures import SyncFailure, TransientFailure, failure, render
 from doorstroom.failures import codes as c
 from doorstroom.store import repository as repo
@@ -49,6 +49,7 @@ class Work:
     """A sync task's input, read from the store before any call to the package."""
 
     kind: TaskKind
+    dossier_id: int
     external_ref: str | None
     request: BookingRequest | None
 
@@ -61,15 +62,17 @@ def load_work(session: Session, sync_task_id: int) -> Work:
     external_ref = sync_task.external_ref
     if sync_task.kind == TaskKind.DELETE_BOOKING and external_ref is None:
         external_ref = repo.booked_ref(session, sync_task.document_id)
-    return Work(sync_task.kind, external_ref, request)
+    return Work(sync_task.kind, sync_task.dossier_id, external_ref, request)
 
 
-def perform(connector: Connector, work: Work) -> str | None:
+def perform(connector: Connector, work: Work) -> str | MasterData | None:
     """Do the task's work through the connector; return the package's reference, if any."""
     if work.kind == TaskKind.CREATE_DOSSIER:
         return connector.create_dossier()
     if work.kind == TaskKind.POST_BOOKING and work.request is not None:
         return connector.post_booking(work.request)
+    if work.kind == TaskKind.REFRESH_MASTER_DATA:
+        return connector.master_data()
     if work.kind == TaskKind.DELETE_BOOKING:
         if work.external_ref:
             connector.delete_booking(work.external_ref)
@@ -110,6 +113,9 @@ def run_sync_task(sync_task_id: int, connector: Connector, language: str = "nl")
         unknown = failure(c.UNEXPECTED_ERROR, detail=repr(error), error=type(error).__name__)
         return _record_failure(sync_task_id, attempt_id, unknown, language)
     with session_scope() as session:
+        if isinstance(result, MasterData):
+            stored = repo.replace_master_data(session, work.dossier_id, result)
+            result = f"{stored} master-data records"
         repo.finish_done(session, sync_task_id, attempt_id, result)
     return Completed(message=f"done: {result}" if result else "done")
 

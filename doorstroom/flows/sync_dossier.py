@@ -48,6 +48,8 @@ class DossierPlan:
 def task_label(task: SyncTask) -> str:
     """The task run's name, e.g. ``post-booking INV-2026-0042``."""
     subject = task.document.number if task.document else task.dossier.name
+    if task.kind == TaskKind.REFRESH_MASTER_DATA:
+        subject = task.dossier.name
     return f"{task.kind.value.replace('_', '-')} {subject}"
 
 

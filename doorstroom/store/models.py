@@ -207,6 +207,20 @@ class Attempt(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class MasterRecord(Base):
+    """One master-data record of a dossier (party, GL account, VAT code, journal, period)."""
+
+    __tablename__ = "master_data"
+    __table_args__ = (UniqueConstraint("dossier_id", "kind", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditEntry(Base):
     """Who did what, when: restarts, escalations, dispatches."""
 

@@ -10,15 +10,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from doorstroom.documents.proposal import Attachment, BookingProposal, BookingRequest
+from doorstroom.documents.proposal import (
+    Attachment,
+    BookingProposal,
+    BookingRequest,
+    MasterData,
+)
 from doorstroom.failures import SyncFailure
 from doorstroom.store.models import (
     Attempt,
     AuditEntry,
     Dossier,
+    MasterRecord,
     SyncTask,
     TaskKind,
     TaskStatus,
@@ -108,7 +114,7 @@ def finish_done(session: Session, task_id: int, attempt_id: int,
     task.finished_at = utcnow()
     if task.kind == TaskKind.CREATE_DOSSIER:
         task.dossier.linked_at = utcnow()
-    elif external_ref is not None:
+    elif task.kind == TaskKind.POST_BOOKING and external_ref is not None:
         task.external_ref = external_ref
     _close_attempt(session, attempt_id, "done", None, None)
 
@@ -152,6 +158,31 @@ def requeue_for_restart(session: Session, flow_run_id: str, actor: str,
     )
     audit(session, actor, "restart", "flow_run", flow_run_id, {"tasks": task_ids}, user_id)
     return task_ids
+
+
+def queue_master_data_refresh(session: Session, dossier_ids: Sequence[int] | None) -> list[int]:
+    """A pending master-data refresh for each dossier that has none waiting yet."""
+    waiting = set(session.scalars(select(SyncTask.dossier_id).where(
+        SyncTask.kind == TaskKind.REFRESH_MASTER_DATA, SyncTask.status != TaskStatus.DONE)))
+    query = select(Dossier.id).order_by(Dossier.id)
+    if dossier_ids is not None:
+        query = query.where(Dossier.id.in_(dossier_ids))
+    tasks = [SyncTask(dossier_id=dossier_id, kind=TaskKind.REFRESH_MASTER_DATA,
+                      status=TaskStatus.PENDING)
+             for dossier_id in session.scalars(query) if dossier_id not in waiting]
+    session.add_all(tasks)
+    session.flush()
+    return [task.id for task in tasks]
+
+
+def replace_master_data(session: Session, dossier_id: int, data: MasterData) -> int:
+    """Store a dossier's master data as read just now (what is gone from the package goes)."""
+    session.execute(delete(MasterRecord).where(MasterRecord.dossier_id == dossier_id))
+    records = [MasterRecord(dossier_id=dossier_id, kind=kind, code=item.code[:100],
+                            name=item.name[:200], extra=dict(item.extra))
+               for kind, items in data.kinds().items() for item in items]
+    session.add_all(records)
+    return len(records)
 
 
 def audit(session: Session, actor: str, action: str, object_type: str, object_id: str,

@@ -116,3 +116,17 @@ def test_given_an_answer_in_an_unknown_shape_then_support(make_harness: MakeHarn
     with pytest.raises(SupportRequired) as garbage:
         harness.connector.post_booking(a_request())
     assert garbage.value.code.name == "unexpected_response"
+
+
+def test_given_a_booked_supplier_when_master_data_is_read_then_every_kind_is_there(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.connector.post_booking(a_request())
+
+    data = harness.connector.master_data()
+
+    assert data.gl_accounts and data.vat_codes and data.journals and data.periods
+    assert any(item.code == "604000" for item in data.gl_accounts)
+    assert any(item.code.endswith("202603") or item.code == "202603" for item in data.periods)
+    assert any(item.name == "Acme NV" or "BE0123456789" in (item.code, *item.extra.values())
+               for item in data.parties)

@@ -104,6 +104,13 @@ class AdsolutClient:
         result = self.call("GetOpenItems", {"reference": reference})
         return [(node.text or "") for node in result.iter(f"{{{NS}}}Id")]
 
+    def master_items(self, kind: str) -> list[dict[str, str]]:
+        """GetMasterData for one kind (modelled): ``[{"Code", "Name"}]``."""
+        result = self.call("GetMasterData", {"kind": kind})
+        return [{"Code": (item.findtext(f"{{{NS}}}Code") or ""),
+                 "Name": (item.findtext(f"{{{NS}}}Name") or "")}
+                for item in result.iter(f"{{{NS}}}Item")]
+
     def remove(self, booking_id: str) -> tuple[bool, str, str]:
         """RemovePurchaseInvoice: (Success, ErrorId, ErrorMessage)."""
         result = self.call("RemovePurchaseInvoice", {"id": booking_id})

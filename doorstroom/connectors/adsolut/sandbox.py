@@ -141,6 +141,8 @@ def _dispatch(state: AdsolutSandboxState, action: str, params: dict[str, str],
             if booking["referentie"] == params.get("reference"):
                 result.append(_element("Id", booking["id"]))
         return _envelope(action, result)
+    if action == "GetMasterData":
+        return _envelope(action, _master_items(database, params.get("kind", "")))
     if action == "RemovePurchaseInvoice":
         return _remove(database, params.get("id", ""))
     return _fault(f"Unknown action {action}")
@@ -201,6 +203,24 @@ def _result(action: str, success: bool, error: str, ok_ids: list[str],
         records.append(entry)
     result.append(records)
     return _envelope(action, result)
+
+
+def _master_items(database: Database, kind: str) -> etree._Element:
+    rows: list[tuple[str, str]] = {
+        "relaties": sorted({(b.get("relatie_btwnummer") or b.get("relatie_naam", ""),
+                             b.get("relatie_naam", "")) for b in database.bookings.values()}),
+        "rekeningen": [(c, "") for c in ("400000", "440000", "604000", "611000")],
+        "btwcodes": [("21", "21%"), ("6", "6%"), ("0", "0%")],
+        "dagboeken": [("600", "Aankopen"), ("700", "Verkopen")],
+        "periodes": [(p, "") for p in sorted(database.open_periods)],
+    }.get(kind, [])
+    items = _element("Items")
+    for code, name in rows:
+        item = _element("Item")
+        item.append(_element("Code", code))
+        item.append(_element("Name", name))
+        items.append(item)
+    return items
 
 
 def _remove(database: Database, booking_id: str) -> Response:

@@ -10,7 +10,7 @@ from doorstroom.blocks.adsolut import AdsolutConnection
 from doorstroom.connectors.adsolut import errors
 from doorstroom.connectors.adsolut.client import AdsolutClient, booking_xml
 from doorstroom.connectors.base import Connector, DossierRef
-from doorstroom.documents.proposal import BookingRequest
+from doorstroom.documents.proposal import BookingRequest, MasterData, MasterItem
 
 
 class AdsolutConnector(Connector):
@@ -46,6 +46,16 @@ class AdsolutConnector(Connector):
             return result.ok_ids[0]
         message = "; ".join(result.record_errors) or result.error or "import refused"
         raise errors.record_failure(message, request.proposal.period)
+
+    def master_data(self) -> MasterData:
+        """Relations, GL accounts, VAT codes, journals and periods of the database."""
+        def items(kind: str) -> list[MasterItem]:
+            return [MasterItem(code=row["Code"], name=row["Name"])
+                    for row in self.client.master_items(kind)]
+
+        return MasterData(parties=items("relaties"), gl_accounts=items("rekeningen"),
+                          vat_codes=items("btwcodes"), journals=items("dagboeken"),
+                          periods=items("periodes"))
 
     def delete_booking(self, external_ref: str) -> None:
         """RemovePurchaseInvoice; an id Adsolut no longer knows counts as removed."""

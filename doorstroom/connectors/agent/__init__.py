@@ -11,6 +11,7 @@ per office:
 | ``GET /v1/dossiers/{dossier}/bookings?reference=R`` | bookings carrying our reference |
 | ``POST /v1/dossiers/{dossier}/bookings`` | 201 ``{"booking_id"}`` (an existing reference: 200) |
 | ``DELETE /v1/dossiers/{dossier}/bookings/{id}`` | 204 |
+| ``GET /v1/dossiers/{dossier}/master-data`` | parties, accounts, VAT codes, journals, periods |
 
 Errors: ``{"error": {"code", "message", "details"}}``; the codes are listed in ``errors.py``.
 The protocol is ours, so it is versioned in the path and the agent reports its version.

@@ -16,6 +16,7 @@ from doorstroom.connectors.http_errors import (
     classify_status,
     classify_transport_error,
 )
+from doorstroom.documents.proposal import MasterData
 from doorstroom.failures import SyncFailure, TransientFailure, failure
 from doorstroom.failures import codes as c
 
@@ -92,6 +93,14 @@ class AgentClient:
         if "booking_id" not in body:
             raise self._unexpected("created booking has no booking_id")
         return str(body["booking_id"])
+
+    def master_data(self) -> MasterData:
+        """The dossier's master data."""
+        body = self._json(self.request("GET", f"dossiers/{self.dossier_id}/master-data"))
+        try:
+            return MasterData.model_validate(body)
+        except ValidationError as error:
+            raise self._unexpected(f"master data: {error}") from error
 
     def delete(self, booking_id: str) -> None:
         """Delete a booking; one that is already gone counts as deleted."""

@@ -16,7 +16,7 @@ from doorstroom.connectors.agent.client import AgentClient
 from doorstroom.connectors.agent.errors import AgentRule
 from doorstroom.connectors.agent.protocol import AgentBooking
 from doorstroom.connectors.base import Connector, DossierRef
-from doorstroom.documents.proposal import BookingRequest
+from doorstroom.documents.proposal import BookingRequest, MasterData
 
 
 class AgentConnector(Connector):
@@ -46,6 +46,10 @@ class AgentConnector(Connector):
     def create_booking(self, request: BookingRequest) -> str:
         """Hand the booking to the agent; return the package's booking id."""
         return self.client.post(AgentBooking.from_request(request))
+
+    def master_data(self) -> MasterData:
+        """The dossier's master data, read by the agent from the package's database."""
+        return self.client.master_data()
 
     def delete_booking(self, external_ref: str) -> None:
         """Delete the booking through the agent."""

@@ -25,6 +25,7 @@ from doorstroom.connectors.sandbox_faults import (
     Flag,
     add_fault_routes,
 )
+from doorstroom.documents.proposal import MasterData, MasterItem
 
 
 @dataclass
@@ -170,6 +171,24 @@ def _add_protocol_routes(app: FastAPI, state: AgentSandboxState) -> None:
             row = {**booking.model_dump(mode="json"), "booking_id": state.next_id()}
             found.bookings[row["booking_id"]] = row
         return JSONResponse(row, status_code=201)
+
+    @app.get(f"/{PROTOCOL}/dossiers/{{code}}/master-data")
+    def master_data(request: Request, code: str) -> Response:
+        found = guard(request, code)
+        if isinstance(found, JSONResponse):
+            return found
+        with state.lock:
+            parties = {b["party_name"]: b["party_vat"] for b in found.bookings.values()}
+        data = MasterData(
+            parties=[MasterItem(code=vat or name, name=name) for name, vat in parties.items()],
+            gl_accounts=[MasterItem(code=c) for c in ("400000", "440000", "604000", "611000")],
+            vat_codes=[MasterItem(code=c) for c in ("21", "6", "0")],
+            journals=[MasterItem(code="600", name="Aankopen"), MasterItem(code="700")],
+            periods=[MasterItem(code=f"{y}{m:02d}", extra={
+                "closed": str(f"{y}{m:02d}" in found.closed_periods)})
+                for y in (2017, 2025, 2026, 2027) for m in range(1, 13)],
+        )
+        return JSONResponse(data.model_dump(mode="json"))
 
     @app.delete(f"/{PROTOCOL}/dossiers/{{code}}/bookings/{{booking_id}}")
     def delete(request: Request, code: str, booking_id: str) -> Response:

@@ -89,6 +89,10 @@ DEFAULT_GL_ACCOUNTS = {
 }
 
 
+DEFAULT_VAT_CODES = {"21": "BTW 21%", "6": "BTW 6%", "0": "BTW 0%"}
+DEFAULT_JOURNALS = {"600": "Aankopen", "700": "Verkopen"}
+
+
 class ExactSandboxState:
     """Everything the sandbox remembers; thread-safe, reachable from tests directly."""
 
@@ -325,6 +329,14 @@ def _get_divisions(division: Division, query: dict[str, str], *_: Any) -> Respon
     return _filtered([{"Code": division.code, "Description": division.name}], query)
 
 
+def _get_vat_codes(division: Division, query: dict[str, str], *_: Any) -> Response:
+    return _filtered([{"Code": k, "Description": v} for k, v in DEFAULT_VAT_CODES.items()], query)
+
+
+def _get_journals(division: Division, query: dict[str, str], *_: Any) -> Response:
+    return _filtered([{"Code": k, "Description": v} for k, v in DEFAULT_JOURNALS.items()], query)
+
+
 def _get_accounts(division: Division, query: dict[str, str], *_: Any) -> Response:
     return _filtered(division.accounts.values(), query)
 
@@ -411,6 +423,8 @@ _HANDLERS: dict[tuple[str, str], Any] = {
     ("GET", "system/Divisions"): _get_divisions,
     ("GET", "financial/FinancialPeriods"): _get_periods,
     ("GET", "financial/GLAccounts"): _get_gl_accounts,
+    ("GET", "vat/VATCodes"): _get_vat_codes,
+    ("GET", "financial/Journals"): _get_journals,
     ("GET", "crm/Accounts"): _get_accounts,
     ("POST", "crm/Accounts"): _post_account,
     ("GET", "documents/Documents"): _get_documents,

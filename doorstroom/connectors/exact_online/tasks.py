@@ -21,7 +21,12 @@ from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.exact_online import errors
 from doorstroom.connectors.exact_online.client import ExactOnlineClient, quote
-from doorstroom.documents.proposal import BookingProposal, BookingRequest
+from doorstroom.documents.proposal import (
+    BookingProposal,
+    BookingRequest,
+    MasterData,
+    MasterItem,
+)
 from doorstroom.failures import EmployeeActionRequired, SyncFailure, failure
 from doorstroom.failures import codes as c
 from doorstroom.store.models import DocumentKind
@@ -182,6 +187,25 @@ class ExactOnlineConnector(Connector):
                     "Attachment": base64.b64encode(attachment.content).decode("ascii"),
                 })
         return document
+
+    # --- master data ------------------------------------------------------------------------
+    def master_data(self) -> MasterData:
+        """Accounts, GL accounts, VAT codes, journals and financial periods of the division."""
+        results = self.client.results
+        return MasterData(
+            parties=[MasterItem(code=str(a["ID"]), name=str(a.get("Name", "")),
+                                extra={"vat": str(a.get("VATNumber", "")),
+                                       "supplier": str(a.get("IsSupplier", False))})
+                     for a in results("crm/Accounts", "", "ID,Name,VATNumber,IsSupplier")],
+            gl_accounts=[MasterItem(code=str(g["Code"]), name=str(g.get("Description", "")))
+                         for g in results("financial/GLAccounts", "", "Code,Description")],
+            vat_codes=[MasterItem(code=str(v["Code"]), name=str(v.get("Description", "")))
+                       for v in results("vat/VATCodes", "", "Code,Description")],
+            journals=[MasterItem(code=str(j["Code"]), name=str(j.get("Description", "")))
+                      for j in results("financial/Journals", "", "Code,Description")],
+            periods=[MasterItem(code=f"{p['FinYear']}{int(p['FinPeriod']):02d}")
+                     for p in results("financial/FinancialPeriods", "", "FinYear,FinPeriod")],
+        )
 
     # --- delete booking -----------------------------------------------------------------------
     def delete_booking(self, external_ref: str) -> None:

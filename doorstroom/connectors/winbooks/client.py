@@ -26,6 +26,8 @@ ENTITY_TYPES = {
     "Thirds": "Winbooks.TORM.OM.Third, Winbooks.TORM.OM",
     "GLAccounts": "Winbooks.TORM.OM.Accounting.GLAccount, Winbooks.TORM.OM",
     "GLTransHeaders": "Winbooks.TORM.OM.Accounting.GLTransHeader, Winbooks.TORM.OM",
+    "Vats": "Winbooks.TORM.OM.Accounting.VatAccount, Winbooks.TORM.OM",
+    "Journals": "Winbooks.TORM.OM.Accounting.Journal, Winbooks.TORM.OM",
 }
 
 

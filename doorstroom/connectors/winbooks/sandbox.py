@@ -211,6 +211,10 @@ def _collection(folder: Folder, oms: str) -> list[dict[str, Any]] | None:
         return list(folder.thirds.values())
     if oms == "GLAccounts":
         return [{"Code": code} for code in GL_ACCOUNTS]
+    if oms == "Vats":
+        return [{"Code": code, "Rate": rate} for code, rate in (("21", 21), ("6", 6), ("0", 0))]
+    if oms == "Journals":
+        return [{"Code": "600", "Label": "Aankopen"}, {"Code": "700", "Label": "Verkopen"}]
     if oms == "GLTransHeaders":
         return [{k: v for k, v in t.items() if k != "GLTrans"}
                 for t in folder.transactions.values()]

@@ -18,7 +18,12 @@ from doorstroom.blocks.winbooks import WinBooksConnection
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.connectors.winbooks import errors
 from doorstroom.connectors.winbooks.client import WinBooksClient
-from doorstroom.documents.proposal import BookingProposal, BookingRequest
+from doorstroom.documents.proposal import (
+    BookingProposal,
+    BookingRequest,
+    MasterData,
+    MasterItem,
+)
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
 
@@ -108,6 +113,23 @@ class WinBooksConnector(Connector):
         self.client.add("Third", code, {"Name": proposal.party.name,
                                         "VatNumber": proposal.party.vat_number})
         return code
+
+    def master_data(self) -> MasterData:
+        """Thirds, GL accounts, VAT codes, journals and book periods of the folder."""
+        rows = self.client.criteria
+        return MasterData(
+            parties=[MasterItem(code=str(t["Code"]), name=str(t.get("Name", "")),
+                                extra={"vat": str(t.get("VatNumber", ""))})
+                     for t in rows("Thirds")],
+            gl_accounts=[MasterItem(code=str(a["Code"])) for a in rows("GLAccounts")],
+            vat_codes=[MasterItem(code=str(v["Code"]), extra={"rate": str(v.get("Rate", ""))})
+                       for v in rows("Vats")],
+            journals=[MasterItem(code=str(j["Code"]), name=str(j.get("Label", "")))
+                      for j in rows("Journals")],
+            periods=[MasterItem(code=str(p["Code"]), extra={"status": str(p.get("Status")),
+                                                            "vat": str(p.get("VatStatus"))})
+                     for p in rows("BookPeriods")],
+        )
 
     def delete_booking(self, external_ref: str) -> None:
         """Delete the transaction; one that is already gone counts as deleted."""
