@@ -27,7 +27,7 @@ from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
 from doorstroom.connectors.expert_m.sandbox import expert_m_state
 from doorstroom.connectors.expert_m.tasks import ExpertMConnector
 from doorstroom.connectors.sandbox_faults import Fault
-from doorstroom.connectors.sandbox_server import SandboxServer
+from doorstroom.connectors.sandbox_server import SandboxServer, free_port
 from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
 from doorstroom.connectors.winbooks.sandbox import create_app as winbooks_app
 from doorstroom.connectors.winbooks.tasks import WinBooksConnector
@@ -48,6 +48,18 @@ class Harness:
     unblock: Callable[[], None]  # the employee's fix for a dossier made with blocked=True
     add_fault: Callable[[Fault], None]
     booking_call: dict[str, str]  # Fault fields matching the request that creates a booking
+    reject_credentials: Callable[[], None]  # the package stops accepting our credentials
+    offline: Callable[[], Connector]  # a connector for this administration, nothing listening
+
+
+def dead_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def _forget(*pools: set[str] | dict[str, object]) -> None:
+    for pool in pools:
+        pool.clear()
 
 
 MakeHarness = Callable[..., Harness]
@@ -71,6 +83,10 @@ def exact_online() -> Iterator[MakeHarness]:
                 unblock=lambda: state.set_rights(code, True),
                 add_fault=state.add_fault,
                 booking_call={"method": "POST", "path_contains": "Entries"},
+                reject_credentials=lambda: _forget(state.refresh_tokens, state.access_tokens),
+                offline=lambda: ExactOnlineConnector(
+                    sandbox.connection().model_copy(update={"base_url": dead_url()}),
+                    DossierRef(code, f"Contract {code}", str(code))),
             )
 
         yield make
@@ -94,6 +110,11 @@ def winbooks() -> Iterator[MakeHarness]:
                 unblock=lambda: state.set_rights(code, True),
                 add_fault=state.add_fault,
                 booking_call={"method": "POST", "path_contains": "GLTransHeader"},
+                reject_credentials=lambda: _forget(state.exchange_tokens, state.refresh_tokens,
+                                                   state.access_tokens),
+                offline=lambda: WinBooksConnector(
+                    sandbox.connection().model_copy(update={"base_url": dead_url()}),
+                    DossierRef(1, f"Contract {code}", code)),
             )
 
         yield make
@@ -116,6 +137,10 @@ def _agent(state: AgentSandboxState, connector_class: type[AgentConnector],
                 unblock=lambda: state.update(code, **fixed_state),
                 add_fault=state.add_fault,
                 booking_call={"method": "POST", "path_contains": "/bookings"},
+                reject_credentials=lambda: setattr(state, "office_token", "rotated"),
+                offline=lambda: connector_class(
+                    connection.model_copy(update={"base_url": dead_url()}),
+                    DossierRef(1, f"Contract {code}", code)),
             )
 
         yield make
@@ -153,6 +178,10 @@ def adsolut() -> Iterator[MakeHarness]:
                 unblock=lambda: state.allow_user(name),
                 add_fault=state.add_fault,
                 booking_call={"soap_action": "ImportDivBookings"},
+                reject_credentials=lambda: setattr(state, "password", "changed"),
+                offline=lambda: AdsolutConnector(
+                    connection.model_copy(update={"service_url": dead_url()}),
+                    DossierRef(1, f"Contract {name}", name)),
             )
 
         yield make

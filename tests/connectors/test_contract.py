@@ -130,3 +130,23 @@ def test_given_a_booked_supplier_when_master_data_is_read_then_every_kind_is_the
     assert any(item.code.endswith("202603") or item.code == "202603" for item in data.periods)
     assert any(item.name == "Acme NV" or "BE0123456789" in (item.code, *item.extra.values())
                for item in data.parties)
+
+
+def test_given_rejected_credentials_then_support_renews_them(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.reject_credentials()
+    with pytest.raises(SupportRequired) as rejected:
+        harness.connector.post_booking(a_request())
+    assert rejected.value.code.name == "credentials_rejected"
+
+
+def test_given_the_package_unreachable_then_transient_then_a_named_support_failure(
+        make_harness: MakeHarness) -> None:
+    connector = make_harness().offline()
+    with pytest.raises(TransientFailure) as unreachable:
+        connector.post_booking(a_request())
+    connector.close()
+    error = unreachable.value
+    assert error.code.name in {"connection_lost", "agent_unreachable"}
+    if error.code.name == "agent_unreachable":  # on-premise: support is told the agent is down
+        assert error.exhausted is not None and error.exhausted.code.name == "agent_offline"
