@@ -12,11 +12,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app
-from doorstroom.connectors.sandbox_server import SandboxServer
-from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
-from doorstroom.connectors.winbooks.sandbox import create_app as winbooks_app
-from doorstroom.demo.seed import DEMO_BLOCK, WINBOOKS_BLOCK, WINBOOKS_FOLDER, seed_demo
+from doorstroom.demo.sandboxes import DemoSandboxes
+from doorstroom.demo.seed import DemoCase, seed_demo
 from doorstroom.local_stack import (
     Stack,
     start_prefect_server,
@@ -43,18 +40,14 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: f
     store_url = stack.env["DOORSTROOM_DATABASE_URL"]
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    state = ExactSandboxState(minutely_limit=600)
-    sandbox = SandboxServer(create_app(state), port=sandbox_port).start()
-    winbooks = WinBooksSandboxState()
-    winbooks_sandbox = SandboxServer(winbooks_app(winbooks), port=sandbox_port + 1).start()
+    boxes = DemoSandboxes().start(sandbox_port)
     try:
         print(f"Starting Prefect server on 127.0.0.1:{prefect_port} (logs: {home}/*.log) …")
         start_prefect_server(stack, home / "prefect-server.log")
-        summary = seed_demo(state, sandbox.url, winbooks, winbooks_sandbox.url, store_url)
+        dossiers, documents, cases = seed_demo(boxes, store_url)
         worker = start_worker(stack, home / "worker.log", "--dispatch-every", str(dispatch_every))
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
-        _print_where_to_look(prefect_port, sandbox.url, winbooks_sandbox.url, summary,
-                             dispatch_every)
+        _print_where_to_look(prefect_port, boxes, dossiers, documents, cases, dispatch_every)
         while all(p.poll() is None for p in stack.processes):
             time.sleep(1)
         print("A process of the stack stopped; see the logs in", home)
@@ -62,37 +55,31 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: f
         print("\nStopping …")
     finally:
         stack.stop()
-        sandbox.stop()
-        winbooks_sandbox.stop()
+        boxes.stop()
         print("Stopped.")
 
 
-def _print_where_to_look(prefect_port: int, sandbox_url: str, winbooks_url: str,
-                         summary: dict[str, object], dispatch_every: float) -> None:
+def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, dossiers: int, documents: int,
+                         cases: list[DemoCase], dispatch_every: float) -> None:
+    sandboxes = "\n".join(f"  sandbox {package:<13} {server.url}"
+                          for package, server in boxes.servers.items())
+    shown = "\n\n".join(f"  {case.dossier} ({case.package}):\n    {case.fix}" for case in cases)
     print(f"""
 Doorstroom demo is running.
 
   Prefect UI (operators):  http://127.0.0.1:{prefect_port}/runs
-  Exact Online sandbox:    {sandbox_url}   (connection block '{DEMO_BLOCK}')
-  WinBooks on Web sandbox: {winbooks_url}   (connection block '{WINBOOKS_BLOCK}')
   Store (SQLite):          {os.environ['DOORSTROOM_DATABASE_URL']}
+{sandboxes}
 
-Seeded: {summary['dossiers']} dossiers, {summary['documents']} documents. The scheduled
-'dispatch' deployment runs every {dispatch_every:.0f} s and starts one 'sync-dossier' run
-per dossier.
-Dossier 'Brouwerij XYZ' hits the rights case: its run ends EmployeeActionRequired with the
-instruction as its message. Play the employee and restart:
+Seeded: {dossiers} dossiers, {documents} documents. The scheduled 'dispatch' deployment runs
+every {dispatch_every:.0f} s and starts one 'sync-dossier' run per dossier. These dossiers hit
+a case of the help page and end EmployeeActionRequired, the instruction as the run's message.
+Play the employee with the command under each, then restart the failed task:
 
-  curl -X POST {sandbox_url}/_sandbox/divisions/{summary['rights_division']}/rights \\
-       -H 'content-type: application/json' -d '{{"value": true}}'
-  .venv/bin/doorstroom tasks --failed          # list failed tasks with their instructions
-  .venv/bin/doorstroom restart {summary['rights_task']}               # = Retry in the Prefect UI
+{shown}
 
-Dossier '{WINBOOKS_FOLDER[1]}' (WinBooks) has an invoice in 2017-09, whose VAT period
-is closed: its run ends EmployeeActionRequired too. Reopen it, then restart that task:
-
-  curl -X POST {winbooks_url}/_sandbox/folders/{WINBOOKS_FOLDER[0]}/periods/2017/9/vat-closed \\
-       -H 'content-type: application/json' -d '{{"value": false}}'
+  .venv/bin/doorstroom tasks --failed      # failed tasks with their instructions (nl/fr/en)
+  .venv/bin/doorstroom restart <task id>   # = Retry in the Prefect UI
 
 Press Ctrl-C to stop everything.
 """, flush=True)

@@ -1,34 +1,39 @@
-"""Demo data: one office with Exact Online and WinBooks dossiers, two of them hitting seed cases."""
+"""Demo data: one office with a dossier in every package, each seed case visible once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from doorstroom.blocks import ALL_BLOCKS
+from doorstroom.blocks.adsolut import AdsolutConnection
+from doorstroom.blocks.agent import OnPremiseAgentConnection
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.blocks.winbooks import WinBooksConnection
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
+from doorstroom.connectors.agent.protocol import AgentBooking
 from doorstroom.connectors.sandbox_faults import Fault
-from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
 from doorstroom.demo.samples import sample_proposals
-from doorstroom.documents.service import request_dossier_link, submit
+from doorstroom.demo.sandboxes import DemoSandboxes
+from doorstroom.documents.proposal import BookingRequest
+from doorstroom.documents.service import request_dossier_link, submit, withdraw
 from doorstroom.store.db import engine_for, migrate, session_scope
 from doorstroom.store.models import Dossier, Office
 
-DEMO_BLOCK = "exact-online-demo"
-WINBOOKS_BLOCK = "winbooks-demo"
-WINBOOKS_FOLDER = ("JANSSENS", "Schrijnwerkerij Janssens")
+BLOCKS = {"exact_online": "exact-online-demo", "winbooks": "winbooks-demo",
+          "wings": "wings-agent-demo", "expert_m": "expert-m-agent-demo",
+          "adsolut": "adsolut-demo"}
 
-DOSSIERS = [
-    # name, division, rights, documents
-    ("Bakkerij Janssens", 1001, True, 8),
-    ("Garage Maes", 1002, True, 5),
-    ("Apotheek Wouters", 1003, True, 4),
-    ("Brouwerij XYZ", 1004, False, 3),
-]
+
+@dataclass(frozen=True)
+class DemoCase:
+    """A seed case the demo shows, and what the employee does about it."""
+
+    dossier: str
+    package: str
+    fix: str
 
 
 def register_blocks() -> None:
@@ -37,57 +42,134 @@ def register_blocks() -> None:
         block.register_type_and_schema()
 
 
-def seed_demo(state: ExactSandboxState, sandbox_url: str, winbooks: WinBooksSandboxState,
-              winbooks_url: str, store_url: str) -> dict[str, object]:
-    """Administrations in the sandboxes, connection blocks, the office's dossiers and documents."""
+def save_connections(boxes: DemoSandboxes) -> None:
+    """One connection block per package, pointing at its sandbox."""
+    ExactOnlineConnection(
+        base_url=boxes.url("exact_online"), client_id=boxes.exact.client_id,
+        client_secret=SecretStr(boxes.exact.client_secret),
+        refresh_token=SecretStr(boxes.exact.issue_refresh_token()),
+    ).save(BLOCKS["exact_online"], overwrite=True)
+    WinBooksConnection(base_url=boxes.url("winbooks"), email=boxes.winbooks.email,
+                       exchange_token=SecretStr(boxes.winbooks.issue_exchange_token()),
+                       ).save(BLOCKS["winbooks"], overwrite=True)
+    for package, state in (("wings", boxes.wings), ("expert_m", boxes.expert_m)):
+        OnPremiseAgentConnection(base_url=boxes.url(package),
+                                 office_token=SecretStr(state.office_token),
+                                 ).save(BLOCKS[package], overwrite=True)
+    AdsolutConnection(service_url=f"{boxes.url('adsolut')}/ExchangeService.asmx",
+                      user_name=boxes.adsolut.user_name,
+                      password=SecretStr(boxes.adsolut.password),
+                      ).save(BLOCKS["adsolut"], overwrite=True)
+
+
+class _Seeder:
+    """Adds dossiers and documents to one office."""
+
+    def __init__(self, session: Session, office_id: int) -> None:
+        self.session = session
+        self.office_id = office_id
+        self.documents = 0
+        self.dossiers = 0
+
+    def dossier(self, name: str, package: str, external_id: str) -> int:
+        dossier = Dossier(office_id=self.office_id, name=name, package=package,
+                          external_id=external_id, connection_block=BLOCKS[package])
+        self.session.add(dossier)
+        self.session.flush()
+        self.dossiers += 1
+        return dossier.id
+
+    def invoices(self, dossier_id: int, count: int, seed: int,
+                 first_dated: date | None = None) -> list[int]:
+        samples = sample_proposals(count, seed)
+        if first_dated is not None:
+            late, files = samples[0]
+            samples[0] = (late.model_copy(update={"issue_date": first_dated,
+                                                  "due_date": None}), files)
+        self.documents += len(samples)
+        return [submit(self.session, dossier_id, p, files).document_id for p, files in samples]
+
+
+def seed_demo(boxes: DemoSandboxes, store_url: str) -> tuple[int, int, list[DemoCase]]:
+    """Administrations in the sandboxes, connection blocks, the office's dossiers and
+    documents; returns (dossiers, documents, the cases to show)."""
     migrate(store_url)
     register_blocks()
-    WinBooksConnection(base_url=winbooks_url, email=winbooks.email,
-                       exchange_token=SecretStr(winbooks.issue_exchange_token()),
-                       ).save(WINBOOKS_BLOCK, overwrite=True)
-    ExactOnlineConnection(
-        base_url=sandbox_url, client_id=state.client_id,
-        client_secret=SecretStr(state.client_secret),
-        refresh_token=SecretStr(state.issue_refresh_token()),
-    ).save(DEMO_BLOCK, overwrite=True)
-    # One transient 503 on the first purchase entry: retried by Prefect, then booked.
-    state.add_fault(Fault(kind="status", status=503, method="POST",
-                          path_contains="PurchaseEntries", retry_after=1))
-    documents = 0
-    rights_task = 0
+    save_connections(boxes)
     with session_scope(engine_for(store_url)) as session:
         office = Office(name="Kantoor Peeters", language="nl")
         session.add(office)
         session.flush()
-        for name, division, rights, count in DOSSIERS:
-            state.add_division(division, name, rights=rights)
-            dossier = Dossier(office_id=office.id, name=name, package="exact_online",
-                              external_id=str(division), connection_block=DEMO_BLOCK)
-            session.add(dossier)
-            session.flush()
-            if not rights:
-                rights_task = request_dossier_link(session, dossier.id)
-            for proposal, files in sample_proposals(count, seed=division):
-                submit(session, dossier.id, proposal, files)
-                documents += 1
-        documents += _seed_winbooks(session, office.id, winbooks)
-    return {"dossiers": len(DOSSIERS) + 1, "documents": documents, "rights_task": rights_task,
-            "rights_division": next(d for _, d, r, _ in DOSSIERS if not r)}
+        seeder = _Seeder(session, office.id)
+        cases = [_exact(seeder, boxes), _winbooks(seeder, boxes), _wings(seeder, boxes),
+                 *_expert_m(seeder, boxes), _adsolut(seeder, boxes)]
+        return seeder.dossiers, seeder.documents, cases
 
 
-def _seed_winbooks(session: Session, office_id: int, state: WinBooksSandboxState) -> int:
-    """A WinBooks folder whose VAT period 2017-09 is closed, with one late 2017 invoice."""
-    code, name = WINBOOKS_FOLDER
-    state.add_folder(code, name)
-    state.set_vat_closed(code, 2017, 9, True)
-    dossier = Dossier(office_id=office_id, name=name, package="winbooks", external_id=code,
-                      connection_block=WINBOOKS_BLOCK)
-    session.add(dossier)
-    session.flush()
-    samples = sample_proposals(4, seed=2001)
-    late, files = samples[0]
-    samples[0] = (late.model_copy(update={"issue_date": date(2017, 9, 14),
-                                          "due_date": date(2017, 10, 14)}), files)
-    for proposal, attachments in samples:
-        submit(session, dossier.id, proposal, attachments)
-    return len(samples)
+def _exact(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
+    # One transient 503 on the first purchase entry: retried by Prefect, then booked.
+    boxes.exact.add_fault(Fault(kind="status", status=503, method="POST",
+                                path_contains="PurchaseEntries", retry_after=1))
+    for name, division, count in (("Bakkerij Janssens", 1001, 6), ("Garage Maes", 1002, 4)):
+        boxes.exact.add_division(division, name)
+        seeder.invoices(seeder.dossier(name, "exact_online", str(division)), count, division)
+    boxes.exact.add_division(1004, "Brouwerij XYZ", rights=False)
+    xyz = seeder.dossier("Brouwerij XYZ", "exact_online", "1004")
+    request_dossier_link(seeder.session, xyz)
+    seeder.invoices(xyz, 2, 1004)
+    return DemoCase("Brouwerij XYZ", "Exact Online",
+                    f"curl -X POST {boxes.url('exact_online')}/_sandbox/divisions/1004/rights "
+                    "-H 'content-type: application/json' -d '{\"value\": true}'")
+
+
+def _winbooks(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
+    boxes.winbooks.add_folder("JANSSENS", "Schrijnwerkerij Janssens")
+    boxes.winbooks.set_vat_closed("JANSSENS", 2017, 9, True)
+    dossier = seeder.dossier("Schrijnwerkerij Janssens", "winbooks", "JANSSENS")
+    seeder.invoices(dossier, 3, 2001, first_dated=date(2017, 9, 14))
+    return DemoCase("Schrijnwerkerij Janssens", "WinBooks on Web",
+                    f"curl -X POST {boxes.url('winbooks')}/_sandbox/folders/JANSSENS/periods/"
+                    "2017/9/vat-closed -H 'content-type: application/json' "
+                    "-d '{\"value\": false}'")
+
+
+def _wings(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
+    boxes.wings.add_dossier("JACOBS", "Drukkerij Jacobs", version=1, required_version=2)
+    seeder.invoices(seeder.dossier("Drukkerij Jacobs", "wings", "JACOBS"), 2, 3001)
+    return DemoCase("Drukkerij Jacobs", "Wings",
+                    f"curl -X POST {boxes.url('wings')}/_sandbox/dossiers/JACOBS/upgrade")
+
+
+def _expert_m(seeder: _Seeder, boxes: DemoSandboxes) -> list[DemoCase]:
+    boxes.expert_m.add_dossier("CLAES", "Bouw Claes", database_present=False)
+    seeder.invoices(seeder.dossier("Bouw Claes", "expert_m", "CLAES"), 2, 4001)
+    # A booking the office already paid, then withdrawn upstream: the delete needs the office.
+    boxes.expert_m.add_dossier("WUYTS", "Fietsen Wuyts")
+    dossier = seeder.dossier("Fietsen Wuyts", "expert_m", "WUYTS")
+    [document_id] = seeder.invoices(dossier, 1, 4002)
+    proposal, _ = sample_proposals(1, 4002)[0]
+    booking = AgentBooking.from_request(BookingRequest(document_id=document_id,
+                                                       proposal=proposal))
+    booking_id = boxes.expert_m.next_id()
+    boxes.expert_m.dossiers["WUYTS"].bookings[booking_id] = {
+        **booking.model_dump(mode="json"), "booking_id": booking_id}
+    boxes.expert_m.link_payment("WUYTS", booking_id)
+    withdraw(seeder.session, document_id)
+    url = boxes.url("expert_m")
+    return [
+        DemoCase("Bouw Claes", "Expert/M",
+                 f"curl -X POST {url}/_sandbox/dossiers/CLAES/database-present "
+                 "-H 'content-type: application/json' -d '{\"value\": true}'"),
+        DemoCase("Fietsen Wuyts", "Expert/M",
+                 f"curl -X POST {url}/_sandbox/dossiers/WUYTS/payments/{booking_id}/remove"),
+    ]
+
+
+def _adsolut(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
+    boxes.adsolut.add_database("MERTENS")
+    boxes.adsolut.set_period_open("MERTENS", "201802", False)
+    dossier = seeder.dossier("Kapsalon Mertens", "adsolut", "MERTENS")
+    seeder.invoices(dossier, 2, 5001, first_dated=date(2018, 2, 5))
+    return DemoCase("Kapsalon Mertens", "Adsolut",
+                    f"curl -X POST {boxes.url('adsolut')}/_sandbox/databases/MERTENS/periods/"
+                    "201802/open")
