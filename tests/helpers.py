@@ -33,6 +33,16 @@ def a_proposal(number: str | None = None, issue_date: date = date(2026, 3, 10),
     )
 
 
+def a_spread_proposal(number: str, issue_date: date, second_period: str) -> BookingProposal:
+    """An invoice whose cost is spread: half in its own period, half in ``second_period``."""
+    half, vat = Decimal("50.00"), Decimal("10.50")
+    lines = [ProposalLine(gl_account="611000", amount=half, vat_code="21", vat_amount=vat,
+                          description="Verzekering deel 1"),
+             ProposalLine(gl_account="611000", amount=half, vat_code="21", vat_amount=vat,
+                          description="Verzekering deel 2", period=second_period)]
+    return a_proposal(number, issue_date).model_copy(update={"lines": lines})
+
+
 A_PDF = Attachment(filename="invoice.pdf", media_type="application/pdf", content=b"%PDF-1.4\n")
 
 

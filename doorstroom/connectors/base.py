@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 from prefect.blocks.core import Block
 
 from doorstroom.documents.proposal import BookingRequest, MasterData
+from doorstroom.failures import codes as c
+from doorstroom.failures import failure
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Connector(abc.ABC):
     package: ClassVar[str]
     display_name: ClassVar[str]
     connection_type: ClassVar[type[Block]]
+    supports_line_periods: ClassVar[bool] = False
+    """Whether lines may be booked in periods of their own (spreading over periods)."""
     retries: ClassVar[int] = 3
     retry_delay_seconds: ClassVar[list[float]] = [2.0, 10.0, 30.0]
 
@@ -66,6 +70,10 @@ class Connector(abc.ABC):
 
     def post_booking(self, request: BookingRequest) -> str:
         """Book a document exactly once, however often this is retried."""
+        if len(request.proposal.periods) > 1 and not self.supports_line_periods:
+            raise failure(c.PACKAGE_REJECTED, detail="line periods",
+                          package=self.display_name,
+                          message="lines in their own book periods are not supported")
         existing = self.find_booking(request)
         if existing is not None:
             return existing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from doorstroom.connectors.agent.protocol import AgentBooking
 from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.demo.samples import sample_proposals
 from doorstroom.demo.sandboxes import DemoSandboxes
-from doorstroom.documents.proposal import BookingRequest
+from doorstroom.documents.proposal import BookingProposal, BookingRequest
 from doorstroom.documents.service import request_dossier_link, submit, withdraw
 from doorstroom.store.db import engine_for, migrate, session_scope
 from doorstroom.store.models import Dossier, Office
@@ -80,14 +81,25 @@ class _Seeder:
         return dossier.id
 
     def invoices(self, dossier_id: int, count: int, seed: int,
-                 first_dated: date | None = None) -> list[int]:
+                 first_dated: date | None = None, spread_to: str | None = None) -> list[int]:
         samples = sample_proposals(count, seed)
         if first_dated is not None:
             late, files = samples[0]
-            samples[0] = (late.model_copy(update={"issue_date": first_dated,
-                                                  "due_date": None}), files)
+            late = late.model_copy(update={"issue_date": first_dated, "due_date": None})
+            samples[0] = (_spread(late, spread_to) if spread_to else late, files)
         self.documents += len(samples)
         return [submit(self.session, dossier_id, p, files).document_id for p, files in samples]
+
+
+def _spread(proposal: BookingProposal, period: str) -> BookingProposal:
+    """The same invoice with half of its line booked in ``period`` (cost spreading)."""
+    line = proposal.lines[0]
+    first = (line.amount / 2).quantize(Decimal("0.01"))
+    first_vat = (line.vat_amount / 2).quantize(Decimal("0.01"))
+    halves = [line.model_copy(update={"amount": first, "vat_amount": first_vat}),
+              line.model_copy(update={"amount": line.amount - first, "period": period,
+                                      "vat_amount": line.vat_amount - first_vat})]
+    return proposal.model_copy(update={"lines": halves})
 
 
 def seed_demo(boxes: DemoSandboxes, store_url: str) -> tuple[int, int, list[DemoCase]]:
@@ -125,12 +137,14 @@ def _exact(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
 def _winbooks(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     boxes.winbooks.add_folder("JANSSENS", "Schrijnwerkerij Janssens")
     boxes.winbooks.set_vat_closed("JANSSENS", 2017, 9, True)
+    boxes.winbooks.set_vat_closed("JANSSENS", 2017, 12, True)
     dossier = seeder.dossier("Schrijnwerkerij Janssens", "winbooks", "JANSSENS")
-    seeder.invoices(dossier, 3, 2001, first_dated=date(2017, 9, 14))
+    seeder.invoices(dossier, 3, 2001, first_dated=date(2017, 9, 14), spread_to="201712")
+    reopen = (f"curl -X POST {boxes.url('winbooks')}/_sandbox/folders/JANSSENS/periods/"
+              "2017/{month}/vat-closed -H 'content-type: application/json' "
+              "-d '{{\"value\": false}}'")
     return DemoCase("Schrijnwerkerij Janssens", "WinBooks on Web",
-                    f"curl -X POST {boxes.url('winbooks')}/_sandbox/folders/JANSSENS/periods/"
-                    "2017/9/vat-closed -H 'content-type: application/json' "
-                    "-d '{\"value\": false}'")
+                    reopen.format(month=9) + "\n    " + reopen.format(month=12))
 
 
 def _wings(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:

@@ -33,6 +33,8 @@ class ProposalLine(BaseModel):
     amount: Money
     vat_code: str = Field(min_length=1, max_length=10)
     vat_amount: Money
+    period: str | None = Field(default=None, pattern=r"^\d{4}(0[1-9]|1[0-2])$")
+    """Book period ``YYYYMM`` of this line when it differs from the document's (spreading)."""
 
 
 class BookingProposal(BaseModel):
@@ -66,6 +68,11 @@ class BookingProposal(BaseModel):
     def period(self) -> str:
         """The calendar period ``YYYYMM`` of the issue date, as people name periods."""
         return f"{self.issue_date.year}{self.issue_date.month:02d}"
+
+    @property
+    def periods(self) -> list[str]:
+        """Every book period the booking touches: the document's and its lines' own."""
+        return sorted({self.period, *(line.period for line in self.lines if line.period)})
 
 
 class Attachment(BaseModel):

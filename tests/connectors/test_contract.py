@@ -16,7 +16,7 @@ from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, TransientFailure
 from tests.connectors.harnesses import HARNESSES, Harness, MakeHarness
-from tests.helpers import A_PDF, a_proposal
+from tests.helpers import A_PDF, a_proposal, a_spread_proposal
 
 
 @pytest.fixture(params=sorted(CONNECTORS))
@@ -150,3 +150,17 @@ def test_given_the_package_unreachable_then_transient_then_a_named_support_failu
     assert error.code.name in {"connection_lost", "agent_unreachable"}
     if error.code.name == "agent_unreachable":  # on-premise: support is told the agent is down
         assert error.exhausted is not None and error.exhausted.code.name == "agent_offline"
+
+
+def test_given_lines_in_another_period_then_booked_there_or_refused_for_support(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    request = BookingRequest(document_id=5, proposal=a_spread_proposal(
+        "SPREAD-1", date(2026, 3, 10), second_period="202606"))
+    if harness.connector.supports_line_periods:
+        assert harness.connector.post_booking(request) in harness.bookings()
+    else:
+        with pytest.raises(SupportRequired) as refused:
+            harness.connector.post_booking(request)
+        assert refused.value.code.name == "package_rejected"
+        assert harness.bookings() == []

@@ -243,15 +243,17 @@ def _one(folder: Folder, method: str, om: str, code: str, body: Any) -> Response
 
 
 def _refuse_transaction(folder: Folder, body: dict[str, Any]) -> JSONResponse | None:
-    period_code = str(body.get("BookPeriod", ""))
-    try:
-        period = folder.periods[(int(period_code[:4]), int(period_code[4:]))]
-    except (KeyError, ValueError):
-        return wow_error(400, "BOOK_PERIOD_MISSING", f"Book period {period_code} does not exist")
-    if period.closed:
-        return wow_error(400, "BOOK_PERIOD_CLOSED", f"Book period {period_code} is locked")
-    if period.vat_closed:
-        return wow_error(400, "VAT_PERIOD_CLOSED", f"No open VAT period for {period_code}")
+    header = str(body.get("BookPeriod", ""))
+    codes = {header} | {str(line.get("BookPeriod") or header) for line in body.get("GLTrans", [])}
+    for period_code in sorted(codes):
+        try:
+            period = folder.periods[(int(period_code[:4]), int(period_code[4:]))]
+        except (KeyError, ValueError):
+            return wow_error(400, "BOOK_PERIOD_MISSING", f"Book period {period_code} missing")
+        if period.closed:
+            return wow_error(400, "BOOK_PERIOD_CLOSED", f"Book period {period_code} is locked")
+        if period.vat_closed:
+            return wow_error(400, "VAT_PERIOD_CLOSED", f"No open VAT period for {period_code}")
     if body.get("Third") not in folder.thirds:
         return wow_error(400, "THIRD_MISSING", f"Unknown third {body.get('Third')}")
     if any(line.get("Account") not in GL_ACCOUNTS for line in body.get("GLTrans", [])):

@@ -47,6 +47,7 @@ class WinBooksConnector(Connector):
     package: ClassVar[str] = "winbooks"
     display_name: ClassVar[str] = "WinBooks on Web"
     connection_type: ClassVar[type[WinBooksConnection]] = WinBooksConnection
+    supports_line_periods: ClassVar[bool] = True  # GLTrans lines carry their own BookPeriod
 
     def __init__(self, connection: WinBooksConnection, dossier: DossierRef,
                  block_name: str = "", http: httpx.Client | None = None) -> None:
@@ -85,24 +86,32 @@ class WinBooksConnector(Connector):
             "Comment": proposal.description or proposal.party.name,
             "Amount": str(proposal.total_incl),
             "GLTrans": [
-                {"Account": line.gl_account, "Amount": str(line.amount + line.vat_amount),
+                {"Account": line.gl_account, "BookPeriod": line.period or proposal.period,
+                 "Amount": str(line.amount + line.vat_amount),
                  "VatCode": line.vat_code, "VatBaseAmount": str(line.amount),
                  "VatAmount": str(line.vat_amount), "Comment": line.description}
                 for line in proposal.lines
             ],
-        }, context={"period": proposal.period})
+        }, context={"period": ",".join(proposal.periods)})
         return code
 
     def _check_period(self, proposal: BookingProposal) -> None:
-        """The book period must exist and be open, and so must its VAT period."""
-        year, month = proposal.issue_date.year, proposal.issue_date.month
-        rows = self.client.criteria("BookPeriods", RelatedYear=year, RelatedMonth=month)
-        if not rows or rows[0].get("Status") != "Open":
-            raise failure(c.NO_OPEN_BOOKING_PERIOD, detail=f"book period rows: {rows}",
-                          period=proposal.period)
-        if rows[0].get("VatStatus") != "Open":
+        """Every book period the booking touches must be open, and so must its VAT period.
+
+        All closed VAT periods are named in one failure, so the employee reopens them at once.
+        """
+        vat_closed = []
+        for period in proposal.periods:
+            rows = self.client.criteria("BookPeriods", RelatedYear=int(period[:4]),
+                                        RelatedMonth=int(period[4:]))
+            if not rows or rows[0].get("Status") != "Open":
+                raise failure(c.NO_OPEN_BOOKING_PERIOD, detail=f"book period rows: {rows}",
+                              period=period)
+            if rows[0].get("VatStatus") != "Open":
+                vat_closed.append(period)
+        if vat_closed:
             raise failure(c.WINBOOKS_VAT_PERIOD_CLOSED, detail="VatStatus closed",
-                          periods=proposal.period)
+                          periods=",".join(vat_closed))
 
     def _ensure_third(self, proposal: BookingProposal) -> str:
         if proposal.party.vat_number:

@@ -32,7 +32,8 @@ def test_given_a_document_when_posted_then_a_transaction_with_vat_lines(
     assert code == transaction["Code"] == "DS41"
     assert transaction["BookPeriod"] == "202603"
     assert transaction["DocNumber"] == "F-41"
-    assert transaction["GLTrans"][0] == {"Account": "604000", "Amount": "121.00",
+    assert transaction["GLTrans"][0] == {"Account": "604000", "BookPeriod": "202603",
+                                         "Amount": "121.00",
                                          "VatCode": "21", "VatBaseAmount": "100.00",
                                          "VatAmount": "21.00", "Comment": "Goods"}
     third = winbooks_sandbox.state.folders["PEETERS"].thirds[transaction["Third"]]
