@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 RUN_DIR = Path(tempfile.mkdtemp(prefix="doorstroom-tests-"))
 
@@ -53,6 +54,7 @@ from doorstroom.local_stack import (  # noqa: E402
 from doorstroom.store.db import migrate  # noqa: E402
 from tests.sandboxes import AdsolutSandbox, AgentSandbox, ExactSandbox, WinBooksSandbox  # noqa: E402
 
+T = TypeVar("T")
 ARTIFACTS = Path(os.environ.get("DOORSTROOM_TEST_ARTIFACTS", "test-artifacts")).resolve()
 
 
@@ -78,33 +80,35 @@ def prefect_stack(store_url: str) -> Iterator[Stack]:
         stack.stop()
 
 
+def serving(state: Any, app: Any, sandbox_type: Callable[[Any, str], T]) -> Iterator[T]:
+    """Serve a sandbox app on a free port for the duration of a test."""
+    with SandboxServer(app) as server:
+        yield sandbox_type(state, server.url)
+
+
 @pytest.fixture
 def exact_sandbox() -> Iterator[ExactSandbox]:
     """An Exact Online sandbox on a free port of 127.0.0.1, fresh for each test."""
     state = ExactSandboxState()
-    with SandboxServer(create_app(state)) as server:
-        yield ExactSandbox(state, server.url)
+    yield from serving(state, create_app(state), ExactSandbox)
 
 
 @pytest.fixture
 def winbooks_sandbox() -> Iterator[WinBooksSandbox]:
     """A WinBooks on Web sandbox on a free port of 127.0.0.1, fresh for each test."""
     state = WinBooksSandboxState()
-    with SandboxServer(winbooks_app(state)) as server:
-        yield WinBooksSandbox(state, server.url)
+    yield from serving(state, winbooks_app(state), WinBooksSandbox)
 
 
 @pytest.fixture(params=["Wings", "Expert/M"])
 def agent_sandbox(request: pytest.FixtureRequest) -> Iterator[AgentSandbox]:
     """An on-premise agent sandbox (Wings or Expert/M) on a free port of 127.0.0.1."""
     state = AgentSandboxState(request.param)
-    with SandboxServer(agent_app(state)) as server:
-        yield AgentSandbox(state, server.url)
+    yield from serving(state, agent_app(state), AgentSandbox)
 
 
 @pytest.fixture
 def adsolut_sandbox() -> Iterator[AdsolutSandbox]:
     """An Adsolut ExchangeService sandbox on a free port of 127.0.0.1."""
     state = AdsolutSandboxState()
-    with SandboxServer(adsolut_app(state)) as server:
-        yield AdsolutSandbox(state, server.url)
+    yield from serving(state, adsolut_app(state), AdsolutSandbox)
