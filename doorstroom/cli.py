@@ -52,7 +52,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     """List sync tasks with their status and instruction."""
     from sqlalchemy import select
 
-    from doorstroom.failures import render
+    from doorstroom.failures import render, support_hint
     from doorstroom.store.db import session_scope
     from doorstroom.store.models import SyncTask, TaskStatus
 
@@ -64,10 +64,13 @@ def cmd_tasks(args: argparse.Namespace) -> int:
             subject = task.document.number if task.document else "-"
             line = (f"{task.id:>5}  {task.dossier.name:<22} {task.kind.value:<15} "
                     f"{subject:<14} {task.status.value:<8}")
+            params = task.failure_params or {}
             if task.failure_code:
                 line += f" {task.responsibility}: " + render(
-                    task.failure_code, task.failure_params or {}, args.language)
-            print(line)
+                    task.failure_code, params, args.language)
+            hint = support_hint(task.failure_code, params, args.language) if (
+                task.failure_code and task.responsibility == "support") else None
+            print(line + (f"\n{'':7}support hint: {hint}" if hint else ""))
     return 0
 
 

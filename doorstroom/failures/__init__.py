@@ -8,7 +8,7 @@ from doorstroom.failures.base import (
     TransientFailure,
     failure,
 )
-from doorstroom.failures.catalog import render
+from doorstroom.failures.catalog import render, support_hint
 
 __all__ = [
     "EmployeeActionRequired",
@@ -18,4 +18,5 @@ __all__ = [
     "TransientFailure",
     "failure",
     "render",
+    "support_hint",
 ]

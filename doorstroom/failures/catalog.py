@@ -42,6 +42,14 @@ def _value(key: str, value: object, language: str) -> str:
     return str(value)
 
 
+def support_hint(code: str, params: Mapping[str, object], language: str) -> str | None:
+    """The support team's technical explanation of a support failure, if it has one."""
+    key = f"support_hint.{code}"
+    if template(key, language) is None and template(key, FALLBACK) is None:
+        return None
+    return render(key, params, language)
+
+
 def render(code: str, params: Mapping[str, object], language: str) -> str:
     """The instruction for ``code`` in ``language``, falling back to English, then the code.
 

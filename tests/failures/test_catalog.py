@@ -6,14 +6,17 @@ import re
 
 import pytest
 
-from doorstroom.failures import codes, render
+from doorstroom.failures import codes, render, support_hint
 from doorstroom.failures.catalog import LANGUAGES, catalog, template
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 SUMMARY_CODES = {"summary.done": ("done",), "summary.employee": ("count", "total", "instruction"),
                  "summary.support": ("count", "total", "instruction"),
                  "unknown_dossier": ("dossier",)}
-ALL_CODES = {**{name: code.params for name, code in codes.REGISTRY.items()}, **SUMMARY_CODES}
+SUPPORT_HINTS = {f"support_hint.{name}": code.params for name, code in codes.REGISTRY.items()
+                 if code.kind == codes.Kind.SUPPORT}
+ALL_CODES = {**{name: code.params for name, code in codes.REGISTRY.items()}, **SUMMARY_CODES,
+             **SUPPORT_HINTS}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -54,3 +57,9 @@ def test_given_an_unknown_language_when_rendering_then_english() -> None:
 
 def test_given_a_missing_parameter_when_rendering_then_no_crash() -> None:
     assert "missing parameter" in render("no_open_booking_period", {}, "nl")
+
+
+def test_given_a_support_failure_then_support_gets_a_technical_explanation() -> None:
+    hint = support_hint("agent_offline", {"package": "Wings"}, "en")
+    assert hint is not None and "agent service runs" in hint
+    assert support_hint("wings.database_outdated", {}, "en") is None  # employee's, not support's
