@@ -1,0 +1,87 @@
+"""The UBL parser: every official example parses; bad input gives declared errors only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from doorstroom.documents.ubl import UblError, parse_ubl
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+EXAMPLES = sorted([*SHARED.glob("ubl/*.xml"), *SHARED.glob("ubl-be/*.xml")])
+
+
+def test_the_example_folders_are_there() -> None:
+    assert len(EXAMPLES) >= 15, f"examples not found under {SHARED}"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_given_an_official_example_then_it_parses_and_adds_up(path: Path) -> None:
+    document = parse_ubl(path.read_bytes())
+    assert document.number and document.seller.name and document.lines
+    assert document.tax_exclusive + document.tax_total == document.tax_inclusive
+
+
+def test_given_a_belgian_invoice_then_parties_vat_and_embedded_pdf() -> None:
+    document = parse_ubl((SHARED / "ubl-be" / "UBLBE_BE0000000196_V01-15000001.xml").read_bytes())
+    assert document.document_type == "invoice"
+    assert document.seller.vat_number.startswith("BE")
+    assert any(a.content.startswith(b"%PDF") for a in document.attachments)
+
+
+def test_given_a_credit_note_then_its_type_says_so() -> None:
+    document = parse_ubl((SHARED / "ubl-be" / "UBLBE_BE0000000196_V01-15000002.xml").read_bytes())
+    assert document.document_type == "credit_note"
+
+
+def base() -> bytes:
+    return (SHARED / "ubl" / "base-example.xml").read_bytes()
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    (b"<Invoice><unclosed></Invoice>", "file"),
+    (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><Invoice>&lol;</Invoice>',
+     "file"),
+    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><x>&xxe;</x>',
+     "file"),
+    (b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>", "root"),
+    (b" " * (20 * 1024 * 1024 + 1), "file"),
+])
+def test_given_bad_input_then_a_declared_error_naming_the_problem(data: bytes, field: str) -> None:
+    with pytest.raises(UblError) as error:
+        parse_ubl(data)
+    assert error.value.field == field
+
+
+def test_given_totals_that_do_not_add_up_then_the_rule_is_named() -> None:
+    broken = base().replace(b"<cbc:PayableAmount currencyID=\"EUR\">1656.25",
+                            b"<cbc:PayableAmount currencyID=\"EUR\">1656.26")
+    assert broken != base()
+    with pytest.raises(UblError) as error:
+        parse_ubl(broken)
+    assert "BR-CO-16" in error.value.field
+
+
+def test_given_a_missing_invoice_number_then_bt1_is_named() -> None:
+    with pytest.raises(UblError) as error:
+        parse_ubl(base().replace(b"<cbc:ID>Snippet1</cbc:ID>", b""))
+    assert error.value.field == "ID (BT-1)"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_given_mutated_examples_then_only_declared_errors_come_out(data: st.DataObject) -> None:
+    original = data.draw(st.sampled_from(EXAMPLES)).read_bytes()
+    start = data.draw(st.integers(0, len(original) - 1))
+    length = data.draw(st.integers(0, 64))
+    insert = data.draw(st.binary(max_size=32))
+    mutated = original[:start] + insert + original[start + length:]
+    try:
+        document = parse_ubl(mutated)
+    except UblError:
+        return
+    assert document.lines and isinstance(document.payable, Decimal)
