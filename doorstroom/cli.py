@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from doorstroom.settings import get_settings
 
@@ -88,6 +89,26 @@ def cmd_restart(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest a UBL file for a dossier and queue its booking."""
+    from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
+    from doorstroom.documents.ubl import UblError
+    from doorstroom.store.db import session_scope
+
+    data = args.file.read_bytes()
+    try:
+        with session_scope() as session:
+            result = ingest_ubl(session, args.dossier, data,
+                                "sales" if args.sales else "purchase", args.file.name)
+    except (UblError, UnknownDossier) as error:
+        print(f"refused, nothing stored: {error}", file=sys.stderr)
+        return 2
+    state = "stored" if result.created else "already known (stored once)"
+    print(f"document {result.document_id} {state}; "
+          f"lines for a person to check: {result.needs_person or 'none'}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the deployments (the embedded worker)."""
     _use_local_prefect()
@@ -118,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     restart = sub.add_parser("restart", help="restart a failed task")
     restart.add_argument("task_id", type=int)
     restart.set_defaults(func=cmd_restart)
+    ingest = sub.add_parser("ingest", help="ingest a UBL invoice or credit note")
+    ingest.add_argument("dossier", type=int, help="dossier id")
+    ingest.add_argument("file", type=Path, help="UBL 2.1 Invoice or CreditNote")
+    ingest.add_argument("--sales", action="store_true", help="a sales document (default purchase)")
+    ingest.set_defaults(func=cmd_ingest)
     serve = sub.add_parser("serve", help="serve the deployments (worker)")
     serve.add_argument("--dispatch-every", type=float, default=15.0)
     serve.add_argument("--limit", type=int, default=8)

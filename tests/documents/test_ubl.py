@@ -85,3 +85,19 @@ def test_given_mutated_examples_then_only_declared_errors_come_out(data: st.Data
     except UblError:
         return
     assert document.lines and isinstance(document.payable, Decimal)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_given_an_official_example_then_a_balanced_proposal_with_lines_for_a_person(
+        path: Path, store_url: str) -> None:
+    from doorstroom.documents.booking import propose
+    from doorstroom.store.db import session_scope
+
+    document = parse_ubl(path.read_bytes())
+    with session_scope() as session:
+        proposed = propose(session, 0, document, "purchase")
+    proposal = proposed.proposal
+    assert proposal.total_excl == document.tax_exclusive
+    assert proposal.total_vat == document.tax_total
+    assert proposal.total_incl == document.tax_inclusive
+    assert proposed.needs_person == list(range(len(proposal.lines)))  # no master data yet

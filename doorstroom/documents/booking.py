@@ -1,0 +1,90 @@
+"""From a parsed UBL document to a booking proposal, using the dossier's master data.
+
+One booking line per VAT category and rate of the document's VAT breakdown (so the lines
+always add up to the document's totals, allowances and charges included). The account is the
+supplier's (or customer's) default from master data where known, else the dossier default —
+and then the line is flagged: a person should look at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doorstroom.documents.proposal import BookingProposal, Party, ProposalLine
+from doorstroom.documents.ubl import UblDocument, UblVat
+from doorstroom.store.models import DocumentKind, MasterRecord
+
+KINDS = {
+    ("purchase", "invoice"): DocumentKind.PURCHASE_INVOICE,
+    ("purchase", "credit_note"): DocumentKind.PURCHASE_CREDIT_NOTE,
+    ("sales", "invoice"): DocumentKind.SALES_INVOICE,
+    ("sales", "credit_note"): DocumentKind.SALES_CREDIT_NOTE,
+}
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """A dossier's fallbacks when master data says nothing better."""
+
+    purchase_journal: str = "600"
+    sales_journal: str = "700"
+    purchase_account: str = "604000"
+    sales_account: str = "700000"
+
+
+@dataclass
+class Proposed:
+    """The proposal and the lines a person should still check (by index)."""
+
+    proposal: BookingProposal
+    needs_person: list[int] = field(default_factory=list)
+
+
+def vat_code(row: UblVat) -> str:
+    """The Belgian VAT code for a UBL category and rate (S 21 → "21"; exempt kinds by letter)."""
+    if row.category == "S":
+        return format(row.rate.normalize(), "f")
+    return row.category
+
+
+def party_account(session: Session, dossier_id: int, vat_number: str) -> str | None:
+    """The party's default GL account from master data, if the package told us one."""
+    if not vat_number:
+        return None
+    records = session.scalars(select(MasterRecord).where(
+        MasterRecord.dossier_id == dossier_id, MasterRecord.kind == "party"))
+    for record in records:
+        if vat_number in (record.code, record.extra.get("vat")):
+            account = record.extra.get("gl_account")
+            return str(account) if account else None
+    return None
+
+
+def propose(session: Session, dossier_id: int, document: UblDocument, direction: str,
+            defaults: Defaults | None = None) -> Proposed:
+    """The booking proposal of a parsed document for one dossier."""
+    defaults = defaults or Defaults()
+    purchase = direction == "purchase"
+    party = document.seller if purchase else document.buyer
+    account = party_account(session, dossier_id, party.vat_number)
+    fallback = defaults.purchase_account if purchase else defaults.sales_account
+    description = "; ".join(line.description for line in document.lines if line.description)
+    lines = [ProposalLine(gl_account=account or fallback, amount=row.taxable_amount,
+                          vat_code=vat_code(row), vat_amount=row.tax_amount,
+                          description=description[:200])
+             for row in document.vat]
+    proposal = BookingProposal(
+        kind=KINDS[(direction, document.document_type)], number=document.number[:100],
+        issue_date=document.issue_date, due_date=document.due_date,
+        currency=document.currency, party=Party(name=party.name[:200],
+                                                vat_number=party.vat_number[:40]),
+        journal=defaults.purchase_journal if purchase else defaults.sales_journal,
+        description=f"{party.name} {document.number}"[:200], lines=lines,
+        total_excl=sum((line.amount for line in lines), start=lines[0].amount * 0),
+        total_vat=sum((line.vat_amount for line in lines), start=lines[0].vat_amount * 0),
+        total_incl=document.tax_inclusive,
+    )
+    return Proposed(proposal, [] if account else list(range(len(lines))))

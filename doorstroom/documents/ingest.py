@@ -1,0 +1,41 @@
+"""Ingesting a UBL file for a dossier: parse, propose, store the document, its raw file and
+its embedded files, and queue its booking — in one transaction, so nothing is half stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from doorstroom.documents.booking import propose
+from doorstroom.documents.proposal import Attachment
+from doorstroom.documents.service import submit
+from doorstroom.documents.ubl import parse_ubl
+from doorstroom.store.models import Dossier
+
+
+class UnknownDossier(LookupError):
+    """The dossier named by the submission does not exist."""
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """The outcome of an ingest: the document, whether it is new, lines a person should check."""
+
+    document_id: int
+    created: bool
+    needs_person: list[int] = field(default_factory=list)
+
+
+def ingest_ubl(session: Session, dossier_id: int, data: bytes, direction: str = "purchase",
+               filename: str = "document.xml") -> Ingested:
+    """Ingest one UBL Invoice or CreditNote; :class:`UblError` says what is wrong with it."""
+    if session.get(Dossier, dossier_id) is None:
+        raise UnknownDossier(f"dossier {dossier_id} does not exist")
+    document = parse_ubl(data)
+    proposed = propose(session, dossier_id, document, direction)
+    files = [Attachment(filename=filename, media_type="application/xml", content=data)]
+    files += [Attachment(filename=a.filename, media_type=a.media_type, content=a.content)
+              for a in document.attachments]
+    submitted = submit(session, dossier_id, proposed.proposal, files)
+    return Ingested(submitted.document_id, submitted.created, proposed.needs_person)
