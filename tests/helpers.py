@@ -60,7 +60,8 @@ def a_dossier(office_id: int, name: str, division: int, block: str,
     """A new dossier linked to an administration (an Exact division by default)."""
     with session_scope() as session:
         dossier = Dossier(office_id=office_id, name=name, package=package,
-                          external_id=external_id or str(division), connection_block=block)
+                          external_id=external_id or str(division or f"X{next(_numbers)}"),
+                          connection_block=block)
         session.add(dossier)
         session.flush()
         return dossier.id

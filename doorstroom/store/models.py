@@ -86,9 +86,11 @@ class Office(Base):
     """An accountancy firm."""
 
     __tablename__ = "offices"
+    __table_args__ = (UniqueConstraint("api_token_sha256", name="uq_offices_api_token_sha256"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    api_token_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     dossiers: Mapped[list[Dossier]] = relationship(back_populates="office")
 
@@ -124,6 +126,7 @@ class Dossier(Base):
     name: Mapped[str] = mapped_column(String(200))
     package: Mapped[str] = mapped_column(String(40), index=True)
     external_id: Mapped[str] = mapped_column(String(100))
+    vat_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
     connection_block: Mapped[str] = mapped_column(String(200))
     linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,1 @@
+"""The ingest API: the document-processing service submits documents per office (JSON/XML)."""

@@ -1,0 +1,137 @@
+"""FastAPI app of the ingest API. Every answer that refuses something says why (4xx)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
+from doorstroom.documents.proposal import Attachment, BookingProposal
+from doorstroom.documents.service import submit, withdraw
+from doorstroom.documents.ubl import MAX_BYTES, UblError
+from doorstroom.ingest_api.auth import office_for
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import Document, Dossier
+
+
+class ProposalSubmission(BaseModel):
+    """A booking proposal as JSON, optionally with its PDF (base64)."""
+
+    proposal: BookingProposal
+    pdf_base64: str | None = Field(default=None, description="The document's PDF, base64.")
+    pdf_filename: str = "document.pdf"
+
+
+class Accepted(BaseModel):
+    """The answer to a submission."""
+
+    document_id: int
+    created: bool
+    message: str
+    needs_person: list[int] = Field(default_factory=list)
+
+
+def _session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _office(session: SessionDep, authorization: Annotated[str, Header()] = "") -> int:
+    token = authorization.removeprefix("Bearer ").strip()
+    office = office_for(session, token) if token else None
+    if office is None:
+        raise HTTPException(401, "missing or unknown office token (Authorization: Bearer …)")
+    return office
+
+
+OfficeDep = Annotated[int, Depends(_office)]
+
+
+def _own_dossier(session: Session, office: int, dossier_id: int) -> Dossier:
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or dossier.office_id != office:
+        raise HTTPException(404, f"dossier {dossier_id} not found for this office")
+    return dossier
+
+
+def _accepted(document_id: int, created: bool, needs_person: list[int]) -> JSONResponse:
+    body = Accepted(document_id=document_id, created=created, needs_person=needs_person,
+                    message="stored; its booking is queued" if created
+                    else "already received: this document is stored once")
+    return JSONResponse(body.model_dump(), status_code=201 if created else 200)
+
+
+def create_app() -> FastAPI:
+    """The ingest API."""
+    app = FastAPI(title="Doorstroom ingest API", version="1")
+
+    @app.exception_handler(UblError)
+    async def ubl_error(_request: Request, error: UblError) -> JSONResponse:
+        return JSONResponse({"error": {"field": error.field, "message": error.message}},
+                            status_code=422)
+
+    @app.post("/api/v1/dossiers/{dossier_id}/documents/ubl", response_model=Accepted)
+    async def post_ubl(dossier_id: int, request: Request, session: SessionDep,
+                       office: OfficeDep,
+                       direction: Literal["purchase", "sales"] = Query("purchase"),
+                       ) -> JSONResponse:
+        _own_dossier(session, office, dossier_id)
+        data = await _body(request)
+        try:
+            result = ingest_ubl(session, dossier_id, data, direction)
+        except UnknownDossier as error:
+            raise HTTPException(404, str(error)) from None
+        return _accepted(result.document_id, result.created, result.needs_person)
+
+    @app.post("/api/v1/dossiers/{dossier_id}/documents/proposal", response_model=Accepted)
+    def post_proposal(dossier_id: int, submission: ProposalSubmission, session: SessionDep,
+                      office: OfficeDep) -> JSONResponse:
+        _own_dossier(session, office, dossier_id)
+        files = []
+        if submission.pdf_base64:
+            try:
+                content = base64.b64decode(submission.pdf_base64, validate=True)
+            except (binascii.Error, ValueError):
+                raise HTTPException(422, "pdf_base64 is not base64") from None
+            files.append(Attachment(filename=submission.pdf_filename,
+                                    media_type="application/pdf", content=content))
+        result = submit(session, dossier_id, submission.proposal, files)
+        return _accepted(result.document_id, result.created, [])
+
+    @app.post("/api/v1/documents/{document_id}/withdraw", status_code=202)
+    def post_withdraw(document_id: int, session: SessionDep, office: OfficeDep) -> dict[str, Any]:
+        document = session.get(Document, document_id)
+        if document is None:
+            raise HTTPException(404, f"document {document_id} not found for this office")
+        _own_dossier(session, office, document.dossier_id)
+        return {"task_id": withdraw(session, document_id), "message": "delete task queued"}
+
+    @app.get("/api/v1/schema/booking-proposal")
+    def proposal_schema() -> dict[str, Any]:
+        return ProposalSubmission.model_json_schema()
+
+    return app
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it grows past the limit."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise HTTPException(413, f"document larger than {MAX_BYTES // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,123 @@
+"""The ingest API: token per office, clear 4xx answers, nothing stored from refused input."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from doorstroom.ingest_api.app import create_app
+from doorstroom.ingest_api.auth import issue_token
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import Document, Dossier
+from tests.helpers import a_dossier, a_proposal, an_office
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+BELGIAN = (SHARED / "ubl-be" / "UBLBE_BE0000000196_V01-15000001.xml").read_bytes()
+
+
+@pytest.fixture
+def client(store_url: str) -> TestClient:
+    return TestClient(create_app())
+
+
+@pytest.fixture
+def office() -> tuple[int, dict[str, str]]:
+    office_id = an_office("API kantoor")
+    with session_scope() as session:
+        token = issue_token(session, office_id)
+    return office_id, {"Authorization": f"Bearer {token}"}
+
+
+def documents() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(Document)) or 0)
+
+
+def test_given_a_ubl_invoice_when_posted_twice_then_201_then_200_with_one_document(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Api NV", 0, "unused")
+    url = f"/api/v1/dossiers/{dossier}/documents/ubl"
+    first = client.post(url, content=BELGIAN, headers=auth)
+    second = client.post(url, content=BELGIAN, headers=auth)
+    assert first.status_code == 201, first.text
+    assert second.status_code == 200
+    assert second.json()["document_id"] == first.json()["document_id"]
+    assert "already received" in second.json()["message"]
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    (b"<Invoice><broken></Invoice>", 422, "file"),
+    (b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', 422, "file"),
+    (re.sub(rb"(<cbc:PayableAmount[^>]*>)", rb"\g<1>1", BELGIAN, count=1),
+     422, "PayableAmount (BR-CO-16)"),
+])
+def test_given_bad_ubl_then_422_naming_the_field_and_nothing_stored(
+        client: TestClient, office: tuple[int, dict[str, str]], body: bytes, status: int,
+        field: str) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Api BV", 0, "unused")
+    before = documents()
+    answer = client.post(f"/api/v1/dossiers/{dossier}/documents/ubl", content=body, headers=auth)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"]["field"] == field
+    assert documents() == before
+
+
+def test_given_an_invoice_for_another_company_then_422(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Ander NV", 0, "unused")
+    with session_scope() as session:
+        session.get_one(Dossier, dossier).vat_number = "BE0999999999"
+    answer = client.post(f"/api/v1/dossiers/{dossier}/documents/ubl", content=BELGIAN,
+                         headers=auth)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "buyer VAT number (BT-48)"
+
+
+def test_given_an_oversized_file_then_413(client: TestClient,
+                                         office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Groot NV", 0, "unused")
+    answer = client.post(f"/api/v1/dossiers/{dossier}/documents/ubl",
+                         content=b" " * (20 * 1024 * 1024 + 10), headers=auth)
+    assert answer.status_code == 413
+
+
+def test_given_no_token_or_another_offices_dossier_then_401_or_404(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    _, auth = office
+    elsewhere = a_dossier(an_office("Ander kantoor"), "Vreemd NV", 0, "unused")
+    url = f"/api/v1/dossiers/{elsewhere}/documents/ubl"
+    assert client.post(url, content=BELGIAN).status_code == 401
+    assert client.post(url, content=BELGIAN, headers=auth).status_code == 404
+
+
+def test_given_a_json_proposal_with_pdf_then_stored_and_withdrawable(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Json NV", 0, "unused")
+    body = {"proposal": a_proposal("J-1").model_dump(mode="json"),
+            "pdf_base64": base64.b64encode(b"%PDF-1.4").decode()}
+    answer = client.post(f"/api/v1/dossiers/{dossier}/documents/proposal", json=body,
+                         headers=auth)
+    assert answer.status_code == 201, answer.text
+    withdrawn = client.post(f"/api/v1/documents/{answer.json()['document_id']}/withdraw",
+                            headers=auth)
+    assert withdrawn.status_code == 202
+    unbalanced = {**body, "proposal": {**body["proposal"], "total_incl": "1.00"}}
+    refused = client.post(f"/api/v1/dossiers/{dossier}/documents/proposal", json=unbalanced,
+                          headers=auth)
+    assert refused.status_code == 422
+    assert "total_incl" in refused.text
+
+
+def test_the_proposal_schema_is_published(client: TestClient) -> None:
+    schema = client.get("/api/v1/schema/booking-proposal").json()
+    assert "proposal" in schema["properties"]
