@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from doorstroom.connectors.sandbox_server import SandboxServer
 from doorstroom.demo.sandboxes import DemoSandboxes
 from doorstroom.demo.seed import DemoCase, seed_demo
+from doorstroom.ingest_api.app import create_app as create_ingest_app
 from doorstroom.local_stack import (
     Stack,
     start_prefect_server,
@@ -41,13 +43,15 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: f
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     boxes = DemoSandboxes().start(sandbox_port)
+    api = SandboxServer(create_ingest_app(), port=sandbox_port + 100).start()
     try:
         print(f"Starting Prefect server on 127.0.0.1:{prefect_port} (logs: {home}/*.log) …")
         start_prefect_server(stack, home / "prefect-server.log")
-        dossiers, documents, cases = seed_demo(boxes, store_url)
+        dossiers, documents, cases, token = seed_demo(boxes, store_url)
         worker = start_worker(stack, home / "worker.log", "--dispatch-every", str(dispatch_every))
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
         _print_where_to_look(prefect_port, boxes, dossiers, documents, cases, dispatch_every)
+        _print_ingest_api(api.url, token)
         while all(p.poll() is None for p in stack.processes):
             time.sleep(1)
         print("A process of the stack stopped; see the logs in", home)
@@ -56,7 +60,17 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: f
     finally:
         stack.stop()
         boxes.stop()
+        api.stop()
         print("Stopped.")
+
+
+def _print_ingest_api(url: str, token: str) -> None:
+    print(f"""Ingest API: {url}/docs   (office token: {token})
+Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); the next dispatch books it:
+
+  curl -X POST {url}/api/v1/dossiers/1/documents/ubl -H 'Authorization: Bearer {token}' \\
+       -H 'content-type: application/xml' --data-binary @../shared/ubl/vat-category-Z.xml
+""", flush=True)
 
 
 def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, dossiers: int, documents: int,

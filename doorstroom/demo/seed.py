@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
@@ -18,11 +19,14 @@ from doorstroom.connectors.agent.protocol import AgentBooking
 from doorstroom.connectors.sandbox_faults import Fault
 from doorstroom.demo.samples import sample_proposals
 from doorstroom.demo.sandboxes import DemoSandboxes
+from doorstroom.documents.ingest import ingest_ubl
 from doorstroom.documents.proposal import BookingProposal, BookingRequest
 from doorstroom.documents.service import request_dossier_link, submit, withdraw
+from doorstroom.ingest_api.auth import issue_token
 from doorstroom.store.db import engine_for, migrate, session_scope
 from doorstroom.store.models import Dossier, Office
 
+YEARS = tuple(range(2015, 2028))  # the official UBL examples are dated 2015-2018
 BLOCKS = {"exact_online": "exact-online-demo", "winbooks": "winbooks-demo",
           "wings": "wings-agent-demo", "expert_m": "expert-m-agent-demo",
           "adsolut": "adsolut-demo"}
@@ -102,9 +106,9 @@ def _spread(proposal: BookingProposal, period: str) -> BookingProposal:
     return proposal.model_copy(update={"lines": halves})
 
 
-def seed_demo(boxes: DemoSandboxes, store_url: str) -> tuple[int, int, list[DemoCase]]:
+def seed_demo(boxes: DemoSandboxes, store_url: str) -> tuple[int, int, list[DemoCase], str]:
     """Administrations in the sandboxes, connection blocks, the office's dossiers and
-    documents; returns (dossiers, documents, the cases to show)."""
+    documents; returns (dossiers, documents, the cases to show, the office's API token)."""
     migrate(store_url)
     register_blocks()
     save_connections(boxes)
@@ -115,7 +119,8 @@ def seed_demo(boxes: DemoSandboxes, store_url: str) -> tuple[int, int, list[Demo
         seeder = _Seeder(session, office.id)
         cases = [_exact(seeder, boxes), _winbooks(seeder, boxes), _wings(seeder, boxes),
                  *_expert_m(seeder, boxes), _adsolut(seeder, boxes)]
-        return seeder.dossiers, seeder.documents, cases
+        token = issue_token(session, office.id)
+        return seeder.dossiers, seeder.documents, cases, token
 
 
 def _exact(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
@@ -123,8 +128,15 @@ def _exact(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     boxes.exact.add_fault(Fault(kind="status", status=503, method="POST",
                                 path_contains="PurchaseEntries", retry_after=1))
     for name, division, count in (("Bakkerij Janssens", 1001, 6), ("Garage Maes", 1002, 4)):
-        boxes.exact.add_division(division, name)
+        boxes.exact.add_division(division, name, years=YEARS)
         seeder.invoices(seeder.dossier(name, "exact_online", str(division)), count, division)
+    # An official Peppol BIS 3 invoice (dated 2017) ingested as UBL: it travels to a booking.
+    boxes.exact.add_division(1005, "Handelshuis Peppol", years=YEARS)
+    peppol = seeder.dossier("Handelshuis Peppol", "exact_online", "1005")
+    example = Path(__file__).resolve().parents[2].parent / "shared" / "ubl" / "base-example.xml"
+    if example.exists():
+        ingest_ubl(seeder.session, peppol, example.read_bytes(), filename=example.name)
+        seeder.documents += 1
     boxes.exact.add_division(1004, "Brouwerij XYZ", rights=False)
     xyz = seeder.dossier("Brouwerij XYZ", "exact_online", "1004")
     request_dossier_link(seeder.session, xyz)
