@@ -101,3 +101,25 @@ def test_given_an_official_example_then_a_balanced_proposal_with_lines_for_a_per
     assert proposal.total_vat == document.tax_total
     assert proposal.total_incl == document.tax_inclusive
     assert proposed.needs_person == list(range(len(proposal.lines)))  # no master data yet
+
+
+def test_given_the_suppliers_default_account_in_master_data_then_used_and_no_person_needed(
+        store_url: str) -> None:
+    from doorstroom.documents.booking import propose
+    from doorstroom.store.db import session_scope
+    from doorstroom.store.models import MasterRecord
+    from tests.helpers import a_dossier, an_office
+
+    document = parse_ubl(base())
+    dossier = a_dossier(an_office(), "Master NV", 0, "unused")
+    with session_scope() as session:
+        session.add(MasterRecord(dossier_id=dossier, kind="party", code="T1",
+                                 name=document.seller.name,
+                                 extra={"vat": document.seller.vat_number,
+                                        "gl_account": "612000"}))
+    with session_scope() as session:
+        proposed = propose(session, dossier, document, "purchase")
+    assert {line.gl_account for line in proposed.proposal.lines} == {"612000"}
+    assert proposed.needs_person == []
+    assert proposed.proposal.journal == "600"
+    assert proposed.proposal.period == "201711"
