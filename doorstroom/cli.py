@@ -7,6 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+import httpx
+from sqlalchemy.exc import OperationalError
+
 from doorstroom.settings import get_settings
 
 
@@ -95,7 +98,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from doorstroom.documents.ubl import UblError
     from doorstroom.store.db import session_scope
 
-    data = args.file.read_bytes()
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
     try:
         with session_scope() as session:
             result = ingest_ubl(session, args.dossier, data,
@@ -156,7 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``doorstroom`` command."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except OperationalError as error:
+        print(f"the store at {get_settings().store_url()} cannot be used ({error.orig}); "
+              "is it migrated? run: doorstroom migrate", file=sys.stderr)
+    except httpx.HTTPError as error:
+        print(f"cannot reach the Prefect server ({os.environ.get('PREFECT_API_URL')}): {error}",
+              file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

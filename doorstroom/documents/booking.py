@@ -9,6 +9,7 @@ and then the line is flagged: a person should look at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,8 +84,8 @@ def propose(session: Session, dossier_id: int, document: UblDocument, direction:
                                                 vat_number=party.vat_number[:40]),
         journal=defaults.purchase_journal if purchase else defaults.sales_journal,
         description=f"{party.name} {document.number}"[:200], lines=lines,
-        total_excl=sum((line.amount for line in lines), start=lines[0].amount * 0),
-        total_vat=sum((line.vat_amount for line in lines), start=lines[0].vat_amount * 0),
+        total_excl=sum((line.amount for line in lines), Decimal(0)),
+        total_vat=sum((line.vat_amount for line in lines), Decimal(0)),
         total_incl=document.tax_inclusive,
     )
     return Proposed(proposal, [] if account else list(range(len(lines))))

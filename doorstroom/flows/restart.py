@@ -37,7 +37,10 @@ def restart_flow_run(flow_run_id: str, actor: str, user_id: int | None = None) -
 def restart_task(sync_task_id: int, actor: str, user_id: int | None = None) -> list[int]:
     """Restart the flow run that last ran this sync task."""
     with session_scope() as session:
-        flow_run_id = session.get_one(SyncTask, sync_task_id).last_flow_run_id
+        task = session.get(SyncTask, sync_task_id)
+        if task is None:
+            raise RestartRefused(f"task {sync_task_id} does not exist")
+        flow_run_id = task.last_flow_run_id
     if flow_run_id is None:
         raise RestartRefused("this task has not run yet")
     return restart_flow_run(flow_run_id, actor, user_id)
