@@ -1,0 +1,131 @@
+"""Read-only queries behind the monitor's pages, scoped by what a user may see.
+
+Rights are part of every query (never a filter applied afterwards), so a list cannot leak a
+row: support sees every office, office-level users their office, dossier-level users the
+dossiers they hold a right on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from doorstroom.store.models import (
+    Dossier,
+    DossierRight,
+    Office,
+    Responsibility,
+    SyncTask,
+    TaskStatus,
+    User,
+    UserRole,
+)
+
+ICONS = ("black", "red", "orange")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: enough to scope every query."""
+
+    user_id: int
+    role: UserRole
+    office_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        """The viewer for a user row."""
+        return cls(user.id, user.role, user.office_id)
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    """One line of the active-clients list."""
+
+    dossier_id: int
+    name: str
+    package: str
+    office: str
+    support_tasks: int
+    employee_tasks: int
+
+    @property
+    def icon(self) -> str:
+        """Orange when the office must act, red when support is on it, black when flowing."""
+        if self.employee_tasks:
+            return "orange"
+        return "red" if self.support_tasks else "black"
+
+
+def visible_dossiers(viewer: Viewer) -> Select[Any]:
+    """The ids of the dossiers ``viewer`` may see, as a subquery-able select."""
+    query = select(Dossier.id)
+    if viewer.role == UserRole.SUPPORT:
+        return query
+    if viewer.role == UserRole.OFFICE:
+        return query.where(Dossier.office_id == viewer.office_id)
+    return query.join(DossierRight, DossierRight.dossier_id == Dossier.id).where(
+        DossierRight.user_id == viewer.user_id, Dossier.office_id == viewer.office_id)
+
+
+def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: str = "",
+                   package: str = "", page: int = 1, per_page: int = 50,
+                   ) -> tuple[list[ClientRow], int]:
+    """A page of the active-clients list and the number of rows in all pages."""
+    failed = SyncTask.status == TaskStatus.FAILED
+    support = func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.SUPPORT)
+    employee = func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.EMPLOYEE)
+    query = (
+        select(Dossier.id, Dossier.name, Dossier.package, Office.name,
+               support.label("support"), employee.label("employee"))
+        .join(Office, Office.id == Dossier.office_id)
+        .outerjoin(SyncTask, (SyncTask.dossier_id == Dossier.id) & failed)
+        .where(Dossier.id.in_(visible_dossiers(viewer)))
+        .group_by(Dossier.id, Dossier.name, Dossier.package, Office.name)
+    )
+    if search:
+        query = query.where(func.lower(Dossier.name).contains(search.lower(), autoescape=True))
+    if package:
+        query = query.where(Dossier.package == package)
+    if icon == "orange":
+        query = query.having(employee > 0)
+    elif icon == "red":
+        query = query.having(employee == 0, support > 0)
+    elif icon == "black":
+        query = query.having(employee == 0, support == 0)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Dossier.name, Dossier.id)
+                           .limit(per_page).offset(max(page - 1, 0) * per_page)).all()
+    return [ClientRow(*row) for row in rows], int(total)
+
+
+def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None = None,
+                       limit: int = 200) -> list[SyncTask]:
+    """The sync follow-up: one dossier's tasks, or every visible dossier's, newest first."""
+    query = select(SyncTask).where(SyncTask.dossier_id.in_(visible_dossiers(viewer)))
+    if dossier_id is not None:
+        query = query.where(SyncTask.dossier_id == dossier_id)
+    return list(session.scalars(query.order_by(SyncTask.updated_at.desc(), SyncTask.id.desc())
+                                .limit(limit)))
+
+
+def support_queue(session: Session, viewer: Viewer, limit: int = 200) -> list[SyncTask]:
+    """Every red task the viewer may see, urgent ones first."""
+    query = select(SyncTask).where(
+        SyncTask.dossier_id.in_(visible_dossiers(viewer)),
+        SyncTask.status == TaskStatus.FAILED, SyncTask.responsibility == Responsibility.SUPPORT)
+    return list(session.scalars(query.order_by(SyncTask.urgent.desc(), SyncTask.updated_at)
+                                .limit(limit)))
+
+
+def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
+    """Whether the viewer may see (and so restart or escalate) this task."""
+    return session.scalar(select(func.count()).select_from(SyncTask).where(
+        SyncTask.id == task_id, SyncTask.dossier_id.in_(visible_dossiers(viewer)))) == 1
+
+
+__all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "may_act_on",
+           "support_queue", "tasks_to_follow_up", "visible_dossiers"]
