@@ -21,6 +21,7 @@ from prefect.flows import Flow
 from doorstroom.deployments.in_process import InProcessWorker
 from doorstroom.flows.dispatch import dispatch
 from doorstroom.flows.master_data import refresh_master_data
+from doorstroom.flows.recover import recover_interrupted
 from doorstroom.flows.sync_dossier import sync_dossier
 
 
@@ -32,6 +33,8 @@ def served(dispatch_every: float) -> list[tuple[Any, Flow[Any, Any]]]:
                                 interval=timedelta(seconds=dispatch_every)), dispatch),
         (refresh_master_data.to_deployment(name="refresh-master-data", tags=["doorstroom"],
                                            cron="0 5 * * *"), refresh_master_data),
+        (recover_interrupted.to_deployment(name="recover-interrupted", tags=["doorstroom"],
+                                           interval=timedelta(minutes=5)), recover_interrupted),
     ]
 
 

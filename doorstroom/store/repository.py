@@ -185,6 +185,17 @@ def replace_master_data(session: Session, dossier_id: int, data: MasterData) -> 
     return len(records)
 
 
+def unfinished_by_run(session: Session) -> dict[str, list[int]]:
+    """Queued or running tasks, grouped by the flow run that holds them."""
+    rows = session.execute(select(SyncTask.last_flow_run_id, SyncTask.id).where(
+        SyncTask.status.in_([TaskStatus.QUEUED, TaskStatus.RUNNING]),
+        SyncTask.last_flow_run_id.is_not(None)))
+    grouped: dict[str, list[int]] = {}
+    for run_id, task_id in rows:
+        grouped.setdefault(str(run_id), []).append(task_id)
+    return grouped
+
+
 def audit(session: Session, actor: str, action: str, object_type: str, object_id: str,
           detail: dict[str, Any] | None = None, user_id: int | None = None) -> None:
     """Append to the audit log."""
