@@ -29,6 +29,9 @@ os.environ.update({
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DOORSTROOM_DATABASE_URL": f"sqlite:///{RUN_DIR / 'store.db'}",
     "DOORSTROOM_RETRY_DELAYS": "[0.2, 0.2, 0.2]",
+    # In-process flows of the tests need no API logs (and would flush them after teardown);
+    # the worker, which runs the real flow runs, keeps them (see prefect_stack).
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
 })
 
 import pytest  # noqa: E402
@@ -71,6 +74,7 @@ def prefect_stack(store_url: str) -> Iterator[Stack]:
     """A real Prefect server on 127.0.0.1 and the serving worker, for the whole session."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     stack = Stack(env=prefect_env(RUN_DIR, PREFECT_PORT, store_url))
+    stack.env["PREFECT_LOGGING_TO_API_ENABLED"] = "true"
     try:
         start_prefect_server(stack, ARTIFACTS / "prefect-server.log")
         worker = start_worker(stack, ARTIFACTS / "worker.log", "--dispatch-every", "3600")
