@@ -20,7 +20,6 @@ class Settings(BaseSettings):
     home: Path = Path(".doorstroom")
     database_url: str = ""
     default_language: str = "nl"
-    monitor_url: str = "http://127.0.0.1:8080"
     prefect_api_url: str = "http://127.0.0.1:4200/api"
     """Used by the CLI when ``PREFECT_API_URL`` is not set (the embedded demo's server)."""
     retry_delays: list[float] | None = None

@@ -60,10 +60,8 @@ CONNECTION_NOT_CONFIGURED = _code("connection_not_configured", Kind.SUPPORT, "bl
 UNKNOWN_PACKAGE = _code("unknown_package", Kind.SUPPORT, "package")
 EXACT_DIVISION_BLOCKED = _code("exact_online.division_blocked", Kind.SUPPORT, "dossier")
 EXACT_LICENSE_EXPIRED = _code("exact_online.license_expired", Kind.SUPPORT, "dossier")
-BOOKING_UNBALANCED = _code("booking_unbalanced", Kind.SUPPORT, "document")
 RUN_INTERRUPTED = _code("run_interrupted", Kind.SUPPORT, "state")
 AGENT_OFFLINE = _code("agent_offline", Kind.SUPPORT, "package")
-AGENT_VERSION_UNSUPPORTED = _code("agent_version_unsupported", Kind.SUPPORT, "version")
 DATABASE_MISSING = _code("database_missing", Kind.SUPPORT, "package", "dossier")
 
 # --- transient: retried automatically, then ``retries_exhausted`` --------------------------

@@ -228,10 +228,3 @@ def booked_ref(session: Session, document_id: int | None) -> str | None:
             SyncTask.document_id == document_id, SyncTask.kind == TaskKind.POST_BOOKING,
             SyncTask.status == TaskStatus.DONE)
     )
-
-
-def tasks_of_dossier(session: Session, dossier_id: int) -> list[SyncTask]:
-    """All tasks of a dossier, newest first."""
-    return list(session.scalars(
-        select(SyncTask).where(SyncTask.dossier_id == dossier_id).order_by(SyncTask.id.desc())
-    ))
