@@ -67,6 +67,9 @@ class ExactOnlineConnector(Connector):
         super().__init__(connection, dossier, block_name)
         self.client = ExactOnlineClient(connection, dossier.external_id, dossier.name,
                                         block_name, http)
+        # One connector serves one flow run: what a run reads once it need not read per document.
+        self._accounts: dict[str, str] = {}
+        self._periods: dict[int, list[tuple[date, date]]] = {}
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -135,19 +138,27 @@ class ExactOnlineConnector(Connector):
     def _check_period(self, proposal: BookingProposal) -> None:
         """The entry date must fall in a financial period of the division."""
         day = proposal.issue_date
-        periods = self.client.results("financial/FinancialPeriods", f"FinYear eq {day.year}",
-                                      "FinYear,FinPeriod,StartDate,EndDate")
-        if not any(_odata_day(p["StartDate"]) <= day <= _odata_day(p["EndDate"])
-                   for p in periods):
+        if day.year not in self._periods:
+            rows = self.client.results("financial/FinancialPeriods", f"FinYear eq {day.year}",
+                                       "FinYear,FinPeriod,StartDate,EndDate")
+            self._periods[day.year] = [(_odata_day(p["StartDate"]), _odata_day(p["EndDate"]))
+                                       for p in rows]
+        if not any(start <= day <= end for start, end in self._periods[day.year]):
             raise failure(c.NO_OPEN_BOOKING_PERIOD, detail="no financial period",
                           period=proposal.period)
 
     def _find_account(self, proposal: BookingProposal) -> str | None:
+        """The party's account id; found ones are remembered (find and create both ask)."""
         party = proposal.party
-        wanted = (f"VATNumber eq {quote(party.vat_number)}" if party.vat_number
-                  else f"Name eq {quote(party.name)}")
-        rows = self.client.results("crm/Accounts", wanted, "ID")
-        return str(rows[0]["ID"]) if rows else None
+        key = party.vat_number or party.name
+        if key not in self._accounts:
+            wanted = (f"VATNumber eq {quote(party.vat_number)}" if party.vat_number
+                      else f"Name eq {quote(party.name)}")
+            rows = self.client.results("crm/Accounts", wanted, "ID")
+            if not rows:
+                return None
+            self._accounts[key] = str(rows[0]["ID"])
+        return self._accounts[key]
 
     def _create_account(self, proposal: BookingProposal) -> str:
         purchase = ENTRY_KINDS[proposal.kind].resource == PURCHASE
@@ -155,7 +166,9 @@ class ExactOnlineConnector(Connector):
             "Name": proposal.party.name, "VATNumber": proposal.party.vat_number,
             "IsSupplier": purchase, "IsSales": not purchase,
         })
-        return str(row["ID"])
+        account = str(row["ID"])
+        self._accounts[proposal.party.vat_number or proposal.party.name] = account
+        return account
 
     @cached_property
     def _gl_accounts(self) -> dict[str, str]:
