@@ -6,6 +6,7 @@ One setting picks the store: any SQLAlchemy URL. The default is a SQLite file un
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,8 +23,23 @@ class Settings(BaseSettings):
     default_language: str = "nl"
     prefect_api_url: str = "http://127.0.0.1:4200/api"
     """Used by the CLI when ``PREFECT_API_URL`` is not set (the embedded demo's server)."""
+    prefect_ui_url: str = ""
+    """Where people open a flow run; default: the API URL without ``/api``."""
+    monitor_url: str = "http://127.0.0.1:8800"
+    """The monitor's address as people reach it (links in e-mails)."""
+    monitor_secure_cookies: bool = True
+    """Session cookies only over HTTPS; the embedded demo on plain http turns it off."""
+    timezone: str = "Europe/Brussels"
+    """The time zone in which pages and e-mails show dates."""
     retry_delays: list[float] | None = None
     """Overrides every connector's retry delays (seconds), e.g. ``[0.2, 0.2]`` in tests."""
+
+    def prefect_ui(self) -> str:
+        """The Prefect UI's base URL, for links to flow runs."""
+        if self.prefect_ui_url:
+            return self.prefect_ui_url.rstrip("/")
+        api = os.environ.get("PREFECT_API_URL") or self.prefect_api_url
+        return api.rstrip("/").removesuffix("/api")
 
     def store_url(self) -> str:
         """The store's SQLAlchemy URL: the explicit setting, else SQLite under ``home``."""

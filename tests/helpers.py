@@ -12,8 +12,21 @@ from sqlalchemy import select
 
 from doorstroom.documents.proposal import Attachment, BookingProposal, Party, ProposalLine
 from doorstroom.documents.service import submit
+from doorstroom.failures import Responsibility
+from doorstroom.monitor.passwords import hash_password
+from doorstroom.monitor.queries import Viewer
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import DocumentKind, Dossier, Office, SyncTask, TaskStatus
+from doorstroom.store.models import (
+    DocumentKind,
+    Dossier,
+    DossierRight,
+    Office,
+    SyncTask,
+    TaskKind,
+    TaskStatus,
+    User,
+    UserRole,
+)
 
 _numbers = itertools.count(1)
 
@@ -97,3 +110,39 @@ def wait_until_settled(task_ids: Iterable[int], timeout: float = 180) -> list[Sy
         if time.monotonic() > deadline:
             raise TimeoutError(f"tasks not settled: {[(t.id, t.status) for t in current]}")
         time.sleep(0.5)
+
+
+def a_task(dossier: int, responsibility: Responsibility | None, code: str | None = None,
+           params: dict[str, str] | None = None, document: int | None = None) -> int:
+    """A post-booking task: failed with ``responsibility``, or done when it has none."""
+    with session_scope() as session:
+        task = SyncTask(dossier_id=dossier, kind=TaskKind.POST_BOOKING, document_id=document,
+                        status=TaskStatus.FAILED if responsibility else TaskStatus.DONE,
+                        responsibility=responsibility, failure_code=code,
+                        failure_params=params, attempts=1)
+        session.add(task)
+        session.flush()
+        return task.id
+
+
+_emails = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+def a_user(role: UserRole, office: int | None, rights: list[int] | None = None,
+           language: str = "nl", password: str = PASSWORD) -> Viewer:
+    """A monitor user (password ``PASSWORD``) with dossier rights; returns their viewer."""
+    with session_scope() as session:
+        user = User(office_id=office, email=f"user{next(_emails)}@example.be",
+                    name=f"{role.value} user", role=role, language=language,
+                    password_hash=hash_password(password))
+        session.add(user)
+        session.flush()
+        session.add_all(DossierRight(user_id=user.id, dossier_id=d) for d in rights or [])
+        return Viewer.of(user)
+
+
+def email_of(viewer: Viewer) -> str:
+    """The e-mail address a viewer logs in with."""
+    with session_scope() as session:
+        return session.get_one(User, viewer.user_id).email

@@ -39,3 +39,8 @@ def open_connector(package: str, dossier: DossierRef, block_name: str) -> Connec
     except ValueError as error:
         raise failure(c.CONNECTION_NOT_CONFIGURED, detail=str(error), block=block_name) from None
     return cls(connection, dossier, block_name)
+
+
+def package_names() -> dict[str, str]:
+    """Package key → the name people know it by, for pages and filters."""
+    return {package: cls.display_name for package, cls in CONNECTORS.items()}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, raiseload
 
 from doorstroom.store.models import (
     Dossier,
@@ -73,7 +73,7 @@ def visible_dossiers(viewer: Viewer) -> Select[Any]:
 
 def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: str = "",
                    package: str = "", page: int = 1, per_page: int = 50,
-                   ) -> tuple[list[ClientRow], int]:
+                   dossier_id: int | None = None) -> tuple[list[ClientRow], int]:
     """A page of the active-clients list and the number of rows in all pages."""
     failed = SyncTask.status == TaskStatus.FAILED
     support = func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.SUPPORT)
@@ -90,6 +90,8 @@ def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: 
         query = query.where(func.lower(Dossier.name).contains(search.lower(), autoescape=True))
     if package:
         query = query.where(Dossier.package == package)
+    if dossier_id is not None:
+        query = query.where(Dossier.id == dossier_id)
     if icon == "orange":
         query = query.having(employee > 0)
     elif icon == "red":
@@ -102,23 +104,44 @@ def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: 
     return [ClientRow(*row) for row in rows], int(total)
 
 
+def client(session: Session, viewer: Viewer, dossier_id: int) -> ClientRow | None:
+    """One dossier's line of the active-clients list, or ``None`` if the viewer may not see it."""
+    rows, _ = active_clients(session, viewer, dossier_id=dossier_id, per_page=1)
+    return rows[0] if rows else None
+
+
+def _tasks(viewer: Viewer) -> Select[SyncTask]:
+    """Visible tasks with what their rows show, loaded in the same statement (no N+1)."""
+    return (select(SyncTask)
+            .where(SyncTask.dossier_id.in_(visible_dossiers(viewer)))
+            .options(joinedload(SyncTask.dossier).joinedload(Dossier.office),
+                     joinedload(SyncTask.document), raiseload("*")))
+
+
 def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None = None,
-                       limit: int = 200) -> list[SyncTask]:
+                       limit: int = 200, offset: int = 0, open_only: bool = False,
+                       ) -> list[SyncTask]:
     """The sync follow-up: one dossier's tasks, or every visible dossier's, newest first."""
-    query = select(SyncTask).where(SyncTask.dossier_id.in_(visible_dossiers(viewer)))
+    query = _tasks(viewer)
     if dossier_id is not None:
         query = query.where(SyncTask.dossier_id == dossier_id)
+    if open_only:
+        query = query.where(SyncTask.status != TaskStatus.DONE)
     return list(session.scalars(query.order_by(SyncTask.updated_at.desc(), SyncTask.id.desc())
-                                .limit(limit)))
+                                .limit(limit).offset(offset)))
+
+
+def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:
+    """One task, or ``None`` if it does not exist or the viewer may not see it."""
+    return session.scalar(_tasks(viewer).where(SyncTask.id == task_id))
 
 
 def support_queue(session: Session, viewer: Viewer, limit: int = 200) -> list[SyncTask]:
-    """Every red task the viewer may see, urgent ones first."""
-    query = select(SyncTask).where(
-        SyncTask.dossier_id.in_(visible_dossiers(viewer)),
+    """Every red task the viewer may see, urgent ones first, then the oldest."""
+    query = _tasks(viewer).where(
         SyncTask.status == TaskStatus.FAILED, SyncTask.responsibility == Responsibility.SUPPORT)
-    return list(session.scalars(query.order_by(SyncTask.urgent.desc(), SyncTask.updated_at)
-                                .limit(limit)))
+    return list(session.scalars(query.order_by(SyncTask.urgent.desc(), SyncTask.updated_at,
+                                               SyncTask.id).limit(limit)))
 
 
 def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
@@ -127,5 +150,5 @@ def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
         SyncTask.id == task_id, SyncTask.dossier_id.in_(visible_dossiers(viewer)))) == 1
 
 
-__all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "may_act_on",
-           "support_queue", "tasks_to_follow_up", "visible_dossiers"]
+__all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "client", "may_act_on",
+           "support_queue", "task", "tasks_to_follow_up", "visible_dossiers"]

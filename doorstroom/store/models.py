@@ -231,11 +231,13 @@ class AuditEntry(Base):
     """Who did what, when: restarts, escalations, dispatches."""
 
     __tablename__ = "audit_log"
+    # Login throttling counts recent failures per e-mail address: this index serves it.
+    __table_args__ = (Index("ix_audit_log_action_object_at", "action", "object_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(50))
     object_type: Mapped[str] = mapped_column(String(50))
-    object_id: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str] = mapped_column(String(254))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

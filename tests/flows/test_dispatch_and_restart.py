@@ -51,8 +51,9 @@ def test_given_a_completed_task_when_restarted_then_refused(
     dispatch()
     wait_until_settled([task_id])
 
-    with pytest.raises(RestartRefused, match="only failed runs"):
+    with pytest.raises(RestartRefused, match="only failed tasks") as refused:
         restart_task(task_id, actor="test")
+    assert refused.value.reason == "not_failed"
 
 
 def test_given_a_task_that_never_ran_when_restarted_then_refused(
@@ -60,6 +61,7 @@ def test_given_a_task_that_never_ran_when_restarted_then_refused(
     exact_sandbox.state.add_division(1301, "Fietsen Wuyts")
     [task_id] = documents_for(a_dossier(an_office(), "Fietsen Wuyts", 1301, exact_block),
                               [a_proposal()])
-    with pytest.raises(RestartRefused, match="has not run yet"):
+    with pytest.raises(RestartRefused) as refused:
         restart_task(task_id, actor="test")
+    assert refused.value.reason == "not_failed"
     mark_done([task_id])

@@ -2,47 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doorstroom.failures import Responsibility
-from doorstroom.monitor.queries import Viewer, active_clients, may_act_on, tasks_to_follow_up
+from doorstroom.monitor.queries import active_clients, may_act_on, tasks_to_follow_up
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import (
-    DossierRight,
-    SyncTask,
-    TaskKind,
-    TaskStatus,
-    User,
-    UserRole,
-)
-from tests.helpers import a_dossier, an_office
-
-
-def a_task(dossier: int, responsibility: Responsibility | None) -> int:
-    with session_scope() as session:
-        task = SyncTask(dossier_id=dossier, kind=TaskKind.POST_BOOKING,
-                        status=TaskStatus.FAILED if responsibility else TaskStatus.DONE,
-                        responsibility=responsibility)
-        session.add(task)
-        session.flush()
-        return task.id
-
-
-_emails = itertools.count(1)
-
-
-def a_user(role: UserRole, office: int | None, rights: list[int] | None = None) -> Viewer:
-    rights = rights or []
-    with session_scope() as session:
-        user = User(office_id=office, email=f"user{next(_emails)}@example.be", name="u",
-                    role=role)
-        session.add(user)
-        session.flush()
-        session.add_all(DossierRight(user_id=user.id, dossier_id=d) for d in rights)
-        return Viewer.of(user)
+from doorstroom.store.models import UserRole
+from tests.helpers import a_dossier, a_task, a_user, an_office
 
 
 def test_given_failed_tasks_then_each_dossier_gets_its_icon_and_count(store_url: str) -> None:

@@ -1,0 +1,63 @@
+"""What a person can do to a task from the monitor: restart it, or stress its priority.
+
+Both are audited (who, when, what). Refusals are values with a text (a msgid of the monitor's
+catalogue) and the HTTP status the page answers with.
+"""
+
+from __future__ import annotations
+
+import httpx
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from sqlalchemy.orm import Session
+
+from doorstroom.failures import Responsibility
+from doorstroom.flows.restart import RestartRefused, restart_task
+from doorstroom.monitor.i18n import N_
+from doorstroom.store import repository as repo
+from doorstroom.store.models import SyncTask, TaskStatus, User
+
+RESTART_REFUSALS = {
+    "missing": N_("This task no longer exists."),
+    "not_failed": N_("Only failed tasks can be restarted; this one is not failed (any more)."),
+    "never_run": N_("This task has not run yet; it starts with the next dispatch."),
+    "not_from_deployment": N_("This run was not started by the scheduler; support can queue "
+                              "the task again."),
+    "run_not_failed": N_("The run of this task is not failed (any more); reload the page."),
+}
+
+
+class ActionRefused(Exception):
+    """The action cannot be done now; ``message`` says why (a msgid), ``status_code`` how."""
+
+    def __init__(self, message: str, status_code: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+def restart(session: Session, user: User, task_id: int) -> str:
+    """Restart the task (a Prefect retry of its run); the restart is audited."""
+    session.commit()  # end the read transaction: the restart writes through its own session
+    try:
+        restart_task(task_id, actor=user.email, user_id=user.id)
+    except RestartRefused as refused:
+        raise ActionRefused(RESTART_REFUSALS[refused.reason]) from None
+    except ObjectNotFound:
+        raise ActionRefused(N_("The Prefect run of this task no longer exists; support can "
+                               "queue the task again.")) from None
+    except (httpx.HTTPError, PrefectHTTPStatusError):
+        raise ActionRefused(N_("Prefect cannot be reached right now; try again in a minute."),
+                            503) from None
+    return N_("Restarted: the task runs again in a moment.")
+
+
+def mark_urgent(session: Session, user: User, task_id: int) -> str:
+    """Stress the priority of a red task for support; no ticket needed (the seed's tip)."""
+    task = session.get_one(SyncTask, task_id)
+    if task.status != TaskStatus.FAILED or task.responsibility != Responsibility.SUPPORT:
+        raise ActionRefused(N_("Only tasks that support is handling can be marked urgent."))
+    if not task.urgent:
+        task.urgent = True
+        repo.audit(session, user.email, "escalate", "sync_task", str(task_id),
+                   {"dossier": task.dossier_id}, user.id)
+    return N_("Marked urgent: support handles this task first.")

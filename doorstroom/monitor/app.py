@@ -1,0 +1,230 @@
+"""The monitor: server-rendered pages for office staff and support over the store.
+
+Routes stay thin: rights live in ``queries`` (404 for anything not visible), texts in the
+catalogues, the restart in ``flows.restart``. Every state change is a POST guarded by
+``require_csrf``; pages are rendered by Jinja2 with autoescaping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+from starlette.middleware.sessions import SessionMiddleware
+
+from doorstroom.connectors.registry import package_names
+from doorstroom.failures.catalog import LANGUAGES
+from doorstroom.monitor import queries
+from doorstroom.monitor.actions import ActionRefused, mark_urgent, restart
+from doorstroom.monitor.config import MonitorConfig
+from doorstroom.monitor.i18n import gettext, language_of
+from doorstroom.monitor.login import LoginThrottled, authenticate
+from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
+from doorstroom.monitor.queries import Viewer
+from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
+from doorstroom.monitor.views import task_row
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import User
+
+STATIC = Path(__file__).with_name("static")
+PER_PAGE = 50
+
+
+class LoginRequired(Exception):
+    """No (valid) session: pages go to the log-in form, fragments answer 401."""
+
+
+def _session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _user(request: Request, session: SessionDep) -> User:
+    user_id = request.session.get("user_id")
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+UserDep = Annotated[User, Depends(_user)]
+Csrf = Depends(require_csrf)
+
+
+def create_app(config: MonitorConfig) -> FastAPI:
+    """The monitor app; ``config`` carries the session key and the Prefect UI address."""
+    app = FastAPI(title="Doorstroom monitor", docs_url=None, redoc_url=None, openapi_url=None)
+    app.middleware("http")(add_security_headers)
+    app.add_middleware(SessionMiddleware, secret_key=config.session_key.get_secret_value(),
+                       session_cookie="doorstroom_session", max_age=config.session_hours * 3600,
+                       same_site="lax", https_only=config.secure_cookies)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    pages = Pages(config)
+    _errors(app, pages)
+    _login_routes(app, pages)
+    _list_routes(app, pages)
+    _task_routes(app, pages, config)
+    return app
+
+
+def _errors(app: FastAPI, pages: Pages) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if wants_fragment(request):
+            return Response("Log in again.", status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return pages.error(request, exc.status_code, str(exc.detail))
+
+
+def _login_routes(app: FastAPI, pages: Pages) -> None:
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/clients") -> Response:
+        return pages.render(request, None, "login.html", next=safe_next(next), email="",
+                            error=None)
+
+    @app.post("/login", response_class=HTMLResponse, dependencies=[Csrf])
+    def login(request: Request, session: SessionDep, email: Annotated[str, Form()] = "",
+              password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/clients",
+              ) -> Response:
+        client = request.client.host if request.client else "?"
+        try:
+            user = authenticate(session, email, password, client)
+        except LoginThrottled as throttled:
+            return pages.render(request, None, "login.html", status_code=429, next=next,
+                                email=email, error=("throttled", throttled.minutes))
+        if user is None:
+            return pages.render(request, None, "login.html", status_code=401, next=next,
+                                email=email, error=("wrong", 0))
+        request.session.clear()
+        request.session["user_id"] = user.id
+        request.session["lang"] = language_of(user.language)
+        csrf_token(request)
+        return RedirectResponse(safe_next(next), status_code=303)
+
+    @app.post("/logout", dependencies=[Csrf])
+    def logout(request: Request) -> Response:
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    @app.post("/language", dependencies=[Csrf])
+    def language(request: Request, user: UserDep, language: Annotated[str, Form()],
+                 next: Annotated[str, Form()] = "/clients") -> Response:
+        if language in LANGUAGES:
+            user.language = language
+            request.session["lang"] = language
+        return RedirectResponse(safe_next(next), status_code=303)
+
+    @app.get("/healthz")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+def _list_routes(app: FastAPI, pages: Pages) -> None:
+    @app.get("/")
+    def home() -> Response:
+        return RedirectResponse("/clients", status_code=303)
+
+    @app.get("/clients", response_class=HTMLResponse)
+    def clients(request: Request, session: SessionDep, user: UserDep, q: str = "",
+                icon: Annotated[str, Query(pattern="^(|black|red|orange)$")] = "",
+                package: str = "", page: Annotated[int, Query(ge=1)] = 1) -> Response:
+        rows, total = queries.active_clients(session, Viewer.of(user), search=q[:100],
+                                             icon=icon, package=package, page=page,
+                                             per_page=PER_PAGE)
+        return pages.render(request, user, "clients.html", rows=rows, total=total, page=page,
+                            pages=max(1, -(-total // PER_PAGE)), q=q, icon=icon,
+                            package=package, packages=package_names())
+
+    @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
+    def dossier(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
+                page: Annotated[int, Query(ge=1)] = 1) -> Response:
+        viewer = Viewer.of(user)
+        client = queries.client(session, viewer, dossier_id)
+        if client is None:
+            raise HTTPException(404)
+        tasks = queries.tasks_to_follow_up(session, viewer, dossier_id, limit=PER_PAGE + 1,
+                                           offset=(page - 1) * PER_PAGE)
+        return pages.render(request, user, "follow_up.html", client=client, page=page,
+                            more=len(tasks) > PER_PAGE, rows=pages.rows(tasks[:PER_PAGE], user))
+
+    @app.get("/dossiers/{dossier_id}/summary", response_class=HTMLResponse)
+    def dossier_summary(request: Request, session: SessionDep, user: UserDep,
+                        dossier_id: int) -> Response:
+        client = queries.client(session, Viewer.of(user), dossier_id)
+        if client is None:
+            raise HTTPException(404)
+        return pages.render(request, user, "_summary.html", client=client)
+
+    @app.get("/tasks", response_class=HTMLResponse)
+    def office_tasks(request: Request, session: SessionDep, user: UserDep,
+                     show: Annotated[str, Query(pattern="^(all|open)$")] = "all",
+                     page: Annotated[int, Query(ge=1)] = 1) -> Response:
+        tasks = queries.tasks_to_follow_up(session, Viewer.of(user), None, limit=PER_PAGE + 1,
+                                           offset=(page - 1) * PER_PAGE,
+                                           open_only=show == "open")
+        return pages.render(request, user, "follow_up.html", client=None, show=show, page=page,
+                            more=len(tasks) > PER_PAGE, rows=pages.rows(tasks[:PER_PAGE], user))
+
+    @app.get("/support", response_class=HTMLResponse)
+    def support(request: Request, session: SessionDep, user: UserDep) -> Response:
+        tasks = queries.support_queue(session, Viewer.of(user), limit=500)
+        return pages.render(request, user, "support.html", rows=pages.rows(tasks, user))
+
+
+def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
+    def answer(request: Request, session: Session, user: User, task_id: int,
+               notice: str = "", status_code: int = 200, next_url: str = "/tasks",
+               fragment: bool = False) -> Response:
+        """The task's row for the page's script, or back to the page for plain forms."""
+        task = queries.task(session, Viewer.of(user), task_id)
+        if task is None:
+            raise HTTPException(404)
+        if fragment or wants_fragment(request):
+            row = task_row(task, user.role, user.language, config.timezone,
+                           config.prefect_ui_url)
+            return pages.render(request, user, "_task_row.html", status_code=status_code,
+                                row=row, notice=notice, next_url=next_url,
+                                show_dossier=request.query_params.get("wide") == "1")
+        if notice:
+            pages.flash(request, notice)
+        return RedirectResponse(safe_next(next_url), status_code=303)
+
+    @app.get("/tasks/{task_id}/row", response_class=HTMLResponse)
+    def row(request: Request, session: SessionDep, user: UserDep, task_id: int) -> Response:
+        return answer(request, session, user, task_id, fragment=True)
+
+    @app.post("/tasks/{task_id}/restart", dependencies=[Csrf])
+    def restart_route(request: Request, session: SessionDep, user: UserDep, task_id: int,
+                      next: Annotated[str, Form()] = "/tasks") -> Response:
+        return _act(request, session, user, task_id, next, restart, answer)
+
+    @app.post("/tasks/{task_id}/urgent", dependencies=[Csrf])
+    def urgent_route(request: Request, session: SessionDep, user: UserDep, task_id: int,
+                     next: Annotated[str, Form()] = "/tasks") -> Response:
+        return _act(request, session, user, task_id, next, mark_urgent, answer)
+
+
+def _act(request: Request, session: Session, user: User, task_id: int, next_url: str,
+         action: Any, answer: Any) -> Response:
+    """Run a task action for ``user``; refusals become a notice on the row and a 409/503."""
+    if queries.task(session, Viewer.of(user), task_id) is None:
+        raise HTTPException(404)
+    language = language_of(user.language)
+    try:
+        notice, status_code = gettext(language, action(session, user, task_id)), 200
+    except ActionRefused as refused:
+        notice, status_code = gettext(language, refused.message), refused.status_code
+    session.commit()  # the action's writes, and a fresh read of what others wrote
+    session.expire_all()
+    return answer(request, session, user, task_id, notice, status_code, next_url)

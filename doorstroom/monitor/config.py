@@ -1,0 +1,51 @@
+"""What the monitor needs to start: its session key (a Prefect Secret block) and addresses."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+from typing import cast
+
+from pydantic import SecretStr
+
+from doorstroom.settings import get_settings
+
+SESSION_KEY_BLOCK = "doorstroom-monitor-session-key"
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """Settings of one monitor app."""
+
+    session_key: SecretStr
+    prefect_ui_url: str
+    timezone: str = "Europe/Brussels"
+    secure_cookies: bool = True
+    session_hours: int = 8
+
+    @classmethod
+    def from_settings(cls, session_key: SecretStr) -> MonitorConfig:
+        """The configuration from ``DOORSTROOM_*`` settings and a session key."""
+        settings = get_settings()
+        return cls(session_key=session_key, prefect_ui_url=settings.prefect_ui(),
+                   timezone=settings.timezone, secure_cookies=settings.monitor_secure_cookies)
+
+
+def session_key_from_prefect(name: str = SESSION_KEY_BLOCK) -> SecretStr:
+    """The key that signs session cookies, kept in a Prefect ``Secret`` block.
+
+    Created on first start, so every monitor process (and every restart) shares it and a
+    restart does not log everyone out.
+    """
+    from prefect.blocks.system import Secret
+
+    def load() -> SecretStr:
+        block = cast(Secret[str], Secret.load(name))
+        return SecretStr(str(block.get()))
+
+    with contextlib.suppress(ValueError):
+        return load()
+    with contextlib.suppress(ValueError):  # another monitor may have created it first
+        Secret(value=secrets.token_urlsafe(48)).save(name, overwrite=False)
+    return load()

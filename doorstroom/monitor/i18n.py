@@ -1,0 +1,61 @@
+"""The monitor's own texts in nl, fr and en: gettext catalogues read with Babel.
+
+English texts are the msgids; ``locale/{nl,fr}/LC_MESSAGES/monitor.po`` translate them. The
+catalogues are compiled in memory at first use, so no build step produces ``.mo`` files.
+Instructions (failure texts) come from the failures' own catalogue, not from here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from doorstroom.failures.catalog import FALLBACK, LANGUAGES
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+
+
+def N_(message: str) -> str:
+    """Mark a text for extraction; it is translated where it is shown."""
+    return message
+
+
+def language_of(value: str | None) -> str:
+    """A supported language, English when the value is unknown."""
+    return value if value in LANGUAGES else FALLBACK
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue of ``language`` (English: the msgids themselves)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "monitor.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def gettext(language: str, message: str) -> str:
+    """``message`` in ``language``."""
+    return translations(language_of(language)).gettext(message)
+
+
+def format_moment(moment: datetime | None, language: str, timezone: str) -> str:
+    """A date and time as people in ``language`` write it, in the office's time zone."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, "short", tzinfo=ZoneInfo(timezone),
+                           locale=language_of(language))

@@ -1,0 +1,115 @@
+"""Rendering: one Jinja2 environment per language (autoescaped), and what every page gets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import negotiate_locale
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from doorstroom.failures.catalog import FALLBACK, LANGUAGES
+from doorstroom.monitor.config import MonitorConfig
+from doorstroom.monitor.i18n import LANGUAGE_NAMES, N_, language_of, translations
+from doorstroom.monitor.security import csrf_token
+from doorstroom.monitor.views import ICON_LABELS, TaskRow, task_row
+from doorstroom.settings import get_settings
+from doorstroom.store.models import SyncTask, User
+
+TEMPLATES = Path(__file__).with_name("templates")
+ERROR_TEXTS = {
+    403: N_("Refused."),
+    404: N_("This page does not exist, or you may not see it."),
+    422: N_("The request was not understood; check the address or the form."),
+}
+
+
+def safe_next(url: str) -> str:
+    """A same-site path to go to after a form; anything else goes to the client list."""
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return "/clients"
+
+
+def page_query(request: Request, page: int) -> str:
+    """The current query string with another page number (filters kept)."""
+    params = dict(request.query_params)
+    params["page"] = str(page)
+    return urlencode(params)
+
+
+def wants_fragment(request: Request) -> bool:
+    """Requests from the page's script want a row, not a whole page."""
+    return request.headers.get("x-requested-with") == "fetch"
+
+
+def request_language(request: Request, user: User | None) -> str:
+    """The user's language; before log-in the session's or the browser's."""
+    if user is not None:
+        return language_of(user.language)
+    chosen = request.session.get("lang")
+    if isinstance(chosen, str) and chosen in LANGUAGES:
+        return chosen
+    accepted = [part.split(";")[0].strip().replace("-", "_")
+                for part in request.headers.get("accept-language", "").split(",")]
+    found = negotiate_locale(accepted, list(LANGUAGES)) if accepted else None
+    return found or language_of(get_settings().default_language) or FALLBACK
+
+
+class Pages:
+    """Renders the monitor's templates in the reader's language."""
+
+    def __init__(self, config: MonitorConfig) -> None:
+        self.config = config
+
+    @cached_property
+    def _environments(self) -> dict[str, Environment]:
+        return {language: self._environment(language) for language in LANGUAGES}
+
+    def _environment(self, language: str) -> Environment:
+        env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                          undefined=StrictUndefined, extensions=["jinja2.ext.i18n"])
+        env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+        env.globals.update(icon_labels=ICON_LABELS, languages=LANGUAGE_NAMES,
+                           page_query=page_query)
+        return env
+
+    def render(self, request: Request, user: User | None, name: str, status_code: int = 200,
+               **context: Any) -> HTMLResponse:
+        """A page (or fragment) for ``user``, in their language."""
+        language = request_language(request, user)
+        if user is not None:
+            request.session["lang"] = language
+        template = self._environments[language].get_template(name)
+        html = template.render(request=request, user=user, lang=language, path=request.url.path,
+                               csrf=csrf_token(request), flashes=self._flashes(request),
+                               **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def error(self, request: Request, status_code: int, detail: str) -> HTMLResponse:
+        """An error page; 404 says the same whether the object is missing or forbidden."""
+        message = ERROR_TEXTS.get(status_code, detail)
+        if status_code == 403 and detail:
+            message = detail
+        return self.render(request, None, "error.html", status_code=status_code,
+                           status=status_code, message=message,
+                           signed_in="user_id" in request.session)
+
+    def rows(self, tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
+        """The rows of ``tasks`` as ``user`` sees them."""
+        return [task_row(task, user.role, user.language, self.config.timezone,
+                         self.config.prefect_ui_url) for task in tasks]
+
+    @staticmethod
+    def flash(request: Request, text: str) -> None:
+        """A notice shown once on the next page."""
+        request.session.setdefault("flash", []).append(text)
+
+    @staticmethod
+    def _flashes(request: Request) -> list[str]:
+        return list(request.session.pop("flash", []))

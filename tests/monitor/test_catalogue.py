@@ -1,0 +1,43 @@
+"""Every text of the monitor's pages and code has a Dutch and a French translation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from doorstroom.monitor import i18n
+
+MONITOR = Path(i18n.__file__).parent
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def used_messages() -> list[str | tuple[str, ...]]:
+    found = extract_from_dir(
+        str(MONITOR), [("**/templates/**.html", "jinja2"), ("**.py", "python")],
+        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)})
+    return [message for _file, _line, message, _comments, _context in found]
+
+
+def test_the_extraction_finds_the_pages_texts() -> None:
+    messages = used_messages()
+    assert "Active clients" in messages and "Restart task" in messages
+    assert len(messages) > 60
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_every_text_is_translated_with_the_same_placeholders(language: str) -> None:
+    with (MONITOR / "locale" / language / "LC_MESSAGES" / "monitor.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    for message in used_messages():
+        msgid = message if isinstance(message, str) else message[0]
+        entry = catalog.get(msgid)
+        assert entry is not None and not entry.fuzzy, (language, msgid)
+        texts = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        for text in texts:
+            assert text, (language, msgid)
+            assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(msgid)), msgid

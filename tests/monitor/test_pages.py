@@ -1,0 +1,186 @@
+"""The monitor's pages: rights for every object, escaping, CSRF, urgency, languages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from doorstroom.documents.service import submit
+from doorstroom.failures import Responsibility
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import AuditEntry, SyncTask, UserRole
+from tests.helpers import a_dossier, a_proposal, a_task, a_user, an_office, email_of
+from tests.monitor.conftest import csrf_of, log_in, post
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+RIGHTS = "exact_online.dossier_rights_missing"
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(role=st.sampled_from(list(UserRole)), own_office=st.booleans(),
+       holds_right=st.booleans())
+def test_rights_matrix_over_every_view_and_the_restart(
+        monitor: TestClient, role: UserRole, own_office: bool, holds_right: bool) -> None:
+    office, other = an_office("Mine"), an_office("Other")
+    name = f"Matrix {role.value} {own_office} {holds_right} {other}"
+    dossier = a_dossier(office if own_office else other, name, 0, "b")
+    task = a_task(dossier, Responsibility.EMPLOYEE, RIGHTS, {"dossier": name})
+    viewer = a_user(role, None if role == UserRole.SUPPORT else office,
+                    [dossier] if holds_right else [])
+    allowed = (role == UserRole.SUPPORT or (role == UserRole.OFFICE and own_office)
+               or (role == UserRole.DOSSIER and own_office and holds_right))
+    assert log_in(monitor, email_of(viewer)) == 303
+
+    listed = f'<tr data-dossier="{dossier}">' in monitor.get("/clients", params={"q": name}).text
+    in_office_list = f'id="task-{task}"' in monitor.get("/tasks").text
+    pages = [monitor.get(url).status_code for url in
+             (f"/dossiers/{dossier}", f"/dossiers/{dossier}/summary", f"/tasks/{task}/row")]
+    restart = post(monitor, f"/tasks/{task}/restart", page="/tasks")
+    urgent = post(monitor, f"/tasks/{task}/urgent", page="/tasks")
+
+    assert listed is allowed and in_office_list is allowed
+    assert pages == ([200, 200, 200] if allowed else [404, 404, 404])
+    # allowed: refused for a reason of the task itself (it never ran / is not red), never 404
+    assert restart == (303 if allowed else 404)
+    assert urgent == (303 if allowed else 404)
+
+
+def test_given_a_viewer_of_another_office_then_no_list_leaks_a_row(monitor: TestClient) -> None:
+    mine, theirs = an_office("Mine"), an_office("Theirs")
+    hidden = a_dossier(theirs, "Geheim Dossier BV", 0, "b")
+    a_task(hidden, Responsibility.SUPPORT, "unexpected_error", {"detail": "Geheimschrift"})
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, mine)))
+    for url in ("/clients", "/clients?q=Geheim", "/tasks", "/tasks?show=open", "/support"):
+        html = monitor.get(url).text
+        assert "Geheim Dossier BV" not in html and "Geheimschrift" not in html, url
+
+
+def test_payloads_in_names_numbers_and_parameters_come_out_escaped(
+        monitor: TestClient) -> None:
+    office = an_office(XSS)
+    dossier = a_dossier(office, f"Dossier {XSS}", 0, "b")
+    with session_scope() as session:
+        document = submit(session, dossier, a_proposal(number=f"F-{XSS}", supplier=XSS),
+                          []).document_id
+        session.query(SyncTask).filter(SyncTask.document_id == document).update({
+            "status": "failed", "responsibility": "employee", "failure_code": RIGHTS,
+            "failure_params": {"dossier": XSS}})
+    a_task(dossier, Responsibility.SUPPORT, "unexpected_response",
+           {"package": XSS, "problem": XSS})
+    log_in(monitor, email_of(a_user(UserRole.SUPPORT, None)))
+    for url in ("/clients", f"/dossiers/{dossier}", "/tasks", "/support"):
+        html = monitor.get(url).text
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html, url
+
+
+def test_a_cross_site_post_is_refused(monitor: TestClient) -> None:
+    office = an_office()
+    dossier = a_dossier(office, "Csrf NV", 0, "b")
+    task = a_task(dossier, Responsibility.SUPPORT, "unexpected_error", {"detail": "x"})
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="en")))
+    token = csrf_of(monitor.get("/tasks").text)
+    url = f"/tasks/{task}/urgent"
+
+    no_token = monitor.post(url, data={})
+    wrong_token = monitor.post(url, data={"csrf": "forged"})
+    other_site = monitor.post(url, data={"csrf": token},
+                              headers={"origin": "https://evil.example"})
+    fetch_cross_site = monitor.post(url, data={"csrf": token},
+                                    headers={"sec-fetch-site": "cross-site"})
+    assert [a.status_code for a in (no_token, wrong_token, other_site, fetch_cross_site)] == [
+        403, 403, 403, 403]
+    assert "another site" in other_site.text
+    with session_scope() as session:
+        assert session.get_one(SyncTask, task).urgent is False
+    same_site = monitor.post(url, data={"csrf": token},
+                             headers={"origin": "https://monitor.test",
+                                      "sec-fetch-site": "same-origin"})
+    assert same_site.status_code == 303
+
+
+def test_office_staff_mark_a_red_task_urgent_and_support_sees_it_first(
+        monitor: TestClient) -> None:
+    office = an_office()
+    dossier = a_dossier(office, "Urgent Transport", 0, "b")
+    first = a_task(dossier, Responsibility.SUPPORT, "unexpected_error", {"detail": "a"})
+    second = a_task(dossier, Responsibility.SUPPORT, "unexpected_error", {"detail": "b"})
+    orange = a_task(dossier, Responsibility.EMPLOYEE, RIGHTS, {"dossier": "x"})
+    staff = a_user(UserRole.DOSSIER, office, [dossier], language="en")
+    log_in(monitor, email_of(staff))
+    assert post(monitor, f"/tasks/{orange}/urgent", page="/support") == 303
+    fragment = monitor.post(f"/tasks/{second}/urgent",
+                            headers={"x-requested-with": "fetch",
+                                     "x-csrf-token": csrf_of(monitor.get("/support").text)})
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith(f'<tr id="task-{second}"')
+    assert "Marked urgent" in fragment.text and "Urgent" in fragment.text
+
+    log_in(monitor, email_of(a_user(UserRole.SUPPORT, None)))
+    queue = monitor.get("/support").text
+    order = [int(i) for i in re.findall(r'<tr id="task-(\d+)"', queue)]
+    assert order.index(second) < order.index(first)
+    assert orange not in order
+    with session_scope() as session:
+        escalations = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "escalate")).all()
+        assert [(e.object_id, e.user_id) for e in escalations][-1:] == [
+            (str(second), staff.user_id)]
+        assert session.get_one(SyncTask, orange).urgent is False
+
+
+def test_each_user_reads_the_pages_and_the_instruction_in_their_language(
+        monitor: TestClient) -> None:
+    office = an_office()
+    dossier = a_dossier(office, "Taal BV", 0, "b")
+    a_task(dossier, Responsibility.EMPLOYEE, RIGHTS, {"dossier": "Taal BV"})
+    expected = {
+        "nl": ("Opvolging synchronisatie", "Actie medewerker vereist",
+               "zijn de dossierrechten"),
+        "fr": ("Suivi de synchronisation", "Action collaborateur requise", "Taal BV"),
+        "en": ("Sync follow-up", "Action required from the office", "Taal BV"),
+    }
+    for language, texts in expected.items():
+        log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language=language)))
+        html = monitor.get(f"/dossiers/{dossier}").text
+        assert f'<html lang="{language}">' in html
+        for text in texts:
+            assert text in html, (language, text)
+
+
+def test_the_language_can_be_changed_on_the_page(monitor: TestClient) -> None:
+    office = an_office()
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
+    assert "Actieve klanten" in monitor.get("/clients").text
+    assert post(monitor, "/language", language="fr", next="/clients") == 303
+    assert "Clients actifs" in monitor.get("/clients").text
+
+
+def test_unknown_objects_and_bad_parameters_get_a_clear_answer(monitor: TestClient) -> None:
+    log_in(monitor, email_of(a_user(UserRole.SUPPORT, None, language="en")))
+    missing = monitor.get("/dossiers/999999")
+    assert missing.status_code == 404
+    assert "does not exist, or you may not see it" in missing.text
+    assert monitor.get("/clients?page=0").status_code == 422
+    assert monitor.get("/clients?icon=purple").status_code == 422
+
+
+def test_active_clients_paginate_and_filter(monitor: TestClient) -> None:
+    office = an_office()
+    for number in range(60):
+        dossier = a_dossier(office, f"Pagina {number:02d}", 0, "b")
+        if number % 20 == 0:
+            a_task(dossier, Responsibility.EMPLOYEE, RIGHTS, {"dossier": "x"})
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="en")))
+    first = monitor.get("/clients").text
+    second = monitor.get("/clients", params={"page": 2}).text
+    assert "60 dossiers" in first and "Page 1 of 2" in first
+    assert "Pagina 00" in first and "Pagina 59" in second and "Pagina 59" not in first
+    orange = monitor.get("/clients", params={"icon": "orange", "q": "pagina"}).text
+    assert "3 dossiers" in orange
+    assert re.findall(r"Pagina \d+", orange) == ["Pagina 00", "Pagina 20", "Pagina 40"]
