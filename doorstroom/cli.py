@@ -1,4 +1,4 @@
-"""``doorstroom`` command line: demo, worker, migrations, blocks, task list and restart."""
+"""``doorstroom`` command line: demo, worker, monitor, users, migrations, blocks, tasks."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.update(prefect_env(home, args.prefect_port, store_url))
     from doorstroom.demo.run import run_demo
 
-    run_demo(home, args.prefect_port, args.sandbox_port, args.dispatch_every)
+    run_demo(home, args.prefect_port, args.sandbox_port, args.monitor_port, args.dispatch_every)
     return 0
 
 
@@ -116,6 +116,42 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create a monitor user; the password is read from the terminal (or stdin)."""
+    import getpass
+
+    from doorstroom.monitor.users import InvalidUser, add_user
+    from doorstroom.store.db import session_scope
+    from doorstroom.store.models import UserRole
+
+    password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
+                else getpass.getpass(f"password for {args.email}: "))
+    try:
+        with session_scope() as session:
+            user = add_user(session, args.email, args.name, UserRole(args.role), password,
+                            args.office, args.dossier, args.language)
+            print(f"user {user.id} ({user.email}, {user.role}) created")
+    except InvalidUser as error:
+        print(f"not created: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """Serve the monitor pages."""
+    _use_local_prefect()
+    import uvicorn
+
+    from doorstroom.monitor.app import create_app
+    from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
+
+    app = create_app(MonitorConfig.from_settings(session_key_from_prefect()))
+    print(f"monitor on http://{args.host}:{args.port}/ (Prefect UI: {get_settings().prefect_ui()})")
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level="warning")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the deployments (the embedded worker)."""
     _use_local_prefect()
@@ -133,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the embedded demo")
     demo.add_argument("--prefect-port", type=int, default=4200)
     demo.add_argument("--sandbox-port", type=int, default=8701)
+    demo.add_argument("--monitor-port", type=int, default=8800)
     demo.add_argument("--dispatch-every", type=float, default=10.0)
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("migrate", help="migrate the store").set_defaults(func=cmd_migrate)
@@ -151,6 +188,24 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("file", type=Path, help="UBL 2.1 Invoice or CreditNote")
     ingest.add_argument("--sales", action="store_true", help="a sales document (default purchase)")
     ingest.set_defaults(func=cmd_ingest)
+    user = sub.add_parser("user-add", help="create a monitor user (password asked)")
+    user.add_argument("email")
+    user.add_argument("--name", default="")
+    user.add_argument("--role", choices=["office", "dossier", "support"], required=True)
+    user.add_argument("--office", type=int, help="office id (office and dossier users)")
+    user.add_argument("--dossier", type=int, action="append", default=[],
+                      help="dossier id a dossier-level user may see (repeatable)")
+    user.add_argument("--language", default=get_settings().default_language,
+                      choices=["nl", "fr", "en"])
+    user.add_argument("--password-stdin", action="store_true",
+                      help="read the password from the first line of stdin")
+    user.set_defaults(func=cmd_user_add)
+    monitor = sub.add_parser("monitor", help="serve the monitor pages")
+    monitor.add_argument("--host", default="127.0.0.1")
+    monitor.add_argument("--port", type=int, default=8800)
+    monitor.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                         help="proxies whose X-Forwarded-* headers are trusted (HTTPS)")
+    monitor.set_defaults(func=cmd_monitor)
     serve = sub.add_parser("serve", help="serve the deployments (worker)")
     serve.add_argument("--dispatch-every", type=float, default=15.0)
     serve.add_argument("--limit", type=int, default=8)

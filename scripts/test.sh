@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
+source scripts/_system.sh
+ensure_debian_packages
 pip_install -e ".[test]"
 .venv/bin/ruff check doorstroom tests bench
 .venv/bin/mypy doorstroom

@@ -14,7 +14,7 @@ from types import FrameType
 
 from doorstroom.connectors.sandbox_server import SandboxServer
 from doorstroom.demo.sandboxes import DemoSandboxes
-from doorstroom.demo.seed import DemoCase, seed_demo
+from doorstroom.demo.seed import DemoLogin, DemoSeed, seed_demo
 from doorstroom.ingest_api.app import create_app as create_ingest_app
 from doorstroom.local_stack import (
     Stack,
@@ -22,6 +22,8 @@ from doorstroom.local_stack import (
     start_worker,
     wait_for_deployment,
 )
+from doorstroom.monitor.app import create_app as create_monitor_app
+from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
 
 
 class _Stop(Exception):
@@ -32,7 +34,8 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _Stop
 
 
-def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: float) -> None:
+def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int,
+             dispatch_every: float) -> None:
     """Start the stack, seed it, print where to look, and wait for Ctrl-C.
 
     The caller has put the stack's environment (``local_stack.prefect_env``) into
@@ -44,14 +47,18 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: f
     signal.signal(signal.SIGINT, _raise_stop)
     boxes = DemoSandboxes().start(sandbox_port)
     api = SandboxServer(create_ingest_app(), port=sandbox_port + 100).start()
+    monitor: SandboxServer | None = None
     try:
         print(f"Starting Prefect server on 127.0.0.1:{prefect_port} (logs: {home}/*.log) …")
         start_prefect_server(stack, home / "prefect-server.log")
-        dossiers, documents, cases, token = seed_demo(boxes, store_url)
+        seed = seed_demo(boxes, store_url)
+        monitor = SandboxServer(create_monitor_app(MonitorConfig.from_settings(
+            session_key_from_prefect())), port=monitor_port).start()
         worker = start_worker(stack, home / "worker.log", "--dispatch-every", str(dispatch_every))
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
-        _print_where_to_look(prefect_port, boxes, dossiers, documents, cases, dispatch_every)
-        _print_ingest_api(api.url, token)
+        _print_where_to_look(prefect_port, boxes, seed, dispatch_every)
+        _print_monitor(monitor.url, seed.logins)
+        _print_ingest_api(api.url, seed.token)
         while all(p.poll() is None for p in stack.processes):
             time.sleep(1)
         print("A process of the stack stopped; see the logs in", home)
@@ -61,6 +68,8 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, dispatch_every: f
         stack.stop()
         boxes.stop()
         api.stop()
+        if monitor is not None:
+            monitor.stop()
         print("Stopped.")
 
 
@@ -73,8 +82,20 @@ Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); the next dispatch book
 """, flush=True)
 
 
-def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, dossiers: int, documents: int,
-                         cases: list[DemoCase], dispatch_every: float) -> None:
+def _print_monitor(url: str, logins: list[DemoLogin]) -> None:
+    people = "\n".join(f"  {login.email:<32} {login.password:<18} {login.who}" for login in logins)
+    print(f"""Monitor (office staff and support): {url}/
+Log in as (passwords are new at every start):
+{people}
+Els sees Brouwerij XYZ orange: open it, read the instruction, run its curl above, then click
+the restart icon on the right; the row follows the task until it is done and the dossier
+turns black. Drukkerij Vermeulen is red: Els can mark it urgent, Sam restarts it.
+""", flush=True)
+
+
+def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, seed: DemoSeed,
+                         dispatch_every: float) -> None:
+    dossiers, documents, cases = seed.dossiers, seed.documents, seed.cases
     sandboxes = "\n".join(f"  sandbox {package:<13} {server.url}"
                           for package, server in boxes.servers.items())
     shown = "\n\n".join(f"  {case.dossier} ({case.package}):\n    {case.fix}" for case in cases)

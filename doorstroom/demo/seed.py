@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from pydantic import SecretStr
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstroom.blocks import ALL_BLOCKS
@@ -23,8 +25,9 @@ from doorstroom.documents.ingest import ingest_ubl
 from doorstroom.documents.proposal import BookingProposal, BookingRequest
 from doorstroom.documents.service import request_dossier_link, submit, withdraw
 from doorstroom.ingest_api.auth import issue_token
+from doorstroom.monitor.users import add_user
 from doorstroom.store.db import engine_for, migrate, session_scope
-from doorstroom.store.models import Dossier, Office
+from doorstroom.store.models import Dossier, Office, UserRole
 
 YEARS = tuple(range(2015, 2028))  # the official UBL examples are dated 2015-2018
 BLOCKS = {"exact_online": "exact-online-demo", "winbooks": "winbooks-demo",
@@ -106,9 +109,29 @@ def _spread(proposal: BookingProposal, period: str) -> BookingProposal:
     return proposal.model_copy(update={"lines": halves})
 
 
-def seed_demo(boxes: DemoSandboxes, store_url: str) -> tuple[int, int, list[DemoCase], str]:
+@dataclass(frozen=True)
+class DemoLogin:
+    """A monitor user of the demo, printed so a person can log in."""
+
+    email: str
+    password: str
+    who: str
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """What the demo seeded: counts, the cases to show, the API token and the logins."""
+
+    dossiers: int
+    documents: int
+    cases: list[DemoCase]
+    token: str
+    logins: list[DemoLogin]
+
+
+def seed_demo(boxes: DemoSandboxes, store_url: str) -> DemoSeed:
     """Administrations in the sandboxes, connection blocks, the office's dossiers and
-    documents; returns (dossiers, documents, the cases to show, the office's API token)."""
+    documents, and one monitor user of each kind (passwords new at each start)."""
     migrate(store_url)
     register_blocks()
     save_connections(boxes)
@@ -119,8 +142,36 @@ def seed_demo(boxes: DemoSandboxes, store_url: str) -> tuple[int, int, list[Demo
         seeder = _Seeder(session, office.id)
         cases = [_exact(seeder, boxes), _winbooks(seeder, boxes), _wings(seeder, boxes),
                  *_expert_m(seeder, boxes), _adsolut(seeder, boxes)]
+        _support_case(seeder, boxes)
         token = issue_token(session, office.id)
-        return seeder.dossiers, seeder.documents, cases, token
+        logins = _logins(session, office.id)
+        return DemoSeed(seeder.dossiers, seeder.documents, cases, token, logins)
+
+
+def _logins(session: Session, office_id: int) -> list[DemoLogin]:
+    """An office-level user, a dossier manager of three dossiers, and a support user."""
+    own = list(session.scalars(select(Dossier.id).where(
+        Dossier.name.in_(["Brouwerij XYZ", "Bakkerij Janssens", "Drukkerij Vermeulen"]))))
+    people = [("peter@kantoor-peeters.be", "Peter Peeters", UserRole.OFFICE, office_id, [],
+               "office level: every dossier of Kantoor Peeters"),
+              ("els@kantoor-peeters.be", "Els Wouters", UserRole.DOSSIER, office_id, own,
+               "dossier level: Brouwerij XYZ, Bakkerij Janssens, Drukkerij Vermeulen"),
+              ("sam@support.doorstroom.example", "Sam (support)", UserRole.SUPPORT, None, [],
+               "support: every office, the support view")]
+    logins = []
+    for email, name, role, office, dossiers, who in people:
+        password = secrets.token_urlsafe(12)
+        add_user(session, email, name, role, password, office, dossiers, "nl")
+        logins.append(DemoLogin(email, password, who))
+    return logins
+
+
+def _support_case(seeder: _Seeder, boxes: DemoSandboxes) -> None:
+    """A dossier whose package answers with an HTML page once: red, for support."""
+    boxes.exact.add_division(1006, "Drukkerij Vermeulen", years=YEARS)
+    boxes.exact.add_fault(Fault(kind="garbage", method="POST",
+                                path_contains="/1006/purchaseentry"))
+    seeder.invoices(seeder.dossier("Drukkerij Vermeulen", "exact_online", "1006"), 2, 1006)
 
 
 def _exact(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:

@@ -18,6 +18,14 @@ function replaceRow(row, html) {
   follow(fresh);
 }
 
+// After an action the other unfinished rows of the page may move too (a restart runs every
+// unfinished task of the run): follow them until they settle.
+function followUnsettled() {
+  document.querySelectorAll('tr[data-settled="false"]').forEach((row) => {
+    if (!followed.has(row)) follow(row);
+  });
+}
+
 async function fetchRow(url, options) {
   const response = await fetch(url, Object.assign({credentials: "same-origin"}, options, {
     headers: Object.assign({"X-Requested-With": "fetch"}, (options || {}).headers)}));
@@ -25,8 +33,11 @@ async function fetchRow(url, options) {
   return response;
 }
 
+const followed = new WeakSet();
+
 function follow(row) {
   if (row.dataset.settled === "false") {
+    followed.add(row);
     setTimeout(async () => {
       const response = await fetchRow(row.dataset.src);
       if (response && response.ok) replaceRow(row, await response.text());
@@ -54,6 +65,7 @@ document.addEventListener("submit", async (event) => {
   if (!response) return;
   if (response.ok || response.status === 409 || response.status === 503) {
     replaceRow(row, await response.text());
+    followUnsettled();
   } else {
     window.location.reload();  // the page is out of date (task gone, form expired): show why
   }
@@ -63,6 +75,5 @@ document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
 });
 
-document.querySelectorAll("tr[data-settled]").forEach((row) => {
-  if (row.dataset.settled === "false") follow(row);
-});
+// On load, follow the rows that are running now; queued rows wait for a worker or a restart.
+document.querySelectorAll("tr.task.running").forEach(follow);

@@ -1,0 +1,55 @@
+"""Creating monitor users: the one place that checks a user's role, office and dossiers agree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from doorstroom.failures.catalog import LANGUAGES
+from doorstroom.monitor.passwords import hash_password
+from doorstroom.store.models import Dossier, DossierRight, Office, User, UserRole
+
+MIN_PASSWORD = 12
+
+
+class InvalidUser(ValueError):
+    """The user cannot be created as asked; the message says what to change."""
+
+
+def _check(session: Session, email: str, role: UserRole, office_id: int | None,
+           dossier_ids: Sequence[int], language: str, password: str) -> None:
+    if "@" not in email:
+        raise InvalidUser(f"'{email}' is not an e-mail address")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise InvalidUser(f"a user with e-mail address {email} already exists")
+    if language not in LANGUAGES:
+        raise InvalidUser(f"language must be one of {', '.join(LANGUAGES)}")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidUser(f"the password must have at least {MIN_PASSWORD} characters")
+    if role == UserRole.SUPPORT:
+        if office_id is not None or dossier_ids:
+            raise InvalidUser("support users see every office: give no office or dossiers")
+        return
+    if office_id is None or session.get(Office, office_id) is None:
+        raise InvalidUser(f"office {office_id} does not exist; office and dossier users "
+                          "belong to an office")
+    outside = set(dossier_ids) - set(session.scalars(select(Dossier.id).where(
+        Dossier.office_id == office_id, Dossier.id.in_(dossier_ids))))
+    if outside:
+        raise InvalidUser(f"dossiers {sorted(outside)} are not dossiers of office {office_id}")
+
+
+def add_user(session: Session, email: str, name: str, role: UserRole, password: str,
+             office_id: int | None = None, dossier_ids: Sequence[int] = (),
+             language: str = "nl") -> User:
+    """A new user with a hashed password and, for dossier-level users, their dossier rights."""
+    email = email.strip().lower()
+    _check(session, email, role, office_id, dossier_ids, language, password)
+    user = User(email=email, name=name or email, role=role, office_id=office_id,
+                language=language, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    session.add_all(DossierRight(user_id=user.id, dossier_id=d) for d in dossier_ids)
+    return user

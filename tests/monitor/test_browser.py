@@ -1,0 +1,131 @@
+"""The seed help page, played in a real browser: Debian's chromium driven by Playwright.
+
+A dossier-level employee logs in, sees the orange icon, opens the sync follow-up, reads the
+instruction, does the fix in the package (the sandbox), clicks the restart icon, and sees
+the row follow the task and the dossier turn black. Screenshots of every page are saved in
+``test-artifacts/monitor/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from doorstroom.connectors.sandbox_server import SandboxServer
+from doorstroom.documents.service import request_dossier_link
+from doorstroom.flows.dispatch import dispatch
+from doorstroom.monitor.app import create_app
+from doorstroom.monitor.config import MonitorConfig
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import AuditEntry, UserRole
+from tests.conftest import ARTIFACTS
+from tests.helpers import (
+    PASSWORD,
+    a_dossier,
+    a_proposal,
+    a_user,
+    an_office,
+    documents_for,
+    email_of,
+    wait_until_settled,
+)
+from tests.sandboxes import ExactSandbox
+
+pytestmark = pytest.mark.prefect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ARTIFACTS / "monitor"
+RIGHTS_TEXT = ("Voor het aanmaken van het dossier 'Brouwerij Browser' zijn de dossierrechten van "
+               "de Doorstroom-gebruiker nog niet ingesteld.")
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Debian's chromium (installed by the test setup; Playwright downloads nothing).
+
+    Requested after the block fixtures: while Playwright's loop runs, Prefect's dual
+    sync/async methods (``Block.save``) would answer with a coroutine.
+    """
+    assert Path(CHROMIUM).exists(), "chromium is missing: scripts/test.sh installs it with apt"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def monitor_url(prefect_stack: object) -> Iterator[str]:
+    """The monitor served on a free port of 127.0.0.1, secure cookies as in production."""
+    config = MonitorConfig(session_key=SecretStr("browser-test-" * 4),
+                           prefect_ui_url="http://127.0.0.1:4200")
+    with SandboxServer(create_app(config)) as server:
+        yield server.url
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_an_employee_fixes_the_cause_restarts_the_task_and_the_dossier_turns_black(
+        monitor_url: str, exact_sandbox: ExactSandbox, exact_block: str,
+        browser: Browser) -> None:
+    exact_sandbox.state.add_division(4501, "Brouwerij Browser", rights=False)
+    office = an_office("Kantoor Browser")
+    dossier = a_dossier(office, "Brouwerij Browser", 4501, exact_block)
+    with session_scope() as session:
+        link_task = request_dossier_link(session, dossier)
+    [booking] = documents_for(dossier, [a_proposal()])
+    els = a_user(UserRole.DOSSIER, office, [dossier], language="nl")
+    dispatch()
+    wait_until_settled([link_task])
+
+    page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="nl-BE")
+    page.goto(f"{monitor_url}/clients")
+    expect(page.get_by_role("heading", name="Aanmelden")).to_be_visible()
+    shot(page, "01-login")
+    page.get_by_label("E-mailadres").fill(email_of(els))
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+
+    expect(page.get_by_role("heading", name="Actieve klanten")).to_be_visible()
+    row = page.locator(f'tr[data-dossier="{dossier}"]')
+    expect(row.locator("[data-icon]")).to_have_attribute("data-icon", "orange")
+    expect(row.locator(".badge.orange")).to_have_text("1")
+    shot(page, "02-active-clients-orange")
+
+    row.get_by_role("link", name="Brouwerij Browser").click()
+    expect(page.get_by_role("heading", name="Opvolging synchronisatie: Brouwerij Browser")
+           ).to_be_visible()
+    task_row = page.locator(f"#task-{link_task}")
+    expect(task_row.locator(".status")).to_have_text("Actie medewerker vereist")
+    expect(task_row.locator(".instruction")).to_contain_text(RIGHTS_TEXT)
+    shot(page, "03-follow-up-instruction")
+
+    exact_sandbox.state.set_rights(4501, True)  # the employee's fix, in the package
+    page.locator(f"#task-{link_task}").get_by_role("button", name="Taak opnieuw opstarten").click()
+    expect(page.locator(f"#task-{link_task} .notice")).to_contain_text("Opnieuw gestart")
+    shot(page, "04-follow-up-restarted")
+    expect(page.locator(f"#task-{link_task}")).to_have_class("task done", timeout=120_000)
+    expect(page.locator(f"#task-{booking}")).to_have_class("task done", timeout=120_000)
+    expect(page.locator("#summary [data-icon]")).to_have_attribute("data-icon", "black")
+    shot(page, "05-follow-up-done")
+
+    page.get_by_role("link", name="Actieve klanten").click()
+    expect(page.locator(f'tr[data-dossier="{dossier}"] [data-icon]')
+           ).to_have_attribute("data-icon", "black")
+    shot(page, "06-active-clients-black")
+    page.close()
+
+    assert len(exact_sandbox.state.entries(4501)) == 1
+    with session_scope() as session:
+        restarts = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "restart", AuditEntry.user_id == els.user_id)).all()
+    assert len(restarts) == 1 and restarts[0].actor == email_of(els)
