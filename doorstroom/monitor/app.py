@@ -177,9 +177,12 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                             more=len(tasks) > PER_PAGE, rows=pages.rows(tasks[:PER_PAGE], user))
 
     @app.get("/support", response_class=HTMLResponse)
-    def support(request: Request, session: SessionDep, user: UserDep) -> Response:
-        tasks = queries.support_queue(session, Viewer.of(user), limit=500)
-        return pages.render(request, user, "support.html", rows=pages.rows(tasks, user))
+    def support(request: Request, session: SessionDep, user: UserDep,
+                page: Annotated[int, Query(ge=1)] = 1) -> Response:
+        tasks = queries.support_queue(session, Viewer.of(user), limit=PER_PAGE + 1,
+                                      offset=(page - 1) * PER_PAGE)
+        return pages.render(request, user, "support.html", page=page,
+                            more=len(tasks) > PER_PAGE, rows=pages.rows(tasks[:PER_PAGE], user))
 
 
 def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:

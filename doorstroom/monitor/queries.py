@@ -110,38 +110,58 @@ def client(session: Session, viewer: Viewer, dossier_id: int) -> ClientRow | Non
     return rows[0] if rows else None
 
 
-def _tasks(viewer: Viewer) -> Select[SyncTask]:
-    """Visible tasks with what their rows show, loaded in the same statement (no N+1)."""
-    return (select(SyncTask)
-            .where(SyncTask.dossier_id.in_(visible_dossiers(viewer)))
-            .options(joinedload(SyncTask.dossier).joinedload(Dossier.office),
-                     joinedload(SyncTask.document), raiseload("*")))
+def _visible_tasks(viewer: Viewer) -> Select[Any]:
+    """Ids of the tasks ``viewer`` may see; support's is unfiltered, so indexes serve it."""
+    query = select(SyncTask.id)
+    if viewer.role != UserRole.SUPPORT:
+        query = query.where(SyncTask.dossier_id.in_(visible_dossiers(viewer)))
+    return query
+
+
+def _rows(session: Session, page: Select[Any], *order: Any) -> list[SyncTask]:
+    """Tasks of one page with what their rows show, in one more statement (no N+1).
+
+    The page is chosen on the bare table first (the newest-first index serves it), and only
+    that page is joined with documents, dossiers and offices.
+    """
+    ids = page.subquery()
+    query = (select(SyncTask).where(SyncTask.id.in_(select(ids.c.id))).order_by(*order)
+             .options(joinedload(SyncTask.dossier).joinedload(Dossier.office),
+                      joinedload(SyncTask.document), raiseload("*")))
+    return list(session.scalars(query))
+
+
+NEWEST_FIRST = (SyncTask.updated_at.desc(), SyncTask.id.desc())
+SUPPORT_ORDER = (SyncTask.urgent.desc(), SyncTask.updated_at, SyncTask.id)
 
 
 def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None = None,
                        limit: int = 200, offset: int = 0, open_only: bool = False,
                        ) -> list[SyncTask]:
     """The sync follow-up: one dossier's tasks, or every visible dossier's, newest first."""
-    query = _tasks(viewer)
+    query = _visible_tasks(viewer)
     if dossier_id is not None:
         query = query.where(SyncTask.dossier_id == dossier_id)
     if open_only:
         query = query.where(SyncTask.status != TaskStatus.DONE)
-    return list(session.scalars(query.order_by(SyncTask.updated_at.desc(), SyncTask.id.desc())
-                                .limit(limit).offset(offset)))
+    page = query.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
+    return _rows(session, page, *NEWEST_FIRST)
 
 
 def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:
     """One task, or ``None`` if it does not exist or the viewer may not see it."""
-    return session.scalar(_tasks(viewer).where(SyncTask.id == task_id))
+    found = _rows(session, _visible_tasks(viewer).where(SyncTask.id == task_id))
+    return found[0] if found else None
 
 
-def support_queue(session: Session, viewer: Viewer, limit: int = 200) -> list[SyncTask]:
+def support_queue(session: Session, viewer: Viewer, limit: int = 200,
+                  offset: int = 0) -> list[SyncTask]:
     """Every red task the viewer may see, urgent ones first, then the oldest."""
-    query = _tasks(viewer).where(
-        SyncTask.status == TaskStatus.FAILED, SyncTask.responsibility == Responsibility.SUPPORT)
-    return list(session.scalars(query.order_by(SyncTask.urgent.desc(), SyncTask.updated_at,
-                                               SyncTask.id).limit(limit)))
+    page = (_visible_tasks(viewer)
+            .where(SyncTask.status == TaskStatus.FAILED,
+                   SyncTask.responsibility == Responsibility.SUPPORT)
+            .order_by(*SUPPORT_ORDER).limit(limit).offset(offset))
+    return _rows(session, page, *SUPPORT_ORDER)
 
 
 def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:

@@ -175,8 +175,9 @@ class SyncTask(Base):
     """One unit of work for one dossier, with its latest outcome."""
 
     __tablename__ = "sync_tasks"
-    # The monitor counts failed tasks per dossier: this index serves that join.
-    __table_args__ = (Index("ix_sync_tasks_dossier_status", "dossier_id", "status"),)
+    # The monitor counts failed tasks per dossier, and lists the newest tasks first.
+    __table_args__ = (Index("ix_sync_tasks_dossier_status", "dossier_id", "status"),
+                      Index("ix_sync_tasks_updated", "updated_at", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)

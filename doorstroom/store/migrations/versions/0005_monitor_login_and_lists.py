@@ -1,4 +1,4 @@
-"""audit log: room for e-mail addresses as object ids, index for login throttling
+"""monitor: audit log room for e-mail addresses, login-throttling and newest-tasks indexes
 
 Revision ID: 0005
 Revises: 0004
@@ -24,10 +24,14 @@ def upgrade() -> None:
                               type_=sa.String(length=254), existing_nullable=False)
         batch_op.create_index('ix_audit_log_action_object_at', ['action', 'object_id', 'at'],
                               unique=False)
+    with op.batch_alter_table('sync_tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_sync_tasks_updated', ['updated_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('sync_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_sync_tasks_updated')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_action_object_at')
         batch_op.alter_column('object_id', existing_type=sa.String(length=254),
