@@ -45,10 +45,25 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_register_blocks(_args: argparse.Namespace) -> int:
     """Register Doorstroom's block types with the Prefect server."""
     _use_local_prefect()
-    from doorstroom.demo.seed import register_blocks
+    from doorstroom.operations.setup import register_block_types
 
-    register_blocks()
+    print("block types registered:", ", ".join(register_block_types()))
+    return 0
+
+
+def cmd_setup(_args: argparse.Namespace) -> int:
+    """Register block types and create or update every automation (idempotent)."""
+    _use_local_prefect()
+    from doorstroom.operations.setup import SetupError, setup
+
+    try:
+        done = setup()
+    except SetupError as error:
+        print(f"setup incomplete: {error}", file=sys.stderr)
+        return 2
     print("block types registered")
+    for name, what in done.items():
+        print(f"automation {name}: {what}")
     return 0
 
 
@@ -175,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="migrate the store").set_defaults(func=cmd_migrate)
     sub.add_parser("register-blocks", help="register block types").set_defaults(
         func=cmd_register_blocks)
+    sub.add_parser("setup", help="register block types and create/update the automations"
+                   ).set_defaults(func=cmd_setup)
     tasks = sub.add_parser("tasks", help="list sync tasks")
     tasks.add_argument("--failed", action="store_true")
     tasks.add_argument("--language", default=get_settings().default_language,

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     """Session cookies only over HTTPS; the embedded demo on plain http turns it off."""
     timezone: str = "Europe/Brussels"
     """The time zone in which pages and e-mails show dates."""
+    heartbeat_timeout_seconds: int = 120
+    """A run without heartbeat for this long is crashed by an automation (heartbeats: 30 s)."""
+    pending_bound_seconds: int = 900
+    """A run Pending for this long is crashed by an automation."""
+    running_bound_seconds: int = 7200
+    """A run Running for this long is crashed by an automation."""
     retry_delays: list[float] | None = None
     """Overrides every connector's retry delays (seconds), e.g. ``[0.2, 0.2]`` in tests."""
 

@@ -29,6 +29,9 @@ os.environ.update({
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DOORSTROOM_DATABASE_URL": f"sqlite:///{RUN_DIR / 'store.db'}",
     "DOORSTROOM_RETRY_DELAYS": "[0.2, 0.2, 0.2]",
+    # Heartbeats come every 30 s (Prefect's minimum): a run silent for 45 s is crashed.
+    "DOORSTROOM_HEARTBEAT_TIMEOUT_SECONDS": "45",
+    "DOORSTROOM_MONITOR_URL": "https://monitor.test",
     # In-process flows of the tests need no API logs (and would flush them after teardown);
     # the worker, which runs the real flow runs, keeps them (see prefect_stack).
     "PREFECT_LOGGING_TO_API_ENABLED": "false",
@@ -36,6 +39,7 @@ os.environ.update({
 
 import pytest  # noqa: E402
 
+from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection  # noqa: E402
 from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState  # noqa: E402
 from doorstroom.connectors.adsolut.sandbox import create_app as adsolut_app  # noqa: E402
 from doorstroom.connectors.agent.sandbox import AgentSandboxState  # noqa: E402
@@ -44,9 +48,10 @@ from doorstroom.connectors.exact_online.sandbox import (  # noqa: E402
     ExactSandboxState,
     create_app,
 )
-from doorstroom.connectors.sandbox_server import SandboxServer  # noqa: E402
+from doorstroom.connectors.sandbox_server import SandboxServer, free_port  # noqa: E402
 from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState  # noqa: E402
 from doorstroom.connectors.winbooks.sandbox import create_app as winbooks_app  # noqa: E402
+from doorstroom.demo.mailbox import Mailbox  # noqa: E402
 from doorstroom.local_stack import (  # noqa: E402
     Stack,
     prefect_env,
@@ -54,6 +59,7 @@ from doorstroom.local_stack import (  # noqa: E402
     start_worker,
     wait_for_deployment,
 )
+from doorstroom.operations.setup import setup  # noqa: E402
 from doorstroom.store.db import migrate  # noqa: E402
 from tests.sandboxes import AdsolutSandbox, AgentSandbox, ExactSandbox, WinBooksSandbox  # noqa: E402
 
@@ -70,15 +76,29 @@ def store_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def prefect_stack(store_url: str) -> Iterator[Stack]:
-    """A real Prefect server on 127.0.0.1 and the serving worker, for the whole session."""
+def mailbox() -> Iterator[Mailbox]:
+    """An SMTP server on 127.0.0.1 keeping every message of the session."""
+    box = Mailbox(RUN_DIR / "mail", free_port()).start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="session")
+def prefect_stack(store_url: str, mailbox: Mailbox) -> Iterator[Stack]:
+    """A real Prefect server on 127.0.0.1 and the serving worker, for the whole session,
+    with the SMTP block pointing at ``mailbox`` and every automation set up."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     stack = Stack(env=prefect_env(RUN_DIR, PREFECT_PORT, store_url))
     stack.env["PREFECT_LOGGING_TO_API_ENABLED"] = "true"
     try:
         start_prefect_server(stack, ARTIFACTS / "prefect-server.log")
         worker = start_worker(stack, ARTIFACTS / "worker.log", "--dispatch-every", "3600")
-        wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
+        for name in ("sync-dossier/sync-dossier", "notify-support/notify-support"):
+            wait_for_deployment(stack, name, worker)
+        SmtpConnection(host="127.0.0.1", port=mailbox.port, security="none",
+                       sender="Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK,
+                                                                         overwrite=True)
+        setup()
         yield stack
     finally:
         stack.stop()

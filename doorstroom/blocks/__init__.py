@@ -5,10 +5,11 @@ from prefect.blocks.core import Block
 from doorstroom.blocks.adsolut import AdsolutConnection
 from doorstroom.blocks.agent import OnPremiseAgentConnection
 from doorstroom.blocks.exact_online import ExactOnlineConnection
+from doorstroom.blocks.smtp import SmtpConnection
 from doorstroom.blocks.winbooks import WinBooksConnection
 
 ALL_BLOCKS: list[type[Block]] = [ExactOnlineConnection, WinBooksConnection,
-                                 OnPremiseAgentConnection, AdsolutConnection]
+                                 OnPremiseAgentConnection, AdsolutConnection, SmtpConnection]
 
 __all__ = ["ALL_BLOCKS", "AdsolutConnection", "ExactOnlineConnection", "OnPremiseAgentConnection",
-           "WinBooksConnection"]
+           "SmtpConnection", "WinBooksConnection"]

@@ -9,10 +9,16 @@ from __future__ import annotations
 import os
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
+from prefect.client.orchestration import get_client
+from prefect.states import Scheduled
+
+from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection
 from doorstroom.connectors.sandbox_server import SandboxServer
+from doorstroom.demo.mailbox import Mailbox
 from doorstroom.demo.sandboxes import DemoSandboxes
 from doorstroom.demo.seed import DemoLogin, DemoSeed, seed_demo
 from doorstroom.ingest_api.app import create_app as create_ingest_app
@@ -24,6 +30,7 @@ from doorstroom.local_stack import (
 )
 from doorstroom.monitor.app import create_app as create_monitor_app
 from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
+from doorstroom.operations.setup import setup
 
 
 class _Stop(Exception):
@@ -48,6 +55,7 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int
     boxes = DemoSandboxes().start(sandbox_port)
     api = SandboxServer(create_ingest_app(), port=sandbox_port + 100).start()
     monitor: SandboxServer | None = None
+    mailbox = Mailbox(home / "mail", monitor_port + 25).start()
     try:
         print(f"Starting Prefect server on 127.0.0.1:{prefect_port} (logs: {home}/*.log) …")
         start_prefect_server(stack, home / "prefect-server.log")
@@ -56,9 +64,12 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int
             session_key_from_prefect())), port=monitor_port).start()
         worker = start_worker(stack, home / "worker.log", "--dispatch-every", str(dispatch_every))
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
+        wait_for_deployment(stack, "daily-digest/daily-digest", worker)
+        prepare_operations(mailbox.port, digest_in=timedelta(seconds=90))
         _print_where_to_look(prefect_port, boxes, seed, dispatch_every)
         _print_monitor(monitor.url, seed.logins)
         _print_ingest_api(api.url, seed.token)
+        _print_mail(mailbox)
         while all(p.poll() is None for p in stack.processes):
             time.sleep(1)
         print("A process of the stack stopped; see the logs in", home)
@@ -70,6 +81,7 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int
         api.stop()
         if monitor is not None:
             monitor.stop()
+        mailbox.stop()
         print("Stopped.")
 
 
@@ -79,6 +91,25 @@ Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); the next dispatch book
 
   curl -X POST {url}/api/v1/dossiers/1/documents/ubl -H 'Authorization: Bearer {token}' \\
        -H 'content-type: application/xml' --data-binary @../shared/ubl/vat-category-Z.xml
+""", flush=True)
+
+
+def prepare_operations(smtp_port: int, digest_in: timedelta) -> None:
+    """SMTP block for the demo's mailbox, the automations, and a first digest soon."""
+    SmtpConnection(host="127.0.0.1", port=smtp_port, security="none",
+                   sender="Doorstroom <noreply@doorstroom.example>").save(SMTP_BLOCK,
+                                                                          overwrite=True)
+    setup()
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("daily-digest/daily-digest")
+        client.create_flow_run_from_deployment(
+            deployment.id, state=Scheduled(scheduled_time=datetime.now(UTC) + digest_in))
+
+
+def _print_mail(mailbox: Mailbox) -> None:
+    print(f"""E-mail (SMTP on 127.0.0.1:{mailbox.port}) lands in {mailbox.folder}/:
+the office staff's daily digest (one about 90 s after start, then every weekday at 07:00)
+and support's notice for every run that ends SupportRequired (Prefect UI → Automations).
 """, flush=True)
 
 

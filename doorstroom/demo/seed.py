@@ -12,7 +12,6 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from doorstroom.blocks import ALL_BLOCKS
 from doorstroom.blocks.adsolut import AdsolutConnection
 from doorstroom.blocks.agent import OnPremiseAgentConnection
 from doorstroom.blocks.exact_online import ExactOnlineConnection
@@ -26,6 +25,7 @@ from doorstroom.documents.proposal import BookingProposal, BookingRequest
 from doorstroom.documents.service import request_dossier_link, submit, withdraw
 from doorstroom.ingest_api.auth import issue_token
 from doorstroom.monitor.users import add_user
+from doorstroom.operations.setup import register_block_types
 from doorstroom.store.db import engine_for, migrate, session_scope
 from doorstroom.store.models import Dossier, Office, UserRole
 
@@ -42,12 +42,6 @@ class DemoCase:
     dossier: str
     package: str
     fix: str
-
-
-def register_blocks() -> None:
-    """Make every Doorstroom block type known to the Prefect server (shows in the UI)."""
-    for block in ALL_BLOCKS:
-        block.register_type_and_schema()
 
 
 def save_connections(boxes: DemoSandboxes) -> None:
@@ -133,7 +127,7 @@ def seed_demo(boxes: DemoSandboxes, store_url: str) -> DemoSeed:
     """Administrations in the sandboxes, connection blocks, the office's dossiers and
     documents, and one monitor user of each kind (passwords new at each start)."""
     migrate(store_url)
-    register_blocks()
+    register_block_types()
     save_connections(boxes)
     with session_scope(engine_for(store_url)) as session:
         office = Office(name="Kantoor Peeters", language="nl")

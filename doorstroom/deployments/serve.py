@@ -17,12 +17,15 @@ from uuid import UUID
 
 from prefect import serve
 from prefect.flows import Flow
+from prefect.schedules import Cron
 
 from doorstroom.deployments.in_process import InProcessWorker
 from doorstroom.flows.dispatch import dispatch
 from doorstroom.flows.master_data import refresh_master_data
+from doorstroom.flows.notify import daily_digest, notify_support
 from doorstroom.flows.recover import recover_interrupted
 from doorstroom.flows.sync_dossier import sync_dossier
+from doorstroom.settings import get_settings
 
 
 def served(dispatch_every: float) -> list[tuple[Any, Flow[Any, Any]]]:
@@ -35,6 +38,11 @@ def served(dispatch_every: float) -> list[tuple[Any, Flow[Any, Any]]]:
                                            cron="0 5 * * *"), refresh_master_data),
         (recover_interrupted.to_deployment(name="recover-interrupted", tags=["doorstroom"],
                                            interval=timedelta(minutes=5)), recover_interrupted),
+        (notify_support.to_deployment(name="notify-support", tags=["doorstroom"]),
+         notify_support),
+        (daily_digest.to_deployment(
+            name="daily-digest", tags=["doorstroom"],
+            schedule=Cron("0 7 * * 1-5", timezone=get_settings().timezone)), daily_digest),
     ]
 
 
@@ -49,7 +57,7 @@ def serve_in_process(dispatch_every: float, limit: int) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print("Serving sync-dossier and dispatch in-process, polling for runs.", flush=True)
+    print("Serving Doorstroom's deployments in-process, polling for runs.", flush=True)
     worker.run()
 
 

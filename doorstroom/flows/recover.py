@@ -2,8 +2,13 @@
 
 A worker that dies, or a flow run that crashes or is cancelled, leaves its tasks marked
 queued/running in the store. This flow asks Prefect for the state of every run that holds
-such tasks; when that run has ended, its unfinished tasks become ``SupportRequired /
-run_interrupted`` — visible in red and restartable (a Prefect retry of the same run).
+such tasks. A crashed run (its worker died: no office or package problem) is retried — the
+same run, on any worker — up to ``AUTOMATIC_RETRIES`` times; the connectors look before they
+book, so nothing is booked twice. Otherwise (cancelled, vanished, or crashed again) its
+unfinished tasks become ``SupportRequired / run_interrupted``: red and restartable.
+
+The ``doorstroom-crashed`` automation starts this flow as soon as a run crashes; its own
+schedule (every 5 minutes) catches the rest.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ from prefect.exceptions import ObjectNotFound
 
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
+from doorstroom.flows.restart import RestartRefused, restart_flow_run
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
+
+ACTOR = "recover-interrupted"
+AUTOMATIC_RETRIES = 2
 
 
 def _ended_state(run_id: str) -> str | None:
@@ -32,9 +41,23 @@ def _ended_state(run_id: str) -> str | None:
     return run.state.name or str(run.state.type.value)
 
 
+def _retried(run_id: str, state: str) -> bool:
+    """Retry a crashed run if it has not been retried automatically too often already."""
+    if state != "Crashed":
+        return False
+    with session_scope() as session:
+        if repo.restarts_of_run(session, run_id, ACTOR) >= AUTOMATIC_RETRIES:
+            return False
+    try:
+        restart_flow_run(run_id, actor=ACTOR)
+    except RestartRefused:
+        return False
+    return True
+
+
 @flow(name="recover-interrupted")
 def recover_interrupted() -> int:
-    """Mark the unfinished tasks of ended flow runs as interrupted; return how many."""
+    """Retry crashed runs (bounded) or mark their tasks interrupted; return how many tasks."""
     logger = get_run_logger()
     with session_scope() as session:
         holders = repo.unfinished_by_run(session)
@@ -42,6 +65,11 @@ def recover_interrupted() -> int:
     for run_id, task_ids in holders.items():
         state = _ended_state(run_id)
         if state is None:
+            continue
+        if _retried(run_id, state):
+            logger.warning("flow run %s crashed: retried, %d tasks run again", run_id,
+                           len(task_ids))
+            recovered += len(task_ids)
             continue
         error = failure(c.RUN_INTERRUPTED, detail=f"flow run {run_id} ended {state}", state=state)
         with session_scope() as session:

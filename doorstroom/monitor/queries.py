@@ -148,6 +148,25 @@ def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None 
     return _rows(session, page, *NEWEST_FIRST)
 
 
+def waiting_for_office(session: Session, viewer: Viewer, limit: int = 500) -> list[SyncTask]:
+    """The orange tasks the viewer may see: what waits for the office, oldest first."""
+    order = (SyncTask.dossier_id, SyncTask.updated_at, SyncTask.id)
+    page = (_visible_tasks(viewer)
+            .where(SyncTask.status == TaskStatus.FAILED,
+                   SyncTask.responsibility == Responsibility.EMPLOYEE)
+            .order_by(*order).limit(limit))
+    return _rows(session, page, *order)
+
+
+def failed_for_support_in_run(session: Session, flow_run_id: str) -> list[SyncTask]:
+    """The red tasks one flow run left (every office: this is for the support team)."""
+    order = (SyncTask.dossier_id, SyncTask.id)
+    page = select(SyncTask.id).where(
+        SyncTask.last_flow_run_id == flow_run_id, SyncTask.status == TaskStatus.FAILED,
+        SyncTask.responsibility == Responsibility.SUPPORT)
+    return _rows(session, page, *order)
+
+
 def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:
     """One task, or ``None`` if it does not exist or the viewer may not see it."""
     found = _rows(session, _visible_tasks(viewer).where(SyncTask.id == task_id))
@@ -170,5 +189,6 @@ def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
         SyncTask.id == task_id, SyncTask.dossier_id.in_(visible_dossiers(viewer)))) == 1
 
 
-__all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "client", "may_act_on",
-           "support_queue", "task", "tasks_to_follow_up", "visible_dossiers"]
+__all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "client",
+           "failed_for_support_in_run", "may_act_on", "support_queue", "task",
+           "tasks_to_follow_up", "visible_dossiers", "waiting_for_office"]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from doorstroom.documents.proposal import (
@@ -194,6 +194,13 @@ def unfinished_by_run(session: Session) -> dict[str, list[int]]:
     for run_id, task_id in rows:
         grouped.setdefault(str(run_id), []).append(task_id)
     return grouped
+
+
+def restarts_of_run(session: Session, flow_run_id: str, actor: str) -> int:
+    """How often ``actor`` restarted this flow run (from the audit log)."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "restart", AuditEntry.object_id == flow_run_id,
+        AuditEntry.actor == actor)) or 0
 
 
 def audit(session: Session, actor: str, action: str, object_type: str, object_id: str,

@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
+import time
 from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.states import Crashed
+from prefect.events import emit_event
+from prefect.states import Crashed, Running
 
 from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.recover import recover_interrupted
+from doorstroom.flows.recover import AUTOMATIC_RETRIES, recover_interrupted
 from doorstroom.flows.restart import restart_task
 from doorstroom.flows.sync_dossier import sync_dossier
+from doorstroom.store import repository as repo
+from doorstroom.store.db import session_scope
 from doorstroom.store.models import Responsibility, TaskStatus
 from tests.flows.test_dispatch_and_restart import mark_done
-from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks
+from tests.helpers import (
+    a_dossier,
+    a_proposal,
+    an_office,
+    documents_for,
+    tasks,
+    wait_until_settled,
+)
+from tests.sandboxes import ExactSandbox
 
 pytestmark = pytest.mark.prefect
 
 
-def test_given_a_crashed_run_holding_tasks_then_they_become_interrupted_and_restartable(
+def crash(run_id: str) -> None:
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(run_id), Crashed(message="worker killed"), force=True)
+
+
+def wait_for_state(run_id: str, names: set[str], timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(UUID(run_id)).state
+        if state is not None and state.name in names:
+            return state.name
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"run {run_id} is {state}")
+        time.sleep(0.5)
+
+
+def test_given_a_crashed_run_then_it_is_retried_twice_then_its_tasks_become_red_and_restartable(
         prefect_stack: object, exact_block: str) -> None:
     sync_dossier.to_deployment(name="unserved").apply()  # no worker runs it
     task_ids = documents_for(a_dossier(an_office(), "Crash NV", 0, exact_block),
@@ -29,9 +58,13 @@ def test_given_a_crashed_run_holding_tasks_then_they_become_interrupted_and_rest
     assert run_id is not None
     recover_interrupted()  # the run is only scheduled: its tasks are left alone
     assert {t.status for t in tasks(task_ids)} == {TaskStatus.QUEUED}
-    with get_client(sync_client=True) as client:  # the worker died: the run crashed
-        client.set_flow_run_state(UUID(run_id), Crashed(message="worker killed"), force=True)
 
+    for _ in range(AUTOMATIC_RETRIES):  # the worker died: retried on any worker
+        crash(run_id)
+        recover_interrupted()  # (the doorstroom-crashed automation may have been first)
+        assert wait_for_state(run_id, {"AwaitingRetry"}) == "AwaitingRetry"
+        assert {t.status for t in tasks(task_ids)} == {TaskStatus.QUEUED}
+    crash(run_id)
     recover_interrupted()
 
     recovered = tasks(task_ids)
@@ -41,3 +74,28 @@ def test_given_a_crashed_run_holding_tasks_then_they_become_interrupted_and_rest
     assert sorted(restart_task(task_ids[0], actor="support")) == sorted(task_ids)
     assert {t.status for t in tasks(task_ids)} == {TaskStatus.QUEUED}
     mark_done(task_ids)
+
+
+def test_given_a_run_whose_heartbeats_stop_then_it_is_crashed_retried_and_finished(
+        prefect_stack: object, exact_sandbox: ExactSandbox, exact_block: str) -> None:
+    exact_sandbox.state.add_division(5701, "Stille Werker BV")
+    dossier = a_dossier(an_office(), "Stille Werker BV", 5701, exact_block)
+    task_ids = documents_for(dossier, [a_proposal(), a_proposal()])
+    with get_client(sync_client=True) as client:  # a worker took the run, beat once, died
+        deployment = client.read_deployment_by_name("sync-dossier/sync-dossier")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"dossier_id": dossier}, state=Running())
+    with session_scope() as session:
+        repo.assign_to_run(session, task_ids, str(run.id))
+    emit_event(event="prefect.flow-run.heartbeat",
+               resource={"prefect.resource.id": f"prefect.flow-run.{run.id}"})
+
+    # no-heartbeat automation → Crashed → doorstroom-crashed → recover-interrupted → retry
+    settled = wait_until_settled(task_ids, timeout=240)
+
+    assert {t.status for t in settled} == {TaskStatus.DONE}
+    assert len(exact_sandbox.state.entries(5701)) == 2
+    with get_client(sync_client=True) as client:
+        states = client.read_flow_run_states(run.id)
+    names = [state.name for state in states]
+    assert "Crashed" in names and "AwaitingRetry" in names and names[-1] == "Completed"

@@ -12,20 +12,28 @@ from babel.messages.pofile import read_po
 from doorstroom.monitor import i18n
 
 MONITOR = Path(i18n.__file__).parent
+NOTIFICATIONS = MONITOR.parent / "notifications"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def used_messages() -> list[str | tuple[str, ...]]:
-    found = extract_from_dir(
-        str(MONITOR), [("**/templates/**.html", "jinja2"), ("**.py", "python")],
-        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
-        keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)})
-    return [message for _file, _line, message, _comments, _context in found]
+    """Every text the monitor's pages and the e-mails use (they share one catalogue)."""
+    templates = {"extensions": "jinja2.ext.i18n"}
+    messages = []
+    for folder in (MONITOR, NOTIFICATIONS):
+        found = extract_from_dir(
+            str(folder), [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"),
+                          ("**.py", "python")],
+            options_map={"**/templates/**.html": templates, "**/templates/**.txt": templates},
+            keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)})
+        messages += [message for _file, _line, message, _comments, _context in found]
+    return messages
 
 
 def test_the_extraction_finds_the_pages_texts() -> None:
     messages = used_messages()
     assert "Active clients" in messages and "Restart task" in messages
+    assert "Hello %(name)s," in messages
     assert len(messages) > 60
 
 

@@ -1,0 +1,1 @@
+"""E-mails to people: the daily digest for office staff, notifications for support."""

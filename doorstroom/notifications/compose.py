@@ -1,0 +1,49 @@
+"""The texts of Doorstroom's e-mails, in the reader's language (the monitor's catalogue)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from doorstroom.monitor.i18n import N_, gettext, language_of, translations
+from doorstroom.monitor.views import TaskRow
+from doorstroom.store.models import Dossier, User
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@lru_cache(maxsize=3)
+def _environment(language: str) -> Environment:
+    # Plain-text mail: nothing to escape; headers are set by EmailMessage, not by templates.
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False,
+                      undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
+                      trim_blocks=True, keep_trailing_newline=True)
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def digest(user: User, groups: Sequence[tuple[Dossier, list[TaskRow]]],
+           monitor_url: str) -> tuple[str, str]:
+    """Subject and text of a dossier manager's digest."""
+    language = language_of(user.language)
+    count = sum(len(rows) for _, rows in groups)
+    subject = translations(language).ngettext(
+        "Doorstroom: %(num)d task waits for you", "Doorstroom: %(num)d tasks wait for you",
+        count) % {"num": count}
+    text = _environment(language).get_template("digest.txt").render(
+        user=user, groups=groups, count=count, monitor_url=monitor_url)
+    return subject, text
+
+
+def support_notice(dossier: Dossier, rows: Sequence[TaskRow], language: str,
+                   monitor_url: str) -> tuple[str, str]:
+    """Subject and text of the notice that support is needed for a dossier."""
+    language = language_of(language)
+    subject = gettext(language, N_("Doorstroom: support needed for %(dossier)s")) % {
+        "dossier": dossier.name}
+    text = _environment(language).get_template("support.txt").render(
+        dossier=dossier, rows=rows, monitor_url=monitor_url)
+    return subject, text

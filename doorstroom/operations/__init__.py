@@ -1,0 +1,1 @@
+"""Operating Doorstroom: automations, limits and block types, set up by one command."""

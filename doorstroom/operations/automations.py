@@ -1,0 +1,104 @@
+"""Doorstroom's Prefect automations, as code, created or updated idempotently by name.
+
+- ``doorstroom-support-required``: a flow run that ends ``SupportRequired`` runs the
+  ``notify-support`` deployment, which e-mails the support team the tasks and their hints.
+- ``doorstroom-no-heartbeat``: a flow run whose heartbeats stop (its worker died) is set to
+  ``Crashed``.
+- ``doorstroom-stuck-pending`` / ``doorstroom-stuck-running``: a run that stays Pending or
+  Running past its bound is set to ``Crashed``.
+- ``doorstroom-crashed``: a crashed run starts ``recover-interrupted`` at once, which retries
+  the run (bounded) or turns its tasks red and restartable — no task stays running forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.objects import StateType
+from prefect.events.actions import ActionTypes, ChangeFlowRunState, RunDeployment
+from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+FLOW_RUN = {"prefect.resource.id": "prefect.flow-run.*"}
+ENDED = {f"prefect.flow-run.{name}" for name in (
+    "Completed", "Failed", "Crashed", "Cancelled", "Cancelling", "EmployeeActionRequired",
+    "SupportRequired", "AwaitingRetry", "Scheduled")}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How long a run may go without a heartbeat, stay Pending, or stay Running."""
+
+    heartbeat: timedelta = timedelta(seconds=120)
+    pending: timedelta = timedelta(minutes=15)
+    running: timedelta = timedelta(hours=2)
+
+
+def _crash(message: str) -> list[ActionTypes]:
+    return [ChangeFlowRunState(state=StateType.CRASHED, message=message, force=True)]
+
+
+def _silent(name: str, description: str, after: str, expect: set[str], within: timedelta,
+            message: str) -> AutomationCore:
+    """A proactive automation: ``after`` without any of ``expect`` within ``within`` → crash."""
+    return AutomationCore(
+        name=name, description=description,
+        trigger=EventTrigger(after={after}, expect=expect, match=FLOW_RUN,
+                             for_each={"prefect.resource.id"}, posture=Posture.Proactive,
+                             threshold=1, within=within),
+        actions=_crash(message))
+
+
+def _on(name: str, description: str, event: str, actions: list[ActionTypes]) -> AutomationCore:
+    """A reactive automation on one flow-run event."""
+    return AutomationCore(
+        name=name, description=description,
+        trigger=EventTrigger(expect={event}, match=FLOW_RUN, posture=Posture.Reactive,
+                             threshold=1, within=timedelta(0)),
+        actions=actions)
+
+
+def definitions(notify_support: UUID, recover: UUID, bounds: Bounds) -> list[AutomationCore]:
+    """Every automation, wired to the ids of the deployments they run."""
+    return [
+        _on("doorstroom-support-required", "E-mail support when a run needs them.",
+            "prefect.flow-run.SupportRequired",
+            [RunDeployment(source="selected", deployment_id=notify_support,
+                           parameters={"flow_run_id": "{{ event.resource.id }}"})]),
+        _silent("doorstroom-no-heartbeat", "A run whose worker stopped sending heartbeats.",
+                "prefect.flow-run.heartbeat", {"prefect.flow-run.*"}, bounds.heartbeat,
+                f"no heartbeat for {bounds.heartbeat.total_seconds():.0f} s: its worker stopped"),
+        _silent("doorstroom-stuck-pending", "A run that no worker started.",
+                "prefect.flow-run.Pending", {"prefect.flow-run.Running", *ENDED}, bounds.pending,
+                f"Pending for more than {bounds.pending.total_seconds():.0f} s"),
+        _silent("doorstroom-stuck-running", "A run that keeps running past its bound.",
+                "prefect.flow-run.Running", ENDED, bounds.running,
+                f"Running for more than {bounds.running.total_seconds():.0f} s"),
+        _on("doorstroom-crashed", "Recover the tasks of a crashed run at once.",
+            "prefect.flow-run.Crashed",
+            [RunDeployment(source="selected", deployment_id=recover)]),
+    ]
+
+
+def ensure(client: SyncPrefectClient, wanted: list[AutomationCore]) -> dict[str, str]:
+    """Create missing automations and update changed ones; return name → what happened."""
+    done: dict[str, str] = {}
+    for automation in wanted:
+        existing = client.read_automations_by_name(automation.name)
+        if not existing:
+            client.create_automation(automation)
+            done[automation.name] = "created"
+            continue
+        first, *extra = existing
+        for duplicate in extra:
+            client.delete_automation(duplicate.id)
+        current = AutomationCore.model_validate(first.model_dump(exclude={"id"}))
+        if current.model_dump(exclude={"owner_resource"}) == automation.model_dump(
+                exclude={"owner_resource"}):
+            done[automation.name] = "unchanged"
+        else:
+            client.update_automation(first.id, automation)
+            done[automation.name] = "updated"
+    return done

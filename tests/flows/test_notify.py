@@ -1,0 +1,90 @@
+"""E-mails: the daily digest for the people who must act, and support's notice of a red run."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from doorstroom.connectors.sandbox_faults import Fault
+from doorstroom.demo.mailbox import Mailbox
+from doorstroom.failures import Responsibility
+from doorstroom.flows.dispatch import dispatch
+from doorstroom.flows.notify import daily_digest
+from doorstroom.store.models import UserRole
+from tests.flows.test_dispatch_and_restart import mark_done
+from tests.helpers import (
+    a_dossier,
+    a_proposal,
+    a_task,
+    a_user,
+    an_office,
+    documents_for,
+    email_of,
+    wait_until_settled,
+)
+from tests.sandboxes import ExactSandbox
+
+pytestmark = pytest.mark.prefect
+RIGHTS = "exact_online.dossier_rights_missing"
+
+
+def mails_to(mailbox: Mailbox, address: str) -> list[Any]:
+    return [m for m in mailbox.messages() if m["To"] == address]
+
+
+def wait_for_mail(mailbox: Mailbox, address: str, timeout: float = 90) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := mails_to(mailbox, address)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no mail to {address}")
+        time.sleep(1)
+    return found[0]
+
+
+def test_each_manager_gets_one_digest_a_day_in_their_language_with_links(
+        prefect_stack: object, mailbox: Mailbox) -> None:
+    office = an_office("Kantoor Digest")
+    mine = a_dossier(office, "Digest Brouwerij", 0, "b")
+    other = a_dossier(office, "Digest Garage", 0, "b")
+    orange = [a_task(mine, Responsibility.EMPLOYEE, RIGHTS, {"dossier": "Digest Brouwerij"}),
+              a_task(other, Responsibility.EMPLOYEE, RIGHTS, {"dossier": "Digest Garage"})]
+    red = a_task(other, Responsibility.SUPPORT, "unexpected_error", {"error": "Geheim"})
+    els = email_of(a_user(UserRole.DOSSIER, office, [mine], language="nl"))
+    marie = email_of(a_user(UserRole.OFFICE, office, language="fr"))
+
+    daily_digest()
+    daily_digest()  # a retry on the same day sends nothing twice
+
+    [to_els] = mails_to(mailbox, els)
+    [to_marie] = mails_to(mailbox, marie)
+    text = to_els.get_content()
+    assert to_els["Subject"] == "Doorstroom: 1 taak wacht op u"
+    assert "Voor het aanmaken van het dossier 'Digest Brouwerij' zijn de dossierrechten" in text
+    assert f"https://monitor.test/dossiers/{mine}" in text
+    assert "Digest Garage" not in text and "Geheim" not in text
+    assert to_marie["Subject"] == "Doorstroom : 2 tâches vous attendent"
+    assert "Digest Brouwerij" in to_marie.get_content()
+    assert "Digest Garage" in to_marie.get_content()
+    mark_done([*orange, red])
+
+
+def test_given_a_run_that_needs_support_then_the_support_team_is_mailed(
+        prefect_stack: object, mailbox: Mailbox, exact_sandbox: ExactSandbox,
+        exact_block: str) -> None:
+    sam = email_of(a_user(UserRole.SUPPORT, None, language="en"))
+    exact_sandbox.state.add_division(5601, "Notify Drukkerij")
+    exact_sandbox.state.add_fault(Fault(kind="garbage", method="POST",
+                                        path_contains="purchaseentry"))
+    [task] = documents_for(a_dossier(an_office(), "Notify Drukkerij", 5601, exact_block),
+                           [a_proposal()])
+
+    dispatch()
+    wait_until_settled([task])
+
+    notice = wait_for_mail(mailbox, sam)
+    assert notice["Subject"] == "Doorstroom: support needed for Notify Drukkerij"
+    body = notice.get_content()
+    assert "Technical detail" in body and "/runs/flow-run/" in body
+    mark_done([task])
