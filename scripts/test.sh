@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 source scripts/_system.sh
 ensure_debian_packages
+ensure_postgresql
 pip_install -e ".[test]"
 .venv/bin/ruff check doorstroom tests bench
 .venv/bin/mypy doorstroom

@@ -18,7 +18,7 @@ from starlette.responses import Response
 class Fault(BaseModel):
     """An injected fault, matched on method and path, applied ``times`` times."""
 
-    kind: str  # "status" | "latency" | "drop_after_commit" | "garbage"
+    kind: str  # "status" | "latency" | "drop_after_commit" | "hold_after_commit" | "garbage"
     method: str | None = None
     path_contains: str | None = None
     soap_action: str | None = None  # for SOAP sandboxes: a fragment of the SOAPAction header
@@ -41,6 +41,10 @@ class FaultQueue:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self.http_429 = 0
+        self.holding = threading.Event()
+        """Set while a ``hold_after_commit`` fault holds an answer back (the work is done)."""
+        self.release = threading.Event()
+        """Set to let held answers go (as dropped connections)."""
 
     def add(self, fault: Fault) -> None:
         """Queue a fault."""
@@ -94,6 +98,8 @@ class FaultInjector:
         elif fault.kind == "garbage":
             await Response("<html>proxy error</html>", media_type="text/html")(
                 scope, receive, send)
+        elif fault.kind == "hold_after_commit":
+            await self._hold(scope, receive, fault.seconds)
         elif fault.kind == "drop_after_commit":
             await self.app(scope, receive, _discard)
             await send({"type": "http.response.start", "status": 200,
@@ -101,6 +107,16 @@ class FaultInjector:
             raise ConnectionAbortedError("sandbox: connection dropped after commit")
         else:
             await self._answer_status(fault)(scope, receive, send)
+
+    async def _hold(self, scope: Any, receive: Any, seconds: float) -> None:
+        """Do the work, then keep the caller waiting (a crash drill kills it meanwhile)."""
+        await self.app(scope, receive, _discard)
+        self.faults.holding.set()
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not self.faults.release.is_set() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        self.faults.holding.clear()
+        raise ConnectionAbortedError("sandbox: held answer dropped")
 
     def _answer_status(self, fault: Fault) -> Response:
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}

@@ -71,6 +71,8 @@ def recover_interrupted() -> int:
                            len(task_ids))
             recovered += len(task_ids)
             continue
+        if _ended_state(run_id) is None:  # another recover (or a person) retried it meanwhile
+            continue
         error = failure(c.RUN_INTERRUPTED, detail=f"flow run {run_id} ended {state}", state=state)
         with session_scope() as session:
             for task_id in task_ids:

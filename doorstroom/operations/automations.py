@@ -40,12 +40,12 @@ def _crash(message: str) -> list[ActionTypes]:
     return [ChangeFlowRunState(state=StateType.CRASHED, message=message, force=True)]
 
 
-def _silent(name: str, description: str, after: str, expect: set[str], within: timedelta,
+def _silent(name: str, description: str, after: set[str], expect: set[str], within: timedelta,
             message: str) -> AutomationCore:
     """A proactive automation: ``after`` without any of ``expect`` within ``within`` → crash."""
     return AutomationCore(
         name=name, description=description,
-        trigger=EventTrigger(after={after}, expect=expect, match=FLOW_RUN,
+        trigger=EventTrigger(after=after, expect=expect, match=FLOW_RUN,
                              for_each={"prefect.resource.id"}, posture=Posture.Proactive,
                              threshold=1, within=within),
         actions=_crash(message))
@@ -67,14 +67,17 @@ def definitions(notify_support: UUID, recover: UUID, bounds: Bounds) -> list[Aut
             "prefect.flow-run.SupportRequired",
             [RunDeployment(source="selected", deployment_id=notify_support,
                            parameters={"flow_run_id": "{{ event.resource.id }}"})]),
+        # From Running on: a worker killed before the first heartbeat leaves only that event.
         _silent("doorstroom-no-heartbeat", "A run whose worker stopped sending heartbeats.",
-                "prefect.flow-run.heartbeat", {"prefect.flow-run.*"}, bounds.heartbeat,
+                {"prefect.flow-run.Running", "prefect.flow-run.heartbeat"},
+                {"prefect.flow-run.*"}, bounds.heartbeat,
                 f"no heartbeat for {bounds.heartbeat.total_seconds():.0f} s: its worker stopped"),
         _silent("doorstroom-stuck-pending", "A run that no worker started.",
-                "prefect.flow-run.Pending", {"prefect.flow-run.Running", *ENDED}, bounds.pending,
+                {"prefect.flow-run.Pending"}, {"prefect.flow-run.Running", *ENDED},
+                bounds.pending,
                 f"Pending for more than {bounds.pending.total_seconds():.0f} s"),
         _silent("doorstroom-stuck-running", "A run that keeps running past its bound.",
-                "prefect.flow-run.Running", ENDED, bounds.running,
+                {"prefect.flow-run.Running"}, ENDED, bounds.running,
                 f"Running for more than {bounds.running.total_seconds():.0f} s"),
         _on("doorstroom-crashed", "Recover the tasks of a crashed run at once.",
             "prefect.flow-run.Crashed",

@@ -1,0 +1,87 @@
+"""A scaled-out Doorstroom: PostgreSQL behind Prefect server and the store, two workers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection
+from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app
+from doorstroom.connectors.sandbox_server import SandboxServer, free_port
+from doorstroom.demo.mailbox import Mailbox
+from doorstroom.local_stack import (
+    Stack,
+    prefect_env,
+    start_prefect_server,
+    start_worker,
+    wait_for_deployment,
+)
+from doorstroom.operations.setup import setup
+from doorstroom.store.db import migrate
+from tests.conftest import ARTIFACTS
+from tests.postgres import Postgres
+from tests.sandboxes import ExactSandbox
+
+EXACT_BLOCK = "exact-scale"
+
+
+@dataclass
+class Cluster:
+    """The running parts, and how to add or kill workers."""
+
+    stack: Stack
+    store_url: str
+    exact: ExactSandbox
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        """One more ``doorstroom serve`` process (in-process mode, 4 runs at a time)."""
+        number = len(self.workers) + 1
+        worker = start_worker(self.stack, ARTIFACTS / f"scale-worker-{number}.log",
+                              "--dispatch-every", "3", "--limit", "4")
+        wait_for_deployment(self.stack, "sync-dossier/sync-dossier", worker)
+        self.workers.append(worker)
+        return worker
+
+
+@pytest.fixture(scope="module")
+def cluster(store_url: str, mailbox: Mailbox) -> Iterator[Cluster]:
+    """PostgreSQL, a Prefect server on it, the store on it, an Exact sandbox, two workers."""
+    root = Path(tempfile.mkdtemp(prefix="doorstroom-scale-"))
+    postgres = Postgres.start(root)
+    state = ExactSandboxState()
+    sandbox = SandboxServer(create_app(state)).start()
+    stack = Stack(env={})
+    try:
+        for database in ("prefect", "store"):
+            postgres.create_database(database)
+        store = postgres.url("store")
+        stack.env = prefect_env(root / "home", free_port(), store)
+        stack.env["PREFECT_API_DATABASE_CONNECTION_URL"] = postgres.url("prefect", "asyncpg")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        start_prefect_server(stack, ARTIFACTS / "scale-prefect-server.log")
+        migrate(store)
+        built = Cluster(stack, store, ExactSandbox(state, sandbox.url))
+        with temporary_settings({PREFECT_API_URL: stack.env["PREFECT_API_URL"]}):
+            built.start_worker()
+            built.start_worker()
+            wait_for_deployment(stack, "notify-support/notify-support", built.workers[0])
+            built.exact.connection().save(EXACT_BLOCK, overwrite=True)
+            SmtpConnection(host="127.0.0.1", port=mailbox.port, security="none",
+                           sender="Doorstroom <noreply@doorstroom.test>").save(
+                SMTP_BLOCK, overwrite=True)
+            setup()
+            yield built
+    finally:
+        stack.stop()
+        sandbox.stop()
+        postgres.stop()
+        shutil.copy(root / "pgdata" / "server.log", ARTIFACTS / "scale-postgres.log")
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,143 @@
+"""Scale-out and crash drill on PostgreSQL: two workers, one killed; nothing booked twice.
+
+Prefect server and the store both run on a PostgreSQL cluster started for this module; the
+workers are real ``doorstroom serve`` processes. A killed worker's runs stop sending
+heartbeats; the ``doorstroom-no-heartbeat`` automation crashes them, ``doorstroom-crashed``
+starts ``recover-interrupted``, which retries them on the surviving worker; the connector
+looks before it books.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlalchemy import func, select
+
+from doorstroom.connectors.sandbox_faults import Fault
+from doorstroom.documents.service import submit
+from doorstroom.store.db import engine_for, session_scope
+from doorstroom.store.models import Dossier, Office, SyncTask, TaskStatus
+from tests.helpers import a_proposal
+from tests.scale.conftest import EXACT_BLOCK, Cluster
+
+pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
+DOSSIERS, PER_DOSSIER = 50, 10
+
+
+def seed(cluster: Cluster, first_division: int, dossiers: int, per_dossier: int) -> list[int]:
+    """Divisions in the sandbox, dossiers and documents in the store; the task ids."""
+    with session_scope(engine_for(cluster.store_url)) as session:
+        office = Office(name=f"Kantoor {first_division}")
+        session.add(office)
+        session.flush()
+        for number in range(dossiers):
+            division = first_division + number
+            cluster.exact.state.add_division(division, f"Klant {division}")
+            dossier = Dossier(office_id=office.id, name=f"Klant {division}",
+                              package="exact_online", external_id=str(division),
+                              connection_block=EXACT_BLOCK)
+            session.add(dossier)
+            session.flush()
+            for _ in range(per_dossier):
+                submit(session, dossier.id, a_proposal(), [])
+        session.flush()
+        return list(session.scalars(select(SyncTask.id).join(Dossier).where(
+            Dossier.office_id == office.id)))
+
+
+def statuses(cluster: Cluster, task_ids: list[int]) -> Counter[str]:
+    with session_scope(engine_for(cluster.store_url)) as session:
+        rows = session.execute(select(SyncTask.status, func.count()).where(
+            SyncTask.id.in_(task_ids)).group_by(SyncTask.status)).all()
+    return Counter({str(status): count for status, count in rows})
+
+
+def wait_for(cluster: Cluster, task_ids: list[int], done: int, timeout: float) -> Counter[str]:
+    deadline = time.monotonic() + timeout
+    while (now := statuses(cluster, task_ids))["done"] < done:
+        assert now["failed"] == 0, now
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"after {timeout} s: {dict(now)}")
+        time.sleep(1)
+    return now
+
+
+def crashed_then_completed(cluster: Cluster) -> int:
+    """How many sync-dossier runs crashed at some point and still completed."""
+    with temporary_settings({PREFECT_API_URL: cluster.stack.env["PREFECT_API_URL"]}), \
+            get_client(sync_client=True) as client:
+        runs = [run for run in client.read_flow_runs(limit=200) if run.run_count > 1]
+        histories = [[s.name for s in client.read_flow_run_states(run.id)] for run in runs]
+    return sum(1 for names in histories if "Crashed" in names and names[-1] == "Completed")
+
+
+def entries_by_ref(cluster: Cluster, divisions: range) -> Counter[str]:
+    return Counter(entry["YourRef"] for division in divisions
+                   for entry in cluster.exact.state.entries(division))
+
+
+def test_500_documents_two_workers_one_killed_then_each_booked_exactly_once(
+        cluster: Cluster) -> None:
+    # One fault per division, so each is retried past (four in a row would exhaust a task)
+    for division in range(7000, 7010):
+        cluster.exact.state.add_fault(Fault(kind="drop_after_commit", method="POST",
+                                            path_contains=f"/{division}/purchaseentry"))
+    for division in range(7010, 7030):
+        cluster.exact.state.add_fault(Fault(kind="status", status=503, method="POST",
+                                            path_contains=f"/{division}/purchaseentry",
+                                            retry_after=1))
+    for division in range(7030, 7035):
+        cluster.exact.state.add_fault(Fault(kind="latency", seconds=2, method="GET",
+                                            path_contains=f"/{division}/"))
+    task_ids = seed(cluster, 7000, DOSSIERS, PER_DOSSIER)
+
+    wait_for(cluster, task_ids, done=150, timeout=300)
+    cluster.workers[0].send_signal(signal.SIGKILL)  # mid-run: it holds runs in progress
+    final = wait_for(cluster, task_ids, done=DOSSIERS * PER_DOSSIER, timeout=480)
+
+    assert final == Counter({"done": DOSSIERS * PER_DOSSIER})
+    booked = entries_by_ref(cluster, range(7000, 7000 + DOSSIERS))
+    assert len(booked) == DOSSIERS * PER_DOSSIER
+    assert set(booked.values()) == {1}, [ref for ref, n in booked.items() if n > 1]
+    recovered = crashed_then_completed(cluster)
+    print(f"scale-out: {dict(final)}; runs of the killed worker crashed, retried, completed: "
+          f"{recovered}")
+    assert recovered >= 1
+
+
+def test_crash_drill_worker_killed_between_booking_and_recording_then_one_booking(
+        cluster: Cluster) -> None:
+    faults = cluster.exact.state.faults
+    faults.release.clear()
+    cluster.exact.state.add_fault(Fault(kind="hold_after_commit", method="POST",
+                                        path_contains="/9001/purchaseentry", seconds=600))
+    [task] = seed(cluster, 9001, 1, 1)
+    assert faults.holding.wait(120), "no worker reached the package"
+    assert len(cluster.exact.state.entries(9001)) == 1  # booked; the result not yet recorded
+    assert statuses(cluster, [task]) == Counter({"running": 1})
+
+    for worker in cluster.workers:  # the worker holding the call dies with it
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGKILL)
+    faults.release.set()
+    cluster.start_worker()
+    final = wait_for(cluster, [task], done=1, timeout=300)
+
+    assert final == Counter({"done": 1})
+    [entry] = cluster.exact.state.entries(9001)
+    with session_scope(engine_for(cluster.store_url)) as session:
+        recorded = session.get_one(SyncTask, task)
+        assert recorded.external_ref == entry["EntryID"]
+        assert recorded.status == TaskStatus.DONE
+        run_id = recorded.last_flow_run_id
+    assert run_id is not None
+    with temporary_settings({PREFECT_API_URL: cluster.stack.env["PREFECT_API_URL"]}), \
+            get_client(sync_client=True) as client:
+        names = [s.name for s in client.read_flow_run_states(UUID(run_id))]
+    assert "Crashed" in names and names[-1] == "Completed"
