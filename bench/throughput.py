@@ -57,9 +57,11 @@ from tests.helpers import A_PDF, a_dossier, a_proposal, an_office, documents_for
 
 
 def connection(state: ExactSandboxState, url: str) -> ExactOnlineConnection:
+    # No call limits: this measures orchestration; bench/rate_limit.py measures the limits.
     return ExactOnlineConnection(base_url=url, client_id=state.client_id,
                                  client_secret=SecretStr(state.client_secret),
-                                 refresh_token=SecretStr(state.issue_refresh_token()))
+                                 refresh_token=SecretStr(state.issue_refresh_token()),
+                                 calls_per_minute=0, calls_per_day=0)
 
 
 def bare_loop(state: ExactSandboxState, url: str, documents: int, dossiers: int) -> float:

@@ -23,12 +23,19 @@ class ExactSandbox:
     state: ExactSandboxState
     url: str
 
-    def connection(self) -> ExactOnlineConnection:
-        """A connection with a fresh refresh token from this sandbox."""
+    def connection(self, rate_limited: bool = True) -> ExactOnlineConnection:
+        """A connection with a fresh refresh token from this sandbox.
+
+        The sandbox allows far more calls than Exact's 60 a minute, and so do these limits
+        (still Prefect rate limits, so every call goes through them); ``rate_limited=False``
+        for tests without a Prefect server. ``bench/rate_limit.py`` runs at Exact's limits.
+        """
+        limits = ({"calls_per_minute": 6000, "calls_per_day": 1_000_000} if rate_limited
+                  else {"calls_per_minute": 0, "calls_per_day": 0})
         return ExactOnlineConnection(
             base_url=self.url, client_id=self.state.client_id,
             client_secret=SecretStr(self.state.client_secret),
-            refresh_token=SecretStr(self.state.issue_refresh_token()),
+            refresh_token=SecretStr(self.state.issue_refresh_token()), **limits,
         )
 
 

@@ -34,3 +34,7 @@ class ExactOnlineConnection(Block):
         default=None, description="When the current access token expires (UTC)."
     )
     timeout_seconds: float = Field(default=30.0, description="HTTP timeout per request.")
+    calls_per_minute: int = Field(
+        default=60, description="Exact's limit of calls per minute per division (0: none).")
+    calls_per_day: int = Field(
+        default=5000, description="Exact's limit of calls per day per division (0: none).")

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 from prefect.blocks.core import Block
 
 from doorstroom.documents.proposal import BookingRequest, MasterData
+from doorstroom.failures import SyncFailure, failure
 from doorstroom.failures import codes as c
-from doorstroom.failures import failure
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class Connector(abc.ABC):
     connection_type: ClassVar[type[Block]]
     supports_line_periods: ClassVar[bool] = False
     """Whether lines may be booked in periods of their own (spreading over periods)."""
+    probed: ClassVar[frozenset[str]] = frozenset()
+    """Employee failure codes whose cause a read-only check can see gone (auto-recheck)."""
     retries: ClassVar[int] = 3
     retry_delay_seconds: ClassVar[list[float]] = [2.0, 10.0, 30.0]
 
@@ -67,6 +69,20 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def master_data(self) -> MasterData:
         """Parties, GL accounts, VAT codes, journals and periods of the administration."""
+
+    def probe(self, code: str) -> bool | None:
+        """Whether the cause of failure ``code`` is gone, by a read-only look at the package.
+
+        ``None`` when it cannot tell: no probe for this code, or another problem in the way.
+        The look is the dossier check (``create_dossier``), which reads and never writes.
+        """
+        if code not in self.probed:
+            return None
+        try:
+            self.create_dossier()
+        except SyncFailure as still:
+            return False if still.code.name == code else None
+        return True
 
     def post_booking(self, request: BookingRequest) -> str:
         """Book a document exactly once, however often this is retried."""

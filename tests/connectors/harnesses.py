@@ -76,7 +76,7 @@ def exact_online() -> Iterator[MakeHarness]:
             code = next(_numbers)
             state.add_division(code, f"Contract {code}", rights=not blocked)
             return Harness(
-                connector=ExactOnlineConnector(sandbox.connection(),
+                connector=ExactOnlineConnector(sandbox.connection(rate_limited=False),
                                                DossierRef(code, f"Contract {code}", str(code))),
                 bookings=lambda: [e["EntryID"] for e in state.entries(code)],
                 close_period=lambda y, m: state.set_period_closed(code, y, m, True),
@@ -85,7 +85,8 @@ def exact_online() -> Iterator[MakeHarness]:
                 booking_call={"method": "POST", "path_contains": "Entries"},
                 reject_credentials=lambda: _forget(state.refresh_tokens, state.access_tokens),
                 offline=lambda: ExactOnlineConnector(
-                    sandbox.connection().model_copy(update={"base_url": dead_url()}),
+                    sandbox.connection(rate_limited=False).model_copy(
+                        update={"base_url": dead_url()}),
                     DossierRef(code, f"Contract {code}", str(code))),
             )
 

@@ -11,6 +11,7 @@ from doorstroom.connectors.adsolut import errors
 from doorstroom.connectors.adsolut.client import AdsolutClient, booking_xml
 from doorstroom.connectors.base import Connector, DossierRef
 from doorstroom.documents.proposal import BookingRequest, MasterData, MasterItem
+from doorstroom.failures import codes as c
 
 
 class AdsolutConnector(Connector):
@@ -18,6 +19,7 @@ class AdsolutConnector(Connector):
 
     package: ClassVar[str] = "adsolut"
     display_name: ClassVar[str] = errors.PACKAGE
+    probed: ClassVar[frozenset[str]] = frozenset({c.ADSOLUT_DATABASE_RIGHTS_MISSING.name})
     connection_type: ClassVar[type[AdsolutConnection]] = AdsolutConnection
 
     def __init__(self, connection: AdsolutConnection, dossier: DossierRef,

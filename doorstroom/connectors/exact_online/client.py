@@ -22,6 +22,7 @@ import httpx
 from doorstroom.blocks.exact_online import ExactOnlineConnection
 from doorstroom.connectors.exact_online import errors
 from doorstroom.connectors.http_errors import classify_transport_error
+from doorstroom.connectors.rate_limits import RateLimit, RateLimiter
 from doorstroom.connectors.token_keeper import TokenKeeper
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,12 @@ class ExactOnlineClient:
         self.http = http or httpx.Client(timeout=connection.timeout_seconds)
         self._owns_http = http is None
         self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens)
+        # Exact counts a sliding minute: burst 2, so 2 + 58 in any minute. The day allows
+        # half its calls at once, the rest spread over the day.
+        self.limiter = RateLimiter("exact_online", division, [
+            RateLimit("minute", connection.calls_per_minute, burst=2),
+            RateLimit("day", connection.calls_per_day,
+                      burst=max(1, connection.calls_per_day // 2))])
         self._minute_reset: float = 0.0
         self._minute_remaining: int | None = None
 
@@ -87,6 +94,7 @@ class ExactOnlineClient:
     def _send(self, method: str, url: str, params: Mapping[str, str] | None, json: Any,
               token: str) -> httpx.Response:
         self._pace()
+        self.limiter.acquire()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         try:
             response = self.http.request(method, url, params=params, json=json, headers=headers)

@@ -109,8 +109,8 @@ class ExactSandboxState:
         self.faults = FaultQueue()
         self.minutely_limit = minutely_limit
         self.daily_limit = daily_limit
-        self.calls: list[float] = []
-        self.daily_calls = 0
+        self.calls: dict[str, list[float]] = {}  # division → call times of the last minute
+        self.daily_calls: dict[str, int] = {}
         self.http_429 = 0  # answered by the rate limiter (injected ones: faults.http_429)
 
     # --- setup used by tests, the demo and the controls ---------------------------------
@@ -158,16 +158,17 @@ class ExactSandboxState:
             return list(self.divisions[code].entries.values())
 
     # --- request-time helpers ---------------------------------------------------------------
-    def count_call(self) -> tuple[int, int, float]:
-        """Record a call; return minutely remaining, daily remaining, minute reset (s)."""
+    def count_call(self, division: str) -> tuple[int, int, float]:
+        """Record a call on a division (Exact counts per division, in a sliding minute);
+        return minutely remaining, daily remaining, minute reset (s)."""
         now = time.time()
         with self.lock:
-            self.calls = [t for t in self.calls if t > now - 60]
-            self.calls.append(now)
-            self.daily_calls += 1
-            reset = (self.calls[0] + 60) if self.calls else now + 60
-            return (self.minutely_limit - len(self.calls),
-                    self.daily_limit - self.daily_calls, reset)
+            calls = [t for t in self.calls.get(division, []) if t > now - 60]
+            calls.append(now)
+            self.calls[division] = calls
+            self.daily_calls[division] = self.daily_calls.get(division, 0) + 1
+            return (self.minutely_limit - len(calls),
+                    self.daily_limit - self.daily_calls[division], calls[0] + 60)
 
 
 def exact_error(status: int, message: str, reason: str | None = None,
@@ -210,7 +211,7 @@ def _add_rate_limit_middleware(app: FastAPI, state: ExactSandboxState) -> None:
     async def rate_limits(request: Request, call_next: Any) -> Response:
         if not request.url.path.startswith("/api/v1"):
             return await call_next(request)  # type: ignore[no-any-return]
-        minutely, daily, reset = state.count_call()
+        minutely, daily, reset = state.count_call(request.url.path.split("/")[3])
         limit_headers = {
             "X-RateLimit-Limit": str(state.daily_limit),
             "X-RateLimit-Remaining": str(max(daily, 0)),
@@ -468,8 +469,11 @@ def _add_control_routes(app: FastAPI, state: ExactSandboxState) -> None:
 
     @app.get("/_sandbox/stats")
     def stats() -> dict[str, int]:
+        now = time.time()
         return {"http_429": state.http_429 + state.faults.http_429,
-                "calls_last_minute": len(state.calls), "daily_calls": state.daily_calls}
+                "calls_last_minute": sum(1 for calls in state.calls.values()
+                                         for t in calls if t > now - 60),
+                "daily_calls": sum(state.daily_calls.values())}
 
     @app.get("/_sandbox/divisions/{code}/entries")
     def entries(code: int) -> list[dict[str, Any]]:

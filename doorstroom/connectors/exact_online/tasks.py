@@ -60,6 +60,8 @@ class ExactOnlineConnector(Connector):
 
     package: ClassVar[str] = "exact_online"
     display_name: ClassVar[str] = "Exact Online"
+    probed: ClassVar[frozenset[str]] = frozenset({c.EXACT_DOSSIER_RIGHTS_MISSING.name,
+                                                  c.EXACT_DIVISION_ACCESS_LOST.name})
     connection_type: ClassVar[type[ExactOnlineConnection]] = ExactOnlineConnection
 
     def __init__(self, connection: ExactOnlineConnection, dossier: DossierRef,

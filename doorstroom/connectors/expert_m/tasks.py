@@ -8,6 +8,7 @@ from typing import ClassVar
 from doorstroom.connectors.agent.connector import AgentConnector
 from doorstroom.connectors.agent.errors import AgentRule
 from doorstroom.connectors.expert_m import errors
+from doorstroom.failures import codes as c
 
 
 class ExpertMConnector(AgentConnector):
@@ -15,4 +16,5 @@ class ExpertMConnector(AgentConnector):
 
     package: ClassVar[str] = "expert_m"
     display_name: ClassVar[str] = errors.PACKAGE
+    probed: ClassVar[frozenset[str]] = frozenset({c.EXPERT_M_DATABASE_MISSING.name})
     rules: ClassVar[Mapping[str, AgentRule]] = errors.RULES

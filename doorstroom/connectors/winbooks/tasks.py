@@ -46,6 +46,7 @@ class WinBooksConnector(Connector):
 
     package: ClassVar[str] = "winbooks"
     display_name: ClassVar[str] = "WinBooks on Web"
+    probed: ClassVar[frozenset[str]] = frozenset({c.WINBOOKS_FOLDER_RIGHTS_MISSING.name})
     connection_type: ClassVar[type[WinBooksConnection]] = WinBooksConnection
     supports_line_periods: ClassVar[bool] = True  # GLTrans lines carry their own BookPeriod
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 from doorstroom.connectors.agent.connector import AgentConnector
 from doorstroom.connectors.agent.errors import AgentRule
 from doorstroom.connectors.wings import errors
+from doorstroom.failures import codes as c
 
 
 class WingsConnector(AgentConnector):
@@ -15,4 +16,5 @@ class WingsConnector(AgentConnector):
 
     package: ClassVar[str] = "wings"
     display_name: ClassVar[str] = errors.PACKAGE
+    probed: ClassVar[frozenset[str]] = frozenset({c.WINGS_DATABASE_OUTDATED.name})
     rules: ClassVar[Mapping[str, AgentRule]] = errors.RULES

@@ -25,7 +25,7 @@ from tests.sandboxes import ExactSandbox
 @pytest.fixture
 def connector(exact_sandbox: ExactSandbox) -> Iterator[ExactOnlineConnector]:
     exact_sandbox.state.add_division(11, "Bakkerij Janssens")
-    connector = ExactOnlineConnector(exact_sandbox.connection(),
+    connector = ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
                                      DossierRef(1, "Bakkerij Janssens", "11"))
     yield connector
     connector.close()
@@ -60,7 +60,8 @@ def test_given_a_date_outside_every_financial_year_when_posting_then_employee_cr
 def test_given_no_rights_when_creating_the_dossier_then_seed_instruction_code(
         exact_sandbox: ExactSandbox) -> None:
     exact_sandbox.state.add_division(12, "XYZ", rights=False)
-    connector = ExactOnlineConnector(exact_sandbox.connection(), DossierRef(2, "XYZ", "12"))
+    connector = ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
+                                     DossierRef(2, "XYZ", "12"))
     with pytest.raises(EmployeeActionRequired) as create:
         connector.create_dossier()
     with pytest.raises(EmployeeActionRequired) as post:
@@ -119,7 +120,7 @@ def test_given_the_minute_budget_is_spent_then_the_client_waits_for_the_reset(
 
 
 def test_given_a_connection_then_secrets_are_masked(exact_sandbox: ExactSandbox) -> None:
-    connection = exact_sandbox.connection()
+    connection = exact_sandbox.connection(rate_limited=False)
     text = repr(connection) + str(connection.model_dump())
     assert exact_sandbox.state.client_secret not in text
     assert connection.refresh_token.get_secret_value() not in text

@@ -1,0 +1,100 @@
+"""Per-administration call limits, enforced across every worker by Prefect rate limits.
+
+A package's limit ("60 calls per minute per division") becomes a Prefect global concurrency
+limit with slot decay, one per package, administration and window, created on first use.
+Every call to the package first takes a slot of each, waiting as long as Prefect says.
+
+A token bucket with burst ``b`` and rate ``r`` lets through at most ``b + r·w`` calls in any
+window ``w``; the package counts a sliding window, so ``r = (calls - b) / w`` keeps us under
+its limit whatever the timing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
+
+from doorstroom.failures import TransientFailure
+from doorstroom.failures import codes as c
+
+WINDOWS = {"minute": 60.0, "day": 86_400.0}
+MAX_WAIT = 300.0
+"""Longer than this for a slot, and the call is a transient failure (retried later)."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``calls`` per ``window`` ("minute" or "day"), ``burst`` of them at once."""
+
+    window: str
+    calls: int
+    burst: int = 2
+
+    def name(self, package: str, administration: str) -> str:
+        """The Prefect limit's name, e.g. ``rate:exact_online:1001:minute``."""
+        return f"rate:{package}:{administration}:{self.window}"
+
+    @property
+    def per_second(self) -> float:
+        """The steady rate that keeps any window under ``calls``."""
+        return (self.calls - self.burst) / WINDOWS[self.window]
+
+
+class RateLimiter:
+    """Takes one slot of every limit of one administration before each call.
+
+    Prefect's own ``rate_limit()`` waits as long as the server's Retry-After, which grows
+    with every denied request; with a few clients on one division that fell to a tenth of
+    the limit here (``bench/rate_limit.py``). So slots are taken with the same API call, and
+    a denied client asks again after a tenth of a slot's time.
+    """
+
+    _created: set[str] = set()
+
+    def __init__(self, package: str, administration: str, limits: Sequence[RateLimit]) -> None:
+        self.limits = [limit for limit in limits if limit.calls > 0]
+        self.names = [limit.name(package, administration) for limit in self.limits]
+        rates = [limit.per_second for limit in self.limits]
+        self.poll = min(5.0, max(0.02, 0.1 / max(rates))) if rates else 0.0
+
+    def acquire(self) -> None:
+        """Wait for a slot of every limit; Prefect unreachable is a transient failure."""
+        if not self.names:
+            return
+        try:
+            with get_client(sync_client=True) as client:
+                self._ensure(client)
+                self._take(client)
+        except httpx.HTTPError as error:
+            raise TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error)) from error
+
+    def _take(self, client: SyncPrefectClient) -> None:
+        deadline = time.monotonic() + MAX_WAIT
+        while True:
+            try:
+                client.increment_concurrency_slots(names=self.names, slots=1, mode="rate_limit")
+                return
+            except PrefectHTTPStatusError as denied:
+                if denied.response.status_code != 423:
+                    raise
+                wait = min(float(denied.response.headers.get("Retry-After", 1)), self.poll)
+            if time.monotonic() + wait > deadline:
+                raise TransientFailure(c.RATE_LIMITED, detail=f"no slot of {self.names}")
+            time.sleep(wait)
+
+    def _ensure(self, client: SyncPrefectClient) -> None:
+        for name, limit in zip(self.names, self.limits, strict=True):
+            if name in self._created:
+                continue
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
+                    name=name, limit=limit.burst, slot_decay_per_second=limit.per_second))
+            except (ObjectAlreadyExists, PrefectHTTPStatusError):
+                client.read_global_concurrency_limit_by_name(name)  # another worker made it
+            self._created.add(name)

@@ -1,0 +1,68 @@
+"""Exact Online's per-division limit through Prefect rate limits: no 429 from the package."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from prefect.client.orchestration import get_client
+
+from doorstroom.connectors.exact_online.client import ExactOnlineClient
+from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app
+from doorstroom.connectors.rate_limits import RateLimit
+from doorstroom.failures import SyncFailure
+from tests.conftest import serving
+from tests.sandboxes import ExactSandbox
+
+pytestmark = pytest.mark.prefect
+LIMIT = 30  # per minute, in the sandbox and in the connection
+
+
+@pytest.fixture
+def strict_exact() -> Iterator[ExactSandbox]:
+    """An Exact sandbox that answers 429 past 30 calls a minute per division."""
+    state = ExactSandboxState(minutely_limit=LIMIT)
+    yield from serving(state, create_app(state), ExactSandbox)
+
+
+def hammer(sandbox: ExactSandbox, division: int, limited: bool, seconds: float) -> int:
+    """Four clients call one division for ``seconds``; return how many calls got through."""
+    sandbox.state.add_division(division, f"Druk {division}")
+    connection = sandbox.connection().model_copy(update={
+        "calls_per_minute": LIMIT if limited else 0, "calls_per_day": 5000 if limited else 0})
+    done, stop = [], time.monotonic() + seconds
+
+    def work() -> None:
+        client = ExactOnlineClient(connection, str(division), "Druk")
+        while time.monotonic() < stop:
+            try:
+                client.request("GET", "financial/FinancialPeriods")
+                done.append(1)
+            except SyncFailure:
+                pass
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(done)
+
+
+def test_given_four_clients_on_one_division_then_the_limit_holds_and_nothing_is_refused(
+        prefect_stack: object, strict_exact: ExactSandbox) -> None:
+    calls = hammer(strict_exact, 8101, limited=True, seconds=8)
+    assert strict_exact.state.http_429 == 0
+    assert 2 <= calls <= LIMIT
+    with get_client(sync_client=True) as client:
+        minute = client.read_global_concurrency_limit_by_name("rate:exact_online:8101:minute")
+    assert minute.slot_decay_per_second == pytest.approx(RateLimit("minute", LIMIT).per_second)
+    assert minute.limit == 2
+
+
+def test_given_no_limits_then_the_same_clients_are_refused_by_the_package(
+        prefect_stack: object, strict_exact: ExactSandbox) -> None:
+    hammer(strict_exact, 8102, limited=False, seconds=3)
+    assert strict_exact.state.http_429 > 0
