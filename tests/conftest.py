@@ -38,6 +38,8 @@ os.environ.update({
 })
 
 import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
 
 from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection  # noqa: E402
 from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState  # noqa: E402
@@ -59,6 +61,8 @@ from doorstroom.local_stack import (  # noqa: E402
     start_worker,
     wait_for_deployment,
 )
+from doorstroom.monitor.app import create_app as create_monitor_app  # noqa: E402
+from doorstroom.monitor.config import MonitorConfig  # noqa: E402
 from doorstroom.operations.setup import setup  # noqa: E402
 from doorstroom.store.db import migrate  # noqa: E402
 from tests.sandboxes import AdsolutSandbox, AgentSandbox, ExactSandbox, WinBooksSandbox  # noqa: E402
@@ -172,3 +176,12 @@ def adsolut_block(prefect_stack: object, adsolut_sandbox: AdsolutSandbox,
                   request: pytest.FixtureRequest) -> str:
     """A saved Adsolut connection block for this test's sandbox."""
     return saved_block(adsolut_sandbox, "adsolut", request)
+
+
+@pytest.fixture
+def monitor(store_url: str) -> Iterator[TestClient]:
+    """A client of a fresh monitor app with secure cookies (so: https)."""
+    app = create_monitor_app(MonitorConfig(session_key=SecretStr("test-key-" * 6),
+                                           prefect_ui_url="http://127.0.0.1:4200"))
+    with TestClient(app, base_url="https://monitor.test", follow_redirects=False) as client:
+        yield client

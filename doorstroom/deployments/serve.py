@@ -23,6 +23,7 @@ from doorstroom.deployments.in_process import InProcessWorker
 from doorstroom.flows.dispatch import dispatch
 from doorstroom.flows.master_data import refresh_master_data
 from doorstroom.flows.notify import daily_digest, notify_support
+from doorstroom.flows.recheck import recheck
 from doorstroom.flows.recover import recover_interrupted
 from doorstroom.flows.sync_dossier import sync_dossier
 from doorstroom.settings import get_settings
@@ -40,6 +41,9 @@ def served(dispatch_every: float) -> list[tuple[Any, Flow[Any, Any]]]:
                                            interval=timedelta(minutes=5)), recover_interrupted),
         (notify_support.to_deployment(name="notify-support", tags=["doorstroom"]),
          notify_support),
+        (recheck.to_deployment(
+            name="recheck", tags=["doorstroom"],
+            interval=timedelta(seconds=get_settings().recheck_every_seconds)), recheck),
         (daily_digest.to_deployment(
             name="daily-digest", tags=["doorstroom"],
             schedule=Cron("0 7 * * 1-5", timezone=get_settings().timezone)), daily_digest),

@@ -33,6 +33,11 @@ ICON_LABELS = {
     "orange": N_("Action required from the office"),
 }
 SETTLED = {"employee", "support", "done"}
+RESTART_NOTES = {
+    "auto-recheck": N_("Resolved automatically: Doorstroom saw that the cause was gone and "
+                       "restarted the task."),
+    "recover-interrupted": N_("Restarted automatically after its worker stopped."),
+}
 
 
 def status_key(task: SyncTask) -> str:
@@ -57,6 +62,7 @@ class TaskRow:
     status: str
     status_label: str
     instruction: str
+    note: str
     hint: str
     attempts: int
     flow_run_url: str
@@ -85,6 +91,16 @@ def _instruction(task: SyncTask, key: str, language: str) -> tuple[str, str]:
     return instruction, hint or ""
 
 
+def _note(task: SyncTask, language: str) -> str:
+    """Who restarted a task that is no longer failed (automatic restarts are named)."""
+    if task.status == TaskStatus.FAILED or not task.restarted_by:
+        return ""
+    known = RESTART_NOTES.get(task.restarted_by)
+    if known:
+        return gettext(language, known)
+    return gettext(language, N_("Restarted by %(who)s.")) % {"who": task.restarted_by}
+
+
 def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
              prefect_ui_url: str) -> TaskRow:
     """The row of ``task`` for a reader with ``role`` and ``language``."""
@@ -97,7 +113,8 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         document=_document(task), kind=gettext(language, KIND_LABELS[task.kind]),
         package=package_names().get(task.dossier.package, task.dossier.package),
         status=key, status_label=gettext(language, STATUS_LABELS[key]),
-        instruction=instruction, hint=hint if role == UserRole.SUPPORT else "",
+        instruction=instruction, note=_note(task, language),
+        hint=hint if role == UserRole.SUPPORT else "",
         attempts=task.attempts,
         flow_run_url=f"{prefect_ui_url}/runs/flow-run/{run}" if run else "",
         urgent=task.urgent, can_restart=task.status == TaskStatus.FAILED,

@@ -189,6 +189,8 @@ class SyncTask(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     external_ref: Mapped[str | None] = mapped_column(String(200))
     last_flow_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    restarted_by: Mapped[str | None] = mapped_column(String(254))
+    """Who restarted the task last: a user's e-mail, ``auto-recheck``, ``recover-interrupted``."""
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

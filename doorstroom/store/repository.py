@@ -19,7 +19,7 @@ from doorstroom.documents.proposal import (
     BookingRequest,
     MasterData,
 )
-from doorstroom.failures import SyncFailure
+from doorstroom.failures import Responsibility, SyncFailure
 from doorstroom.store.models import (
     Attempt,
     AuditEntry,
@@ -154,7 +154,7 @@ def requeue_for_restart(session: Session, flow_run_id: str, actor: str,
     session.execute(
         update(SyncTask).where(SyncTask.id.in_(task_ids)).values(
             status=TaskStatus.QUEUED, responsibility=None, failure_code=None,
-            failure_params=None, updated_at=utcnow())
+            failure_params=None, restarted_by=actor[:254], updated_at=utcnow())
     )
     audit(session, actor, "restart", "flow_run", flow_run_id, {"tasks": task_ids}, user_id)
     return task_ids
@@ -194,6 +194,34 @@ def unfinished_by_run(session: Session) -> dict[str, list[int]]:
     for run_id, task_id in rows:
         grouped.setdefault(str(run_id), []).append(task_id)
     return grouped
+
+
+@dataclass(frozen=True)
+class ProbeCandidate:
+    """An orange task whose cause a connector may be able to see gone."""
+
+    task_id: int
+    flow_run_id: str
+    code: str
+    dossier_id: int
+    dossier_name: str
+    package: str
+    external_id: str
+    connection_block: str
+
+
+def probe_candidates(session: Session, codes: Sequence[str],
+                     limit: int = 500) -> list[ProbeCandidate]:
+    """Orange tasks with one of ``codes`` that a retry of their run could finish."""
+    rows = session.execute(
+        select(SyncTask.id, SyncTask.last_flow_run_id, SyncTask.failure_code, Dossier.id,
+               Dossier.name, Dossier.package, Dossier.external_id, Dossier.connection_block)
+        .join(Dossier, Dossier.id == SyncTask.dossier_id)
+        .where(SyncTask.status == TaskStatus.FAILED,
+               SyncTask.responsibility == Responsibility.EMPLOYEE,
+               SyncTask.failure_code.in_(codes), SyncTask.last_flow_run_id.is_not(None))
+        .order_by(Dossier.id, SyncTask.id).limit(limit))
+    return [ProbeCandidate(row[0], str(row[1]), str(row[2]), *row[3:]) for row in rows]
 
 
 def restarts_of_run(session: Session, flow_run_id: str, actor: str) -> int:

@@ -1,28 +1,12 @@
-"""A monitor app over the session's store, reached over https as a browser would."""
+"""Helpers for the monitor's pages: CSRF tokens, log-in, same-site POSTs."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from doorstroom.monitor.app import create_app
-from doorstroom.monitor.config import MonitorConfig
 from tests.helpers import PASSWORD
-
-PREFECT_UI = "http://127.0.0.1:4200"
-
-
-@pytest.fixture
-def monitor(store_url: str) -> Iterator[TestClient]:
-    """A client of a fresh monitor app with secure cookies (so: https)."""
-    app = create_app(MonitorConfig(session_key=SecretStr("test-key-" * 6),
-                                   prefect_ui_url=PREFECT_UI))
-    with TestClient(app, base_url="https://monitor.test", follow_redirects=False) as client:
-        yield client
 
 
 def csrf_of(html: str) -> str:
