@@ -63,9 +63,6 @@ def prefect_env(home: Path, port: int, store_url: str) -> dict[str, str]:
         "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_READ_BATCH_SIZE": "100",
         "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "200",
         "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "1",
-        # Flow runs send a heartbeat every 30 s (Prefect's minimum): the no-heartbeat
-        # automation crashes the runs of a worker that died.
-        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "DOORSTROOM_DATABASE_URL": store_url,
     })
     return env

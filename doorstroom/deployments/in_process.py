@@ -9,8 +9,13 @@ the UI's Retry button behave exactly as with ``serve``.
 
 What it gives up: process isolation (a run that leaks memory or hangs a thread stays in the
 worker) and cancellation from the UI (a thread cannot be killed; a cancelled run finishes its
-current task). ``--process-per-run`` keeps both. Neither mode sends heartbeats by default; a
-worker that dies leaves its runs Running until crash detection (issue #6) picks them up.
+current task). ``--process-per-run`` keeps both.
+
+Heartbeats: the worker sends ``prefect.flow-run.heartbeat`` for every run it executes, from one
+thread, every ``heartbeat_seconds``. (Prefect's engine can send them itself, one thread per
+run, but joins that thread for about a second at the end of every run: a quarter of the
+throughput in ``bench/throughput.py``.) When the worker dies the heartbeats stop, and the
+``doorstroom-no-heartbeat`` automation crashes its runs, which are then recovered.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
+from prefect.events import emit_event
 from prefect.exceptions import Abort
 from prefect.flow_engine import run_flow
 from prefect.flows import Flow
@@ -38,15 +44,26 @@ class InProcessWorker:
     """Polls for scheduled runs of ``deployments`` and runs up to ``limit`` of them at once."""
 
     def __init__(self, deployments: dict[UUID, Flow[Any, Any]], limit: int = 8,
-                 poll_seconds: float = 1.0) -> None:
+                 poll_seconds: float = 1.0, heartbeat_seconds: float = 30.0) -> None:
         self.deployments = deployments
         self.limit = limit
         self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
         self.stopping = threading.Event()
         self._active: set[Future[Any]] = set()
+        self._running: dict[UUID, str] = {}  # flow run id → name, for heartbeats
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
 
     def run(self) -> None:
         """Poll and execute until :meth:`stop` is called; then wait for running flow runs."""
+        threading.Thread(target=self._beat, name="heartbeats", daemon=True).start()
+        try:
+            self._serve()
+        finally:
+            self._finished.set()
+
+    def _serve(self) -> None:
         with ThreadPoolExecutor(self.limit, thread_name_prefix="flow-run") as pool:
             while not self.stopping.is_set():
                 self._active = {f for f in self._active if not f.done()}
@@ -79,6 +96,8 @@ class InProcessWorker:
         assert flow_run.deployment_id is not None
         flow = self.deployments[flow_run.deployment_id]
         started = time.monotonic()
+        with self._lock:
+            self._running[flow_run.id] = flow_run.name
         try:
             state = run_flow(flow, flow_run=flow_run, parameters=flow_run.parameters,
                              return_type="state")
@@ -86,3 +105,19 @@ class InProcessWorker:
                      getattr(state, "name", state), time.monotonic() - started)
         except BaseException:  # the engine records the state; keep the worker alive
             log.exception("flow run %s raised out of the engine", flow_run.id)
+        finally:
+            with self._lock:
+                self._running.pop(flow_run.id, None)
+
+    def _beat(self) -> None:
+        """Send a heartbeat for every run in progress, until the worker stops."""
+        while not self._finished.wait(self.heartbeat_seconds):
+            with self._lock:
+                running = list(self._running.items())
+            for run_id, name in running:
+                try:
+                    emit_event(event="prefect.flow-run.heartbeat", resource={
+                        "prefect.resource.id": f"prefect.flow-run.{run_id}",
+                        "prefect.resource.name": name})
+                except Exception:  # a missed beat is not worth stopping the worker for
+                    log.exception("heartbeat for flow run %s not sent", run_id)

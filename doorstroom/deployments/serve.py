@@ -9,6 +9,7 @@ flow run in its own process, with cancellation from the UI.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 from datetime import timedelta
 from types import FrameType
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="Prefect's runner: one process per flow run (cancellable from the UI)")
     args = parser.parse_args(argv)
     if args.process_per_run:
+        # Each run's own process sends its heartbeats (the in-process worker sends them itself)
+        os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
         serve(*(deployment for deployment, _ in served(args.dispatch_every)), limit=args.limit)
     else:
         serve_in_process(args.dispatch_every, args.limit)
