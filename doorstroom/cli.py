@@ -27,6 +27,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     store_url = f"sqlite:///{home / 'store.db'}"
     # Prefect reads its settings when it is imported: the environment must be set first.
     os.environ.update(prefect_env(home, args.prefect_port, store_url))
+    # The demo re-probes orange tasks every minute, so a fix is seen without waiting long.
+    os.environ.setdefault("DOORSTROOM_RECHECK_EVERY_SECONDS", "60")
     from doorstroom.demo.run import run_demo
 
     run_demo(home, args.prefect_port, args.sandbox_port, args.monitor_port, args.dispatch_every)

@@ -120,7 +120,9 @@ Log in as (passwords are new at every start):
 {people}
 Els sees Brouwerij XYZ orange: open it, read the instruction, run its curl above, then click
 the restart icon on the right; the row follows the task until it is done and the dossier
-turns black. Drukkerij Vermeulen is red: Els can mark it urgent, Sam restarts it.
+turns black. Or do only the fix: within a minute the 'recheck' deployment sees the cause gone
+and restarts the task itself ("Automatisch opgelost"). Drukkerij Vermeulen is red: Els can
+mark it urgent, Sam restarts it.
 """, flush=True)
 
 
