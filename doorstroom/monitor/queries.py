@@ -71,10 +71,9 @@ def visible_dossiers(viewer: Viewer) -> Select[Any]:
         DossierRight.user_id == viewer.user_id, Dossier.office_id == viewer.office_id)
 
 
-def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: str = "",
-                   package: str = "", page: int = 1, per_page: int = 50,
-                   dossier_id: int | None = None) -> tuple[list[ClientRow], int]:
-    """A page of the active-clients list and the number of rows in all pages."""
+def _clients(viewer: Viewer, search: str = "", icon: str = "", package: str = "",
+             dossier_id: int | None = None) -> Select[int, str, str, str, int, int]:
+    """The active-clients rows (unordered, unpaged): each visible dossier with its counts."""
     failed = SyncTask.status == TaskStatus.FAILED
     support = func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.SUPPORT)
     employee = func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.EMPLOYEE)
@@ -98,6 +97,14 @@ def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: 
         query = query.having(employee == 0, support > 0)
     elif icon == "black":
         query = query.having(employee == 0, support == 0)
+    return query
+
+
+def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: str = "",
+                   package: str = "", page: int = 1, per_page: int = 50,
+                   ) -> tuple[list[ClientRow], int]:
+    """A page of the active-clients list and the number of rows in all pages."""
+    query = _clients(viewer, search, icon, package)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Dossier.name, Dossier.id)
                            .limit(per_page).offset(max(page - 1, 0) * per_page)).all()
@@ -106,8 +113,8 @@ def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: 
 
 def client(session: Session, viewer: Viewer, dossier_id: int) -> ClientRow | None:
     """One dossier's line of the active-clients list, or ``None`` if the viewer may not see it."""
-    rows, _ = active_clients(session, viewer, dossier_id=dossier_id, per_page=1)
-    return rows[0] if rows else None
+    row = session.execute(_clients(viewer, dossier_id=dossier_id)).first()
+    return ClientRow(*row) if row else None
 
 
 def _visible_tasks(viewer: Viewer) -> Select[Any]:
