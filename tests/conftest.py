@@ -41,7 +41,7 @@ import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
-from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection  # noqa: E402
+from doorstroom.blocks.smtp import SMTP_BLOCK  # noqa: E402
 from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState  # noqa: E402
 from doorstroom.connectors.adsolut.sandbox import create_app as adsolut_app  # noqa: E402
 from doorstroom.connectors.agent.sandbox import AgentSandboxState  # noqa: E402
@@ -99,9 +99,7 @@ def prefect_stack(store_url: str, mailbox: Mailbox) -> Iterator[Stack]:
         worker = start_worker(stack, ARTIFACTS / "worker.log", "--dispatch-every", "3600")
         for name in ("sync-dossier/sync-dossier", "notify-support/notify-support"):
             wait_for_deployment(stack, name, worker)
-        SmtpConnection(host="127.0.0.1", port=mailbox.port, security="none",
-                       sender="Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK,
-                                                                         overwrite=True)
+        mailbox.connection("Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK, overwrite=True)
         setup()
         yield stack
     finally:

@@ -10,6 +10,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from doorstroom.blocks.smtp import SmtpConnection
+
 
 class _SaveToFolder:
     """aiosmtpd handler: one ``.eml`` file per message, named by number and recipient."""
@@ -43,6 +45,11 @@ class Mailbox:
     def stop(self) -> None:
         """Stop the server."""
         self._controller.stop()
+
+    def connection(self, sender: str = "Doorstroom <noreply@doorstroom.example>",
+                   ) -> SmtpConnection:
+        """The SMTP connection block that sends into this mailbox."""
+        return SmtpConnection(host="127.0.0.1", port=self.port, security="none", sender=sender)
 
     def messages(self) -> list[Any]:
         """Every message received so far, parsed, oldest first."""

@@ -16,7 +16,7 @@ from types import FrameType
 from prefect.client.orchestration import get_client
 from prefect.states import Scheduled
 
-from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection
+from doorstroom.blocks.smtp import SMTP_BLOCK
 from doorstroom.connectors.sandbox_server import SandboxServer
 from doorstroom.demo.mailbox import Mailbox
 from doorstroom.demo.sandboxes import DemoSandboxes
@@ -65,7 +65,7 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int
         worker = start_worker(stack, home / "worker.log", "--dispatch-every", str(dispatch_every))
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
         wait_for_deployment(stack, "daily-digest/daily-digest", worker)
-        prepare_operations(mailbox.port, digest_in=timedelta(seconds=90))
+        prepare_operations(mailbox, digest_in=timedelta(seconds=90))
         _print_where_to_look(prefect_port, boxes, seed, dispatch_every)
         _print_monitor(monitor.url, seed.logins)
         _print_ingest_api(api.url, seed.token)
@@ -94,11 +94,9 @@ Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); the next dispatch book
 """, flush=True)
 
 
-def prepare_operations(smtp_port: int, digest_in: timedelta) -> None:
+def prepare_operations(mailbox: Mailbox, digest_in: timedelta) -> None:
     """SMTP block for the demo's mailbox, the automations, and a first digest soon."""
-    SmtpConnection(host="127.0.0.1", port=smtp_port, security="none",
-                   sender="Doorstroom <noreply@doorstroom.example>").save(SMTP_BLOCK,
-                                                                          overwrite=True)
+    mailbox.connection().save(SMTP_BLOCK, overwrite=True)
     setup()
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("daily-digest/daily-digest")

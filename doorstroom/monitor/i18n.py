@@ -17,6 +17,7 @@ from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from doorstroom.failures.catalog import FALLBACK, LANGUAGES
 
@@ -46,6 +47,19 @@ def translations(language: str) -> NullTranslations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def environment(templates: Path, language: str, *, autoescape: bool,
+                trim_blocks: bool = False, keep_trailing_newline: bool = False) -> Environment:
+    """A Jinja2 environment over ``templates`` whose ``_``/``ngettext`` speak ``language``.
+
+    The pages (autoescaped HTML) and the e-mails (plain text) share the catalogue this way.
+    """
+    env = Environment(loader=FileSystemLoader(templates), undefined=StrictUndefined,
+                      extensions=["jinja2.ext.i18n"], autoescape=autoescape,
+                      trim_blocks=trim_blocks, keep_trailing_newline=keep_trailing_newline)
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def gettext(language: str, message: str) -> str:

@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 from babel import negotiate_locale
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from doorstroom.failures.catalog import FALLBACK, LANGUAGES
 from doorstroom.monitor.config import MonitorConfig
-from doorstroom.monitor.i18n import LANGUAGE_NAMES, N_, language_of, translations
+from doorstroom.monitor.i18n import LANGUAGE_NAMES, N_, environment, language_of
 from doorstroom.monitor.security import csrf_token
 from doorstroom.monitor.views import ICON_LABELS, TaskRow, task_row
 from doorstroom.settings import get_settings
@@ -72,9 +72,7 @@ class Pages:
         return {language: self._environment(language) for language in LANGUAGES}
 
     def _environment(self, language: str) -> Environment:
-        env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                          undefined=StrictUndefined, extensions=["jinja2.ext.i18n"])
-        env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+        env = environment(TEMPLATES, language, autoescape=True)
         env.globals.update(icon_labels=ICON_LABELS, languages=LANGUAGE_NAMES,
                            page_query=page_query)
         return env

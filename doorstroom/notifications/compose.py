@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
-from doorstroom.monitor.i18n import N_, gettext, language_of, translations
+from doorstroom.monitor.i18n import N_, environment, gettext, language_of, translations
 from doorstroom.monitor.views import TaskRow
 from doorstroom.store.models import Dossier, User
 
@@ -18,11 +18,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 @lru_cache(maxsize=3)
 def _environment(language: str) -> Environment:
     # Plain-text mail: nothing to escape; headers are set by EmailMessage, not by templates.
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False,
-                      undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
-                      trim_blocks=True, keep_trailing_newline=True)
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return environment(TEMPLATES, language, autoescape=False, trim_blocks=True,
+                       keep_trailing_newline=True)
 
 
 def digest(user: User, groups: Sequence[tuple[Dossier, list[TaskRow]]],

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection
+from doorstroom.blocks.smtp import SMTP_BLOCK
 from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app
 from doorstroom.connectors.sandbox_server import SandboxServer, free_port
 from doorstroom.demo.mailbox import Mailbox
@@ -74,9 +74,8 @@ def cluster(store_url: str, mailbox: Mailbox) -> Iterator[Cluster]:
             built.start_worker()
             wait_for_deployment(stack, "notify-support/notify-support", built.workers[0])
             built.exact.connection().save(EXACT_BLOCK, overwrite=True)
-            SmtpConnection(host="127.0.0.1", port=mailbox.port, security="none",
-                           sender="Doorstroom <noreply@doorstroom.test>").save(
-                SMTP_BLOCK, overwrite=True)
+            mailbox.connection("Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK,
+                                                                            overwrite=True)
             setup()
             yield built
     finally:
