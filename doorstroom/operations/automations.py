@@ -2,8 +2,8 @@
 
 - ``doorstroom-support-required``: a flow run that ends ``SupportRequired`` runs the
   ``notify-support`` deployment, which e-mails the support team the tasks and their hints.
-- ``doorstroom-no-heartbeat``: a flow run whose heartbeats stop (its worker died) is set to
-  ``Crashed``.
+- ``doorstroom-no-heartbeat``: a flow run whose worker went silent (claimed it, or ran it,
+  and died) is set to ``Crashed``.
 - ``doorstroom-stuck-pending`` / ``doorstroom-stuck-running``: a run that stays Pending or
   Running past its bound is set to ``Crashed``.
 - ``doorstroom-crashed``: a crashed run starts ``recover-interrupted`` at once, which retries
@@ -67,9 +67,11 @@ def definitions(notify_support: UUID, recover: UUID, bounds: Bounds) -> list[Aut
             "prefect.flow-run.SupportRequired",
             [RunDeployment(source="selected", deployment_id=notify_support,
                            parameters={"flow_run_id": "{{ event.resource.id }}"})]),
-        # From Running on: a worker killed before the first heartbeat leaves only that event.
+        # From Pending on: a worker killed after claiming a run, or before its first
+        # heartbeat, leaves only that event behind.
         _silent("doorstroom-no-heartbeat", "A run whose worker stopped sending heartbeats.",
-                {"prefect.flow-run.Running", "prefect.flow-run.heartbeat"},
+                {"prefect.flow-run.Pending", "prefect.flow-run.Running",
+                 "prefect.flow-run.heartbeat"},
                 {"prefect.flow-run.*"}, bounds.heartbeat,
                 f"no heartbeat for {bounds.heartbeat.total_seconds():.0f} s: its worker stopped"),
         _silent("doorstroom-stuck-pending", "A run that no worker started.",
