@@ -37,7 +37,6 @@ from sqlalchemy import event, insert  # noqa: E402
 from doorstroom.monitor.app import PER_PAGE, create_app  # noqa: E402
 from doorstroom.monitor.config import MonitorConfig  # noqa: E402
 from doorstroom.monitor.passwords import hash_password  # noqa: E402
-from doorstroom.monitor.queries import Viewer, active_clients  # noqa: E402
 from doorstroom.store.db import default_engine, migrate, session_scope  # noqa: E402
 from doorstroom.store.models import (  # noqa: E402
     Document,
@@ -49,6 +48,7 @@ from doorstroom.store.models import (  # noqa: E402
     UserRole,
     utcnow,
 )
+from doorstroom.store.queries import Viewer, active_clients  # noqa: E402
 
 OFFICES = 20
 PASSWORD = "bench password 1"

@@ -29,8 +29,8 @@ from pathlib import Path
 RUN_DIR = Path(tempfile.mkdtemp(prefix="doorstroom-bench-rate-"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from doorstroom.connectors.sandbox_server import free_port  # noqa: E402
-from doorstroom.local_stack import Stack, prefect_env, start_prefect_server  # noqa: E402
+from connectors.sandbox_server import free_port  # noqa: E402
+from deployments.local_stack import Stack, prefect_env, start_prefect_server  # noqa: E402
 
 PORT = free_port()
 os.environ.update(prefect_env(RUN_DIR, PORT, f"sqlite:///{RUN_DIR / 'store.db'}"))
@@ -38,10 +38,10 @@ os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 
 from pydantic import SecretStr  # noqa: E402
 
-from doorstroom.blocks.exact_online import ExactOnlineConnection  # noqa: E402
-from doorstroom.connectors.exact_online.client import ExactOnlineClient  # noqa: E402
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app  # noqa: E402
-from doorstroom.connectors.sandbox_server import SandboxServer  # noqa: E402
+from blocks.exact_online import ExactOnlineConnection  # noqa: E402
+from connectors.exact_online.client import ExactOnlineClient  # noqa: E402
+from connectors.exact_online.sandbox import ExactSandboxState, create_app  # noqa: E402
+from connectors.sandbox_server import SandboxServer  # noqa: E402
 from doorstroom.failures import SyncFailure  # noqa: E402
 
 

@@ -37,22 +37,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from doorstroom.blocks.exact_online import ExactOnlineConnection  # noqa: E402
-from doorstroom.connectors.base import DossierRef  # noqa: E402
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app  # noqa: E402
-from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector  # noqa: E402
-from doorstroom.connectors.sandbox_server import SandboxServer  # noqa: E402
-from doorstroom.documents.proposal import BookingRequest  # noqa: E402
-from doorstroom.flows.dispatch import dispatch  # noqa: E402
-from doorstroom.local_stack import (  # noqa: E402
+from blocks.exact_online import ExactOnlineConnection  # noqa: E402
+from connectors.base import DossierRef  # noqa: E402
+from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
+from connectors.exact_online.sandbox import ExactSandboxState, create_app  # noqa: E402
+from connectors.sandbox_server import SandboxServer  # noqa: E402
+from deployments.local_stack import (  # noqa: E402
     Stack,
     prefect_env,
     start_prefect_server,
     start_worker,
     wait_for_deployment,
 )
+from doorstroom.documents.proposal import BookingRequest  # noqa: E402
 from doorstroom.store.db import migrate, session_scope  # noqa: E402
 from doorstroom.store.models import SyncTask, TaskStatus  # noqa: E402
+from flows.dispatch import dispatch  # noqa: E402
 from tests.helpers import A_PDF, a_dossier, a_proposal, an_office, documents_for  # noqa: E402
 
 

@@ -7,8 +7,9 @@ source scripts/_system.sh
 ensure_debian_packages
 ensure_postgresql
 pip_install -e ".[test]"
-.venv/bin/ruff check doorstroom tests bench
-.venv/bin/mypy doorstroom
+.venv/bin/ruff check doorstroom blocks connectors flows deployments tests bench
+.venv/bin/mypy doorstroom blocks connectors flows deployments
+.venv/bin/lint-imports
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -41,20 +41,20 @@ import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
-from doorstroom.blocks.smtp import SMTP_BLOCK  # noqa: E402
-from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState  # noqa: E402
-from doorstroom.connectors.adsolut.sandbox import create_app as adsolut_app  # noqa: E402
-from doorstroom.connectors.agent.sandbox import AgentSandboxState  # noqa: E402
-from doorstroom.connectors.agent.sandbox import create_app as agent_app  # noqa: E402
-from doorstroom.connectors.exact_online.sandbox import (  # noqa: E402
+from blocks.smtp import SMTP_BLOCK  # noqa: E402
+from connectors.adsolut.sandbox import AdsolutSandboxState  # noqa: E402
+from connectors.adsolut.sandbox import create_app as adsolut_app  # noqa: E402
+from connectors.agent.sandbox import AgentSandboxState  # noqa: E402
+from connectors.agent.sandbox import create_app as agent_app  # noqa: E402
+from connectors.exact_online.sandbox import (  # noqa: E402
     ExactSandboxState,
     create_app,
 )
-from doorstroom.connectors.sandbox_server import SandboxServer, free_port  # noqa: E402
-from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState  # noqa: E402
-from doorstroom.connectors.winbooks.sandbox import create_app as winbooks_app  # noqa: E402
-from doorstroom.demo.mailbox import Mailbox  # noqa: E402
-from doorstroom.local_stack import (  # noqa: E402
+from connectors.sandbox_server import SandboxServer, free_port  # noqa: E402
+from connectors.winbooks.sandbox import WinBooksSandboxState  # noqa: E402
+from connectors.winbooks.sandbox import create_app as winbooks_app  # noqa: E402
+from deployments.demo.mailbox import Mailbox  # noqa: E402
+from deployments.local_stack import (  # noqa: E402
     Stack,
     prefect_env,
     start_prefect_server,

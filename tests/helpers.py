@@ -14,7 +14,6 @@ from doorstroom.documents.proposal import Attachment, BookingProposal, Party, Pr
 from doorstroom.documents.service import submit
 from doorstroom.failures import Responsibility
 from doorstroom.monitor.passwords import hash_password
-from doorstroom.monitor.queries import Viewer
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import (
     DocumentKind,
@@ -27,6 +26,7 @@ from doorstroom.store.models import (
     User,
     UserRole,
 )
+from doorstroom.store.queries import Viewer
 
 _numbers = itertools.count(1)
 

@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from doorstroom.connectors.sandbox_server import free_port
+from connectors.sandbox_server import free_port
 
 
 def _bin(name: str) -> str:

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from doorstroom.blocks.adsolut import AdsolutConnection
-from doorstroom.blocks.agent import OnPremiseAgentConnection
-from doorstroom.blocks.exact_online import ExactOnlineConnection
-from doorstroom.blocks.winbooks import WinBooksConnection
-from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState
-from doorstroom.connectors.agent.sandbox import AgentSandboxState
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
-from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
+from blocks.adsolut import AdsolutConnection
+from blocks.agent import OnPremiseAgentConnection
+from blocks.exact_online import ExactOnlineConnection
+from blocks.winbooks import WinBooksConnection
+from connectors.adsolut.sandbox import AdsolutSandboxState
+from connectors.agent.sandbox import AgentSandboxState
+from connectors.exact_online.sandbox import ExactSandboxState
+from connectors.winbooks.sandbox import WinBooksSandboxState
 
 
 @dataclass

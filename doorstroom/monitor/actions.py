@@ -11,8 +11,8 @@ from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from sqlalchemy.orm import Session
 
 from doorstroom.failures import Responsibility
-from doorstroom.flows.restart import RestartRefused, restart_task
-from doorstroom.monitor.i18n import N_
+from doorstroom.i18n import N_
+from doorstroom.restart import RestartRefused, restart_task
 from doorstroom.store import repository as repo
 from doorstroom.store.models import SyncTask, TaskStatus, User
 

@@ -17,19 +17,19 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from doorstroom.connectors.registry import package_names
+from connectors.registry import package_names
 from doorstroom.failures.catalog import LANGUAGES
-from doorstroom.monitor import queries
+from doorstroom.i18n import gettext, language_of
 from doorstroom.monitor.actions import ActionRefused, mark_urgent, restart
 from doorstroom.monitor.config import MonitorConfig
-from doorstroom.monitor.i18n import gettext, language_of
 from doorstroom.monitor.login import LoginThrottled, authenticate
 from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
-from doorstroom.monitor.queries import Viewer
 from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
-from doorstroom.monitor.views import task_row
+from doorstroom.store import queries
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import User
+from doorstroom.store.queries import Viewer
+from doorstroom.views import task_row
 
 STATIC = Path(__file__).with_name("static")
 PER_PAGE = 50

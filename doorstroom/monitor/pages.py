@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
 from doorstroom.failures.catalog import FALLBACK, LANGUAGES
+from doorstroom.i18n import LANGUAGE_NAMES, N_, environment, language_of
 from doorstroom.monitor.config import MonitorConfig
-from doorstroom.monitor.i18n import LANGUAGE_NAMES, N_, environment, language_of
 from doorstroom.monitor.security import csrf_token
-from doorstroom.monitor.views import ICON_LABELS, TaskRow, task_row
 from doorstroom.settings import get_settings
 from doorstroom.store.models import SyncTask, User
+from doorstroom.views import ICON_LABELS, TaskRow, task_row
 
 TEMPLATES = Path(__file__).with_name("templates")
 ERROR_TEXTS = {

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
 
-from doorstroom.monitor.i18n import N_
+from doorstroom.i18n import N_
 
 HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from doorstroom.monitor.i18n import N_, environment, gettext, language_of, translations
-from doorstroom.monitor.views import TaskRow
+from doorstroom.i18n import N_, environment, gettext, language_of, translations
 from doorstroom.store.models import Dossier, User
+from doorstroom.views import TaskRow
 
 TEMPLATES = Path(__file__).with_name("templates")
 

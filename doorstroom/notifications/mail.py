@@ -7,7 +7,7 @@ import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 
-from doorstroom.blocks.smtp import SMTP_BLOCK, SmtpConnection
+from blocks.smtp import SMTP_BLOCK, SmtpConnection
 
 
 def message(sender: str, to: str, subject: str, text: str, language: str) -> EmailMessage:

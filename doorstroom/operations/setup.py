@@ -11,7 +11,7 @@ from datetime import timedelta
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound
 
-from doorstroom.blocks import ALL_BLOCKS
+from blocks import ALL_BLOCKS
 from doorstroom.operations import automations
 from doorstroom.settings import get_settings
 

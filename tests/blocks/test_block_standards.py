@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from doorstroom.blocks import ALL_BLOCKS
+from blocks import ALL_BLOCKS
 
 SECRET_WORDS = ("secret", "token", "password")
 

@@ -12,27 +12,27 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from doorstroom.blocks.adsolut import AdsolutConnection
-from doorstroom.blocks.agent import OnPremiseAgentConnection
-from doorstroom.connectors.adsolut.sandbox import AdsolutSandboxState
-from doorstroom.connectors.adsolut.sandbox import create_app as adsolut_app
-from doorstroom.connectors.adsolut.tasks import AdsolutConnector
-from doorstroom.connectors.agent.connector import AgentConnector
-from doorstroom.connectors.agent.sandbox import AgentSandboxState
-from doorstroom.connectors.agent.sandbox import create_app as agent_app
-from doorstroom.connectors.base import Connector, DossierRef
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState
-from doorstroom.connectors.exact_online.sandbox import create_app as exact_app
-from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
-from doorstroom.connectors.expert_m.sandbox import expert_m_state
-from doorstroom.connectors.expert_m.tasks import ExpertMConnector
-from doorstroom.connectors.sandbox_faults import Fault
-from doorstroom.connectors.sandbox_server import SandboxServer, free_port
-from doorstroom.connectors.winbooks.sandbox import WinBooksSandboxState
-from doorstroom.connectors.winbooks.sandbox import create_app as winbooks_app
-from doorstroom.connectors.winbooks.tasks import WinBooksConnector
-from doorstroom.connectors.wings.sandbox import wings_state
-from doorstroom.connectors.wings.tasks import WingsConnector
+from blocks.adsolut import AdsolutConnection
+from blocks.agent import OnPremiseAgentConnection
+from connectors.adsolut.connector import AdsolutConnector
+from connectors.adsolut.sandbox import AdsolutSandboxState
+from connectors.adsolut.sandbox import create_app as adsolut_app
+from connectors.agent.connector import AgentConnector
+from connectors.agent.sandbox import AgentSandboxState
+from connectors.agent.sandbox import create_app as agent_app
+from connectors.base import Connector, DossierRef
+from connectors.exact_online.connector import ExactOnlineConnector
+from connectors.exact_online.sandbox import ExactSandboxState
+from connectors.exact_online.sandbox import create_app as exact_app
+from connectors.expert_m.connector import ExpertMConnector
+from connectors.expert_m.sandbox import expert_m_state
+from connectors.sandbox_faults import Fault
+from connectors.sandbox_server import SandboxServer, free_port
+from connectors.winbooks.connector import WinBooksConnector
+from connectors.winbooks.sandbox import WinBooksSandboxState
+from connectors.winbooks.sandbox import create_app as winbooks_app
+from connectors.wings.connector import WingsConnector
+from connectors.wings.sandbox import wings_state
 from tests.sandboxes import ExactSandbox, WinBooksSandbox
 
 _numbers = itertools.count(50_000)

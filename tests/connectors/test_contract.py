@@ -1,6 +1,6 @@
 """The contract every connector passes, generated for every registered package.
 
-A package added to ``doorstroom.connectors.registry`` gets these tests for free once it has
+A package added to ``connectors.registry`` gets these tests for free once it has
 a harness in ``tests/connectors/harnesses.py``.
 """
 
@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from doorstroom.connectors.registry import CONNECTORS
-from doorstroom.connectors.sandbox_faults import Fault
+from connectors.registry import CONNECTORS
+from connectors.sandbox_faults import Fault
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, TransientFailure
 from tests.connectors.harnesses import HARNESSES, Harness, MakeHarness

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from prefect.client.orchestration import get_client
 
-from doorstroom.connectors.exact_online.client import ExactOnlineClient
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app
-from doorstroom.connectors.rate_limits import RateLimit
+from connectors.exact_online.client import ExactOnlineClient
+from connectors.exact_online.sandbox import ExactSandboxState, create_app
+from connectors.rate_limits import RateLimit
 from doorstroom.failures import SyncFailure
 from tests.conftest import serving
 from tests.sandboxes import ExactSandbox

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.restart import RestartRefused, restart_task
-from doorstroom.flows.sync_dossier import sync_dossier
+from doorstroom.restart import RestartRefused, restart_task
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import SyncTask, TaskStatus
+from flows.dispatch import dispatch
+from flows.sync_dossier import sync_dossier
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
 from tests.sandboxes import ExactSandbox
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.master_data import refresh_master_data
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import MasterRecord, SyncTask, TaskKind, TaskStatus
+from flows.dispatch import dispatch
+from flows.master_data import refresh_master_data
 from tests.helpers import a_dossier, an_office, wait_until_settled
 from tests.sandboxes import ExactSandbox
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from doorstroom.connectors.sandbox_faults import Fault
-from doorstroom.demo.mailbox import Mailbox
+from connectors.sandbox_faults import Fault
+from deployments.demo.mailbox import Mailbox
 from doorstroom.failures import Responsibility
-from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.notify import daily_digest
 from doorstroom.store.models import UserRole
+from flows.dispatch import dispatch
+from flows.notify import daily_digest
 from tests.flows.test_dispatch_and_restart import mark_done
 from tests.helpers import (
     a_dossier,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from prefect.states import Completed, Failed
 
-from doorstroom.flows.outcome import summarise
+from flows.outcome import summarise
 
 
 def test_given_mixed_outcomes_then_support_is_most_severe() -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from doorstroom.connectors.base import DossierRef
-from doorstroom.connectors.wings.tasks import WingsConnector
+from connectors.base import DossierRef
+from connectors.wings.connector import WingsConnector
 from doorstroom.documents.service import request_dossier_link
 from doorstroom.failures import codes as c
-from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.recheck import recheck
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import Responsibility, TaskStatus, UserRole
+from flows.dispatch import dispatch
+from flows.recheck import recheck
 from tests.helpers import (
     a_dossier,
     a_proposal,

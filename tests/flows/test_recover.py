@@ -10,13 +10,13 @@ from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 from prefect.states import Crashed, Running
 
-from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.recover import AUTOMATIC_RETRIES, recover_interrupted
-from doorstroom.flows.restart import restart_task
-from doorstroom.flows.sync_dossier import sync_dossier
+from doorstroom.restart import restart_task
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import Responsibility, TaskStatus
+from flows.dispatch import dispatch
+from flows.recover import AUTOMATIC_RETRIES, recover_interrupted
+from flows.sync_dossier import sync_dossier
 from tests.flows.test_dispatch_and_restart import mark_done
 from tests.helpers import (
     a_dossier,

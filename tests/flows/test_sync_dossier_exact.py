@@ -9,12 +9,12 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.states import AwaitingRetry
 
-from doorstroom.connectors.sandbox_faults import Fault
+from connectors.sandbox_faults import Fault
 from doorstroom.documents.service import request_dossier_link
-from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.restart import restart_task
+from doorstroom.restart import restart_task
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import Attempt, Responsibility, TaskStatus
+from flows.dispatch import dispatch
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
 from tests.sandboxes import ExactSandbox
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from doorstroom.flows.dispatch import dispatch
-from doorstroom.flows.restart import restart_task
+from doorstroom.restart import restart_task
 from doorstroom.store.models import Responsibility, TaskStatus
+from flows.dispatch import dispatch
 from tests.flows.test_sync_dossier_exact import wait_for_flow_state
 from tests.helpers import (
     a_dossier,

@@ -17,13 +17,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from doorstroom.connectors.sandbox_server import SandboxServer
+from connectors.sandbox_server import SandboxServer
 from doorstroom.documents.service import request_dossier_link
-from doorstroom.flows.dispatch import dispatch
 from doorstroom.monitor.app import create_app
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import AuditEntry, UserRole
+from flows.dispatch import dispatch
 from tests.conftest import ARTIFACTS
 from tests.helpers import (
     PASSWORD,

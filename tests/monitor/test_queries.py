@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doorstroom.failures import Responsibility
-from doorstroom.monitor.queries import active_clients, may_act_on, tasks_to_follow_up
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import UserRole
+from doorstroom.store.queries import active_clients, may_act_on, tasks_to_follow_up
 from tests.helpers import a_dossier, a_task, a_user, an_office
 
 

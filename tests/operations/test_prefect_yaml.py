@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from doorstroom.connectors.sandbox_server import free_port
-from doorstroom.local_stack import Stack, prefect_env, start_prefect_server
+from connectors.sandbox_server import free_port
+from deployments.local_stack import Stack, prefect_env, start_prefect_server
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prefect.client.orchestration import get_client
 
-from doorstroom.cli import main
+from deployments.cli import main
 from doorstroom.operations.automations import definitions
 from doorstroom.operations.setup import bounds_from_settings, setup
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from doorstroom.blocks.smtp import SMTP_BLOCK
-from doorstroom.connectors.exact_online.sandbox import ExactSandboxState, create_app
-from doorstroom.connectors.sandbox_server import SandboxServer, free_port
-from doorstroom.demo.mailbox import Mailbox
-from doorstroom.local_stack import (
+from blocks.smtp import SMTP_BLOCK
+from connectors.exact_online.sandbox import ExactSandboxState, create_app
+from connectors.sandbox_server import SandboxServer, free_port
+from deployments.demo.mailbox import Mailbox
+from deployments.local_stack import (
     Stack,
     prefect_env,
     start_prefect_server,

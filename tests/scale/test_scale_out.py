@@ -19,7 +19,7 @@ from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
-from doorstroom.connectors.sandbox_faults import Fault
+from connectors.sandbox_faults import Fault
 from doorstroom.documents.service import submit
 from doorstroom.store.db import engine_for, session_scope
 from doorstroom.store.models import Dossier, Office, SyncTask, TaskStatus

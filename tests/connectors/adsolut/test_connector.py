@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from lxml import etree
 
-from doorstroom.connectors.adsolut.client import booking_xml
-from doorstroom.connectors.adsolut.tasks import AdsolutConnector
-from doorstroom.connectors.base import DossierRef
+from connectors.adsolut.client import booking_xml
+from connectors.adsolut.connector import AdsolutConnector
+from connectors.base import DossierRef
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, render
 from tests.helpers import a_proposal

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from doorstroom.connectors.base import DossierRef
-from doorstroom.connectors.exact_online.tasks import ExactOnlineConnector
-from doorstroom.connectors.sandbox_faults import Fault
+from connectors.base import DossierRef
+from connectors.exact_online.connector import ExactOnlineConnector
+from connectors.sandbox_faults import Fault
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import (
     EmployeeActionRequired,

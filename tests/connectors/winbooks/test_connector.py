@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from doorstroom.connectors.base import DossierRef
-from doorstroom.connectors.winbooks.tasks import WinBooksConnector
+from connectors.base import DossierRef
+from connectors.winbooks.connector import WinBooksConnector
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, render
 from tests.helpers import a_proposal

@@ -1,0 +1,137 @@
+"""One attempt of one sync task, as a Prefect task run with a named end state.
+
+The task body is where a failure becomes a value: transient failures are raised so that
+Prefect retries them (honouring Retry-After), until the budget is spent and they become
+``retries_exhausted``; everything else ends the task run as
+``Failed(name="EmployeeActionRequired" | "SupportRequired", message=<instruction>)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.context import TaskRunContext
+from prefect.states import Completed, Failed, State
+from sqlalchemy.orm import Session
+
+from connectors.base import Connector
+from doorstroom.documents.proposal import BookingRequest, MasterData
+from doorstroom.failures import SyncFailure, TransientFailure, failure, render
+from doorstroom.failures import codes as c
+from doorstroom.store import repository as repo
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import SyncTask, TaskKind
+
+log = logging.getLogger(__name__)
+
+FINAL_STATE_NAMES = frozenset({"EmployeeActionRequired", "SupportRequired"})
+MAX_RETRY_AFTER = 120.0
+
+
+def retry_transient_only(_task: Any, _task_run: TaskRun, state: State) -> bool:
+    """Prefect's retry condition: named outcomes are final, raised (transient) ones retry."""
+    return state.name not in FINAL_STATE_NAMES
+
+
+def failed_state(error: SyncFailure, language: str) -> State:
+    """The Prefect state of a classified failure, its message the rendered instruction."""
+    return Failed(name=error.state_name, message=render(error.code.name, error.params, language))
+
+
+@dataclass(frozen=True)
+class Work:
+    """A sync task's input, read from the store before any call to the package."""
+
+    kind: TaskKind
+    dossier_id: int
+    external_ref: str | None
+    request: BookingRequest | None
+
+
+def load_work(session: Session, sync_task_id: int) -> Work:
+    """Everything the connector needs for this task, so no transaction spans the HTTP calls."""
+    sync_task = session.get_one(SyncTask, sync_task_id)
+    request = (repo.booking_request(session, sync_task)
+               if sync_task.kind == TaskKind.POST_BOOKING else None)
+    external_ref = sync_task.external_ref
+    if sync_task.kind == TaskKind.DELETE_BOOKING and external_ref is None:
+        external_ref = repo.booked_ref(session, sync_task.document_id)
+    return Work(sync_task.kind, sync_task.dossier_id, external_ref, request)
+
+
+def perform(connector: Connector, work: Work) -> str | MasterData | None:
+    """Do the task's work through the connector; return the package's reference, if any."""
+    if work.kind == TaskKind.CREATE_DOSSIER:
+        return connector.create_dossier()
+    if work.kind == TaskKind.POST_BOOKING and work.request is not None:
+        return connector.post_booking(work.request)
+    if work.kind == TaskKind.REFRESH_MASTER_DATA:
+        return connector.master_data()
+    if work.kind == TaskKind.DELETE_BOOKING:
+        if work.external_ref:
+            connector.delete_booking(work.external_ref)
+        return None
+    raise NotImplementedError(f"task kind {work.kind} has no connector operation")
+
+
+def _attempt_budget() -> tuple[int, int, str | None, str | None]:
+    context = TaskRunContext.get()
+    if context is None:
+        return 1, 0, None, None
+    run = context.task_run
+    return run.run_count, context.task.retries, str(run.flow_run_id), str(run.id)
+
+
+@task(name="sync-task", cache_policy=NO_CACHE, persist_result=False,
+      retry_condition_fn=retry_transient_only)
+def run_sync_task(sync_task_id: int, connector: Connector, language: str = "nl") -> State:
+    """Run one sync task once; Prefect calls it again for transient failures."""
+    run_count, retries, flow_run_id, task_run_id = _attempt_budget()
+    with session_scope() as session:
+        attempt_id = repo.start_attempt(session, sync_task_id, flow_run_id, task_run_id)
+        work = load_work(session, sync_task_id)
+    try:
+        result = perform(connector, work)
+    except TransientFailure as error:
+        if run_count <= retries:
+            _note_transient(sync_task_id, attempt_id, error)
+            raise
+        exhausted = error.exhausted or failure(
+            c.RETRIES_EXHAUSTED, detail=str(error),
+            reason=render(error.code.name, error.params, language))
+        return _record_failure(sync_task_id, attempt_id, exhausted, language)
+    except SyncFailure as error:
+        return _record_failure(sync_task_id, attempt_id, error, language)
+    except Exception as error:  # an unknown error is support's, never retried forever
+        log.exception("sync task %s failed unexpectedly", sync_task_id)
+        unknown = failure(c.UNEXPECTED_ERROR, detail=repr(error), error=type(error).__name__)
+        return _record_failure(sync_task_id, attempt_id, unknown, language)
+    with session_scope() as session:
+        if isinstance(result, MasterData):
+            stored = repo.replace_master_data(session, work.dossier_id, result)
+            result = f"{stored} master-data records"
+        repo.finish_done(session, sync_task_id, attempt_id, result)
+    return Completed(message=f"done: {result}" if result else "done")
+
+
+def _note_transient(sync_task_id: int, attempt_id: int, error: TransientFailure) -> None:
+    with session_scope() as session:
+        repo.note_transient(session, sync_task_id, attempt_id, error)
+    if error.retry_after:
+        wait = min(error.retry_after, MAX_RETRY_AFTER)
+        log.info("package asked to wait %.1f s (Retry-After) before the next attempt", wait)
+        time.sleep(wait)
+
+
+def _record_failure(sync_task_id: int, attempt_id: int, error: SyncFailure,
+                    language: str) -> State:
+    log.warning("sync task %s: %s (%s)", sync_task_id, error.code.name, error.detail)
+    with session_scope() as session:
+        repo.finish_failed(session, sync_task_id, attempt_id, error)
+    return failed_state(error, language)

@@ -1,0 +1,154 @@
+"""HTTP client for Exact Online's REST API: OAuth2 tokens, divisions, rate-limit headers.
+
+Protocol facts it follows (Exact Online REST API docs):
+- ``POST /api/oauth2/token`` with ``grant_type=refresh_token``; the access token lives 10
+  minutes, a refresh is refused while it is still valid, and every refresh rotates the
+  refresh token — so tokens are saved back into the connection block and shared.
+- Resources live under ``/api/v1/{division}/…``; collections answer ``{"d": {"results"}}``
+  and page with ``__next``.
+- Every answer carries ``X-RateLimit-Minutely-Remaining`` / ``-Reset`` (epoch ms); when
+  the minute's budget is spent we wait for the reset instead of collecting 429s.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from blocks.exact_online import ExactOnlineConnection
+from connectors.exact_online import errors
+from connectors.http_errors import classify_transport_error
+from connectors.rate_limits import RateLimit, RateLimiter
+from connectors.token_keeper import TokenKeeper
+
+log = logging.getLogger(__name__)
+
+MAX_PACING_WAIT = 65.0
+
+
+def quote(value: str) -> str:
+    """An OData string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+class ExactOnlineClient:
+    """Talks to one Exact Online connection on behalf of one division."""
+
+    def __init__(self, connection: ExactOnlineConnection, division: str, dossier_name: str,
+                 block_name: str = "", http: httpx.Client | None = None) -> None:
+        self.division = division
+        self.dossier_name = dossier_name
+        self.block_name = block_name
+        self.http = http or httpx.Client(timeout=connection.timeout_seconds)
+        self._owns_http = http is None
+        self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens)
+        # Exact counts a sliding minute: burst 2, so 2 + 58 in any minute. The day allows
+        # half its calls at once, the rest spread over the day.
+        self.limiter = RateLimiter("exact_online", division, [
+            RateLimit("minute", connection.calls_per_minute, burst=2),
+            RateLimit("day", connection.calls_per_day,
+                      burst=max(1, connection.calls_per_day // 2))])
+        self._minute_reset: float = 0.0
+        self._minute_remaining: int | None = None
+
+    def close(self) -> None:
+        """Close the HTTP connection pool if this client opened it."""
+        if self._owns_http:
+            self.http.close()
+
+    @property
+    def connection(self) -> ExactOnlineConnection:
+        """The connection as last loaded or refreshed (tokens included)."""
+        connection: ExactOnlineConnection = self.tokens.connection
+        return connection
+
+    def access_token(self, force_refresh: bool = False) -> str:
+        """A valid access token (see :class:`TokenKeeper`)."""
+        return self.tokens.access_token(force_refresh)
+
+    def _request_tokens(self, connection: ExactOnlineConnection) -> httpx.Response:
+        return self.http.post(f"{connection.base_url}/api/oauth2/token", data={
+            "grant_type": "refresh_token",
+            "refresh_token": connection.refresh_token.get_secret_value(),
+            "client_id": connection.client_id,
+            "client_secret": connection.client_secret.get_secret_value(),
+        })
+
+    # --- requests -----------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
+                json: Any = None, context: Mapping[str, str] | None = None,
+                division: str | None = None) -> httpx.Response:
+        """One API call on this division; any unsuccessful answer raises a SyncFailure."""
+        url = f"{self.connection.base_url}/api/v1/{division or self.division}/{path}"
+        response = self._send(method, url, params, json, self.access_token())
+        if response.status_code == 401:
+            response = self._send(method, url, params, json, self.access_token(True))
+        if response.is_success:
+            return response
+        raise errors.classify(response, self.dossier_name, context or {})
+
+    def _send(self, method: str, url: str, params: Mapping[str, str] | None, json: Any,
+              token: str) -> httpx.Response:
+        self._pace()
+        self.limiter.acquire()
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        try:
+            response = self.http.request(method, url, params=params, json=json, headers=headers)
+        except httpx.TransportError as error:
+            raise classify_transport_error(error) from error
+        self._note_limits(response)
+        return response
+
+    def _note_limits(self, response: httpx.Response) -> None:
+        remaining = response.headers.get("X-RateLimit-Minutely-Remaining")
+        reset = response.headers.get("X-RateLimit-Minutely-Reset")
+        if remaining is not None and reset is not None:
+            try:
+                self._minute_remaining = int(remaining)
+                self._minute_reset = int(reset) / 1000.0
+            except ValueError:
+                self._minute_remaining = None
+
+    def _pace(self) -> None:
+        """Wait for the minute's reset when its budget is spent (never longer than a minute)."""
+        if self._minute_remaining is not None and self._minute_remaining <= 0:
+            wait = min(self._minute_reset - time.time(), MAX_PACING_WAIT)
+            if wait > 0:
+                log.info("Exact Online minute budget spent; waiting %.1f s", wait)
+                time.sleep(wait)
+            self._minute_remaining = None
+
+    # --- OData helpers ------------------------------------------------------------------------
+    def results(self, path: str, odata_filter: str = "", select: str = "") -> list[dict[str, Any]]:
+        """All rows of a collection, following ``__next`` pages."""
+        params = {k: v for k, v in {"$filter": odata_filter, "$select": select}.items() if v}
+        response = self.request("GET", path, params=params)
+        rows: list[dict[str, Any]] = []
+        while True:
+            data = self._d(response)
+            page = data.get("results") if isinstance(data, dict) else None
+            if not isinstance(page, list):
+                raise errors.unexpected(f"{path}: no results list")
+            rows.extend(page)
+            next_url = data.get("__next")
+            if not next_url:
+                return rows
+            response = self._send("GET", str(next_url), None, None, self.access_token())
+
+    def create(self, path: str, body: Mapping[str, Any],
+               context: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """POST a new object; return the created object."""
+        data = self._d(self.request("POST", path, json=body, context=context))
+        if not isinstance(data, dict):
+            raise errors.unexpected(f"{path}: created object missing")
+        return data
+
+    def _d(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()["d"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise errors.unexpected(f"{response.request.url.path}: {error!r}") from error

@@ -1,0 +1,53 @@
+"""Exact Online's answers → failure codes: the shared HTTP table, extended for Exact.
+
+Exact says *why* it refuses in a ``Reason`` header (403) and in the body
+``{"error": {"message": {"value": ...}}}``; closed periods come back as 400 with
+"Periode is afgesloten" (Dutch site) or "Period is closed" (English site).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from connectors.http_errors import DEFAULT_STATUS_MAP, StatusRule, classify_status
+from doorstroom.failures import SyncFailure, failure
+from doorstroom.failures import codes as c
+
+PACKAGE = "Exact Online"
+CLOSED_PERIOD_MARKERS = ("afgesloten", "is closed", "clôturée")
+
+FORBIDDEN_REASONS = {
+    "NoDivisionAccess": c.EXACT_DIVISION_ACCESS_LOST,
+    "DivisionBlocked": c.EXACT_DIVISION_BLOCKED,
+    "LicenseExpired": c.EXACT_LICENSE_EXPIRED,
+}
+
+
+def error_message(response: httpx.Response) -> str:
+    """The human message in Exact's error body, or ``""`` when there is none."""
+    try:
+        body = response.json()
+        return str(body["error"]["message"]["value"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def classify(response: httpx.Response, dossier: str, context: Mapping[str, str]) -> SyncFailure:
+    """The failure for one unsuccessful Exact Online answer."""
+    message = error_message(response)
+    if response.status_code == 403:
+        code = FORBIDDEN_REASONS.get(response.headers.get("Reason", ""),
+                                     c.EXACT_DIVISION_ACCESS_LOST)
+        return failure(code, detail=message, dossier=dossier)
+    if response.status_code == 400 and any(m in message.lower() for m in CLOSED_PERIOD_MARKERS):
+        return failure(c.NO_OPEN_BOOKING_PERIOD, detail=message,
+                       period=context.get("period", "?"))
+    table: Mapping[int, StatusRule] = DEFAULT_STATUS_MAP
+    return classify_status(response, PACKAGE, table, message)
+
+
+def unexpected(problem: str) -> SyncFailure:
+    """An answer whose shape we do not understand."""
+    return failure(c.UNEXPECTED_RESPONSE, detail=problem, package=PACKAGE, problem=problem[:200])

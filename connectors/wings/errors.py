@@ -1,0 +1,19 @@
+"""Wings through the agent: the shared agent rules plus Wings' outdated database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from connectors.agent.errors import DEFAULT_AGENT_RULES, AgentRule
+from connectors.agent.protocol import AgentError
+from doorstroom.failures import SyncFailure, failure
+from doorstroom.failures import codes as c
+
+PACKAGE = "Wings"
+
+
+def _outdated(error: AgentError, _package: str, _dossier: str) -> SyncFailure:
+    return failure(c.WINGS_DATABASE_OUTDATED, detail=f"{error.message} {error.details}")
+
+
+RULES: Mapping[str, AgentRule] = {**DEFAULT_AGENT_RULES, "database_outdated": _outdated}

@@ -1,0 +1,252 @@
+"""``doorstroom`` command line: demo, worker, monitor, users, migrations, blocks, tasks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import httpx
+from sqlalchemy.exc import OperationalError
+
+from doorstroom.settings import get_settings
+
+
+def _use_local_prefect() -> None:
+    """Point Prefect at the local server unless the environment already says otherwise."""
+    os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the embedded demo until Ctrl-C."""
+    from deployments.local_stack import prefect_env, reset_home
+
+    home = get_settings().home.resolve()
+    reset_home(home)
+    store_url = f"sqlite:///{home / 'store.db'}"
+    # Prefect reads its settings when it is imported: the environment must be set first.
+    os.environ.update(prefect_env(home, args.prefect_port, store_url))
+    # The demo re-probes orange tasks every minute, so a fix is seen without waiting long.
+    os.environ.setdefault("DOORSTROOM_RECHECK_EVERY_SECONDS", "60")
+    from deployments.demo.run import run_demo
+
+    run_demo(home, args.prefect_port, args.sandbox_port, args.monitor_port, args.dispatch_every)
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Bring the store's schema up to date."""
+    from doorstroom.store.db import migrate
+
+    migrate()
+    print("store migrated:", get_settings().store_url())
+    return 0
+
+
+def cmd_register_blocks(_args: argparse.Namespace) -> int:
+    """Register Doorstroom's block types with the Prefect server."""
+    _use_local_prefect()
+    from doorstroom.operations.setup import register_block_types
+
+    print("block types registered:", ", ".join(register_block_types()))
+    return 0
+
+
+def cmd_setup(_args: argparse.Namespace) -> int:
+    """Register block types and create or update every automation (idempotent)."""
+    _use_local_prefect()
+    from doorstroom.operations.setup import SetupError, setup
+
+    try:
+        done = setup()
+    except SetupError as error:
+        print(f"setup incomplete: {error}", file=sys.stderr)
+        return 2
+    print("block types registered")
+    for name, what in done.items():
+        print(f"automation {name}: {what}")
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    """List sync tasks with their status and instruction."""
+    from sqlalchemy import select
+
+    from doorstroom.failures import render, support_hint
+    from doorstroom.store.db import session_scope
+    from doorstroom.store.models import SyncTask, TaskStatus
+
+    with session_scope() as session:
+        query = select(SyncTask).order_by(SyncTask.id)
+        if args.failed:
+            query = query.where(SyncTask.status == TaskStatus.FAILED)
+        for task in session.scalars(query):
+            subject = task.document.number if task.document else "-"
+            line = (f"{task.id:>5}  {task.dossier.name:<22} {task.kind.value:<15} "
+                    f"{subject:<14} {task.status.value:<8}")
+            params = task.failure_params or {}
+            if task.failure_code:
+                line += f" {task.responsibility}: " + render(
+                    task.failure_code, params, args.language)
+            hint = support_hint(task.failure_code, params, args.language) if (
+                task.failure_code and task.responsibility == "support") else None
+            print(line + (f"\n{'':7}support hint: {hint}" if hint else ""))
+    return 0
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    """Restart a failed task (a Prefect retry of its flow run)."""
+    _use_local_prefect()
+    from doorstroom.restart import RestartRefused, restart_task
+
+    try:
+        ids = restart_task(args.task_id, actor=f"cli:{os.environ.get('USER', 'operator')}")
+    except RestartRefused as refused:
+        print(f"cannot restart task {args.task_id}: {refused}", file=sys.stderr)
+        return 2
+    print(f"restarted; tasks that will run again: {ids}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest a UBL file for a dossier and queue its booking."""
+    from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
+    from doorstroom.documents.ubl import UblError
+    from doorstroom.store.db import session_scope
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        with session_scope() as session:
+            result = ingest_ubl(session, args.dossier, data,
+                                "sales" if args.sales else "purchase", args.file.name)
+    except (UblError, UnknownDossier) as error:
+        print(f"refused, nothing stored: {error}", file=sys.stderr)
+        return 2
+    state = "stored" if result.created else "already known (stored once)"
+    print(f"document {result.document_id} {state}; "
+          f"lines for a person to check: {result.needs_person or 'none'}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create a monitor user; the password is read from the terminal (or stdin)."""
+    import getpass
+
+    from doorstroom.monitor.users import InvalidUser, add_user
+    from doorstroom.store.db import session_scope
+    from doorstroom.store.models import UserRole
+
+    password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
+                else getpass.getpass(f"password for {args.email}: "))
+    try:
+        with session_scope() as session:
+            user = add_user(session, args.email, args.name, UserRole(args.role), password,
+                            args.office, args.dossier, args.language)
+            print(f"user {user.id} ({user.email}, {user.role}) created")
+    except InvalidUser as error:
+        print(f"not created: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """Serve the monitor pages."""
+    _use_local_prefect()
+    import uvicorn
+
+    from doorstroom.monitor.app import create_app
+    from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
+
+    app = create_app(MonitorConfig.from_settings(session_key_from_prefect()))
+    print(f"monitor on http://{args.host}:{args.port}/ (Prefect UI: {get_settings().prefect_ui()})")
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level="warning")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the deployments (the embedded worker)."""
+    _use_local_prefect()
+    from deployments.serve import main
+
+    main(["--dispatch-every", str(args.dispatch_every), "--limit", str(args.limit),
+          *(["--process-per-run"] if args.process_per_run else [])])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per function above."""
+    parser = argparse.ArgumentParser(prog="doorstroom", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the embedded demo")
+    demo.add_argument("--prefect-port", type=int, default=4200)
+    demo.add_argument("--sandbox-port", type=int, default=8701)
+    demo.add_argument("--monitor-port", type=int, default=8800)
+    demo.add_argument("--dispatch-every", type=float, default=10.0)
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("migrate", help="migrate the store").set_defaults(func=cmd_migrate)
+    sub.add_parser("register-blocks", help="register block types").set_defaults(
+        func=cmd_register_blocks)
+    sub.add_parser("setup", help="register block types and create/update the automations"
+                   ).set_defaults(func=cmd_setup)
+    tasks = sub.add_parser("tasks", help="list sync tasks")
+    tasks.add_argument("--failed", action="store_true")
+    tasks.add_argument("--language", default=get_settings().default_language,
+                       choices=["nl", "fr", "en"])
+    tasks.set_defaults(func=cmd_tasks)
+    restart = sub.add_parser("restart", help="restart a failed task")
+    restart.add_argument("task_id", type=int)
+    restart.set_defaults(func=cmd_restart)
+    ingest = sub.add_parser("ingest", help="ingest a UBL invoice or credit note")
+    ingest.add_argument("dossier", type=int, help="dossier id")
+    ingest.add_argument("file", type=Path, help="UBL 2.1 Invoice or CreditNote")
+    ingest.add_argument("--sales", action="store_true", help="a sales document (default purchase)")
+    ingest.set_defaults(func=cmd_ingest)
+    user = sub.add_parser("user-add", help="create a monitor user (password asked)")
+    user.add_argument("email")
+    user.add_argument("--name", default="")
+    user.add_argument("--role", choices=["office", "dossier", "support"], required=True)
+    user.add_argument("--office", type=int, help="office id (office and dossier users)")
+    user.add_argument("--dossier", type=int, action="append", default=[],
+                      help="dossier id a dossier-level user may see (repeatable)")
+    user.add_argument("--language", default=get_settings().default_language,
+                      choices=["nl", "fr", "en"])
+    user.add_argument("--password-stdin", action="store_true",
+                      help="read the password from the first line of stdin")
+    user.set_defaults(func=cmd_user_add)
+    monitor = sub.add_parser("monitor", help="serve the monitor pages")
+    monitor.add_argument("--host", default="127.0.0.1")
+    monitor.add_argument("--port", type=int, default=8800)
+    monitor.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                         help="proxies whose X-Forwarded-* headers are trusted (HTTPS)")
+    monitor.set_defaults(func=cmd_monitor)
+    serve = sub.add_parser("serve", help="serve the deployments (worker)")
+    serve.add_argument("--dispatch-every", type=float, default=15.0)
+    serve.add_argument("--limit", type=int, default=8)
+    serve.add_argument("--process-per-run", action="store_true",
+                       help="one process per flow run (Prefect's runner) instead of threads")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``doorstroom`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except OperationalError as error:
+        print(f"the store at {get_settings().store_url()} cannot be used ({error.orig}); "
+              "is it migrated? run: doorstroom migrate", file=sys.stderr)
+    except httpx.HTTPError as error:
+        print(f"cannot reach the Prefect server ({os.environ.get('PREFECT_API_URL')}): {error}",
+              file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

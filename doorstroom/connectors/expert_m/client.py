@@ -1,5 +1,0 @@
-"""Expert/M is reached through the agent protocol; its client is the agent client."""
-
-from doorstroom.connectors.agent.client import AgentClient as ExpertMClient
-
-__all__ = ["ExpertMClient"]

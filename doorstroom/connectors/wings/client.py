@@ -1,5 +1,0 @@
-"""Wings is reached through the agent protocol; its client is the agent client."""
-
-from doorstroom.connectors.agent.client import AgentClient as WingsClient
-
-__all__ = ["WingsClient"]

@@ -1,0 +1,122 @@
+"""What a row of the follow-up shows, in the reader's language: labels, instruction, actions.
+
+Kept apart from the routes so the pages, the row fragment and the support view agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.registry import package_names
+from doorstroom.failures import Responsibility
+from doorstroom.failures.catalog import render, support_hint
+from doorstroom.i18n import N_, format_moment, gettext
+from doorstroom.store.models import SyncTask, TaskKind, TaskStatus, UserRole
+
+KIND_LABELS = {
+    TaskKind.CREATE_DOSSIER: N_("Create dossier"),
+    TaskKind.POST_BOOKING: N_("Post booking"),
+    TaskKind.DELETE_BOOKING: N_("Delete booking"),
+    TaskKind.REFRESH_MASTER_DATA: N_("Refresh master data"),
+}
+STATUS_LABELS = {
+    "employee": N_("Action required from the office"),
+    "support": N_("Support is on it"),
+    "pending": N_("Waiting"),
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "done": N_("Done"),
+}
+ICON_LABELS = {
+    "black": N_("Everything flows"),
+    "red": N_("Support is on it"),
+    "orange": N_("Action required from the office"),
+}
+SETTLED = {"employee", "support", "done"}
+RESTART_NOTES = {
+    "auto-recheck": N_("Resolved automatically: Doorstroom saw that the cause was gone and "
+                       "restarted the task."),
+    "recover-interrupted": N_("Restarted automatically after its worker stopped."),
+}
+
+
+def status_key(task: SyncTask) -> str:
+    """One key for status + responsibility: what colour and words the row gets."""
+    if task.status == TaskStatus.FAILED:
+        return "support" if task.responsibility == Responsibility.SUPPORT else "employee"
+    return str(task.status.value)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One task as the follow-up and the support view show it."""
+
+    id: int
+    dossier_id: int
+    dossier: str
+    office: str
+    moment: str
+    document: str
+    kind: str
+    package: str
+    status: str
+    status_label: str
+    instruction: str
+    note: str
+    hint: str
+    attempts: int
+    flow_run_url: str
+    urgent: bool
+    can_restart: bool
+    can_mark_urgent: bool
+
+    @property
+    def settled(self) -> bool:
+        """Whether the row can change by itself (then the page keeps polling it)."""
+        return self.status in SETTLED
+
+
+def _document(task: SyncTask) -> str:
+    if task.document is None:
+        return ""
+    return f"{task.document.number} · {task.document.party_name}"
+
+
+def _instruction(task: SyncTask, key: str, language: str) -> tuple[str, str]:
+    if task.status != TaskStatus.FAILED or not task.failure_code:
+        return "", ""
+    params = task.failure_params or {}
+    instruction = render(task.failure_code, params, language)
+    hint = support_hint(task.failure_code, params, language) if key == "support" else None
+    return instruction, hint or ""
+
+
+def _note(task: SyncTask, language: str) -> str:
+    """Who restarted a task that is no longer failed (automatic restarts are named)."""
+    if task.status == TaskStatus.FAILED or not task.restarted_by:
+        return ""
+    known = RESTART_NOTES.get(task.restarted_by)
+    if known:
+        return gettext(language, known)
+    return gettext(language, N_("Restarted by %(who)s.")) % {"who": task.restarted_by}
+
+
+def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
+             prefect_ui_url: str) -> TaskRow:
+    """The row of ``task`` for a reader with ``role`` and ``language``."""
+    key = status_key(task)
+    instruction, hint = _instruction(task, key, language)
+    run = task.last_flow_run_id
+    return TaskRow(
+        id=task.id, dossier_id=task.dossier_id, dossier=task.dossier.name,
+        office=task.dossier.office.name, moment=format_moment(task.updated_at, language, timezone),
+        document=_document(task), kind=gettext(language, KIND_LABELS[task.kind]),
+        package=package_names().get(task.dossier.package, task.dossier.package),
+        status=key, status_label=gettext(language, STATUS_LABELS[key]),
+        instruction=instruction, note=_note(task, language),
+        hint=hint if role == UserRole.SUPPORT else "",
+        attempts=task.attempts,
+        flow_run_url=f"{prefect_ui_url}/runs/flow-run/{run}" if run else "",
+        urgent=task.urgent, can_restart=task.status == TaskStatus.FAILED,
+        can_mark_urgent=key == "support" and not task.urgent and role != UserRole.SUPPORT,
+    )

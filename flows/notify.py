@@ -1,0 +1,94 @@
+"""E-mail flows: the daily digest for office staff, and support's notice of a red run.
+
+``notify-support`` is started by the ``doorstroom-support-required`` automation with the id of
+the flow run that ended ``SupportRequired``. ``daily-digest`` runs on a schedule; each person
+gets at most one digest a day, whatever is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from prefect import flow, get_run_logger
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doorstroom.notifications import compose
+from doorstroom.notifications.mail import load_connection, message, send
+from doorstroom.settings import get_settings
+from doorstroom.store import queries
+from doorstroom.store import repository as repo
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import AuditEntry, Dossier, SyncTask, User, UserRole
+from doorstroom.views import TaskRow, task_row
+
+
+def _rows(tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
+    settings = get_settings()
+    return [task_row(t, user.role, user.language, settings.timezone, settings.prefect_ui())
+            for t in tasks]
+
+
+def _by_dossier(tasks: Sequence[SyncTask], user: User) -> list[tuple[Dossier, list[TaskRow]]]:
+    groups: dict[int, tuple[Dossier, list[TaskRow]]] = {}
+    for task, row in zip(tasks, _rows(tasks, user), strict=True):
+        groups.setdefault(task.dossier_id, (task.dossier, []))[1].append(row)
+    return list(groups.values())
+
+
+def _sent_today(session: Session, user: User, today: date) -> bool:
+    return session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "digest", AuditEntry.object_id == f"{user.id}:{today}")) is not None
+
+
+@flow(name="daily-digest")
+def daily_digest() -> int:
+    """One e-mail per office user with tasks that wait for them; return how many were sent."""
+    logger = get_run_logger()
+    connection, today = load_connection(), date.today()
+    monitor_url = get_settings().monitor_url.rstrip("/")
+    sent = 0
+    with session_scope() as session:
+        people = session.scalars(select(User).where(User.role != UserRole.SUPPORT)
+                                 .order_by(User.id)).all()
+    for user in people:
+        with session_scope() as session:
+            user = session.get_one(User, user.id)
+            waiting = queries.waiting_for_office(session, queries.Viewer.of(user))
+            if not waiting or _sent_today(session, user, today):
+                continue
+            subject, text = compose.digest(user, _by_dossier(waiting, user), monitor_url)
+            send([message(connection.sender, user.email, subject, text, user.language)],
+                 connection)
+            repo.audit(session, "daily-digest", "digest", "user", f"{user.id}:{today}",
+                       {"tasks": [t.id for t in waiting]})
+            sent += 1
+    logger.info("sent %d digests", sent)
+    return sent
+
+
+@flow(name="notify-support")
+def notify_support(flow_run_id: str) -> int:
+    """E-mail every support user the red tasks of one flow run; return how many e-mails."""
+    run_id = flow_run_id.removeprefix("prefect.flow-run.")
+    monitor_url = get_settings().monitor_url.rstrip("/")
+    with session_scope() as session:
+        tasks = queries.failed_for_support_in_run(session, run_id)
+        team = session.scalars(select(User).where(User.role == UserRole.SUPPORT)).all()
+        if not tasks or not team:
+            get_run_logger().info("nothing to tell: %d red tasks, %d support users",
+                                  len(tasks), len(team))
+            return 0
+        connection = load_connection()
+        mails = []
+        for person in team:
+            for dossier, rows in _by_dossier(tasks, person):
+                subject, text = compose.support_notice(dossier, rows, person.language,
+                                                       monitor_url)
+                mails.append(message(connection.sender, person.email, subject, text,
+                                     person.language))
+        send(mails, connection)
+        repo.audit(session, "notify-support", "notified", "flow_run", run_id,
+                   {"tasks": [t.id for t in tasks], "to": [p.email for p in team]})
+    return len(mails)

@@ -1,0 +1,126 @@
+"""The ``sync-dossier`` flow: run every unfinished sync task of one dossier, one task run each.
+
+A restart is a Prefect retry of the same flow run: the store says which tasks of this run
+are not done, and only those run again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import flow
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+
+from connectors.attempt import FINAL_STATE_NAMES, failed_state, run_sync_task
+from connectors.base import Connector, DossierRef
+from connectors.registry import connector_class, open_connector
+from doorstroom.failures import SyncFailure, failure, render
+from doorstroom.failures import codes as c
+from doorstroom.settings import get_settings
+from doorstroom.store import repository as repo
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import SyncTask, TaskKind
+from flows.outcome import summarise
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the flow needs of one sync task, read before any task runs."""
+
+    task_id: int
+    kind: TaskKind
+    label: str
+
+
+@dataclass(frozen=True)
+class DossierPlan:
+    """The dossier and its unfinished tasks for this flow run."""
+
+    ref: DossierRef
+    package: str
+    block: str
+    office_id: int
+    language: str
+    tasks: tuple[Plan, ...]
+
+
+def task_label(task: SyncTask) -> str:
+    """The task run's name, e.g. ``post-booking INV-2026-0042``."""
+    subject = task.document.number if task.document else task.dossier.name
+    if task.kind == TaskKind.REFRESH_MASTER_DATA:
+        subject = task.dossier.name
+    return f"{task.kind.value.replace('_', '-')} {subject}"
+
+
+def _plan(dossier_id: int, run_id: str) -> DossierPlan | None:
+    with session_scope() as session:
+        dossier = repo.dossier(session, dossier_id)
+        if dossier is None:
+            return None
+        tasks = repo.claim_for_run(session, dossier_id, run_id)
+        return DossierPlan(
+            ref=DossierRef(dossier.id, dossier.name, dossier.external_id),
+            package=dossier.package, block=dossier.connection_block,
+            office_id=dossier.office_id, language=dossier.office.language,
+            tasks=tuple(Plan(t.id, t.kind, task_label(t)) for t in tasks),
+        )
+
+
+def _run_name() -> str:
+    dossier_id = flow_run.parameters.get("dossier_id")
+    with session_scope() as session:
+        dossier = repo.dossier(session, int(dossier_id)) if dossier_id is not None else None
+        return dossier.name if dossier else f"dossier {dossier_id}"
+
+
+@flow(name="sync-dossier", flow_run_name=_run_name, log_prints=True)
+def sync_dossier(dossier_id: int) -> State:
+    """Run the dossier's unfinished sync tasks; end in the most severe outcome."""
+    plan = _plan(dossier_id, str(flow_run.id))
+    if plan is None:
+        return Failed(name="SupportRequired",
+                      message=render("unknown_dossier", {"dossier": dossier_id}, "en"))
+    try:
+        connector = open_connector(plan.package, plan.ref, plan.block)
+    except SyncFailure as error:
+        return _fail_all(plan, error)
+    try:
+        return _run_tasks(plan, connector)
+    finally:
+        connector.close()
+
+
+def _run_tasks(plan: DossierPlan, connector: Connector) -> State:
+    retries = connector_class(plan.package).retries
+    delays = get_settings().retry_delays or connector.retry_delay_seconds
+    states: list[State] = []
+    for index, item in enumerate(plan.tasks):
+        state = run_sync_task.with_options(
+            task_run_name=item.label, retries=retries, retry_delay_seconds=delays,
+        )(item.task_id, connector, plan.language, return_state=True)
+        if not state.is_completed() and state.name not in FINAL_STATE_NAMES:
+            state = _orphaned(item, state, plan.language)
+        states.append(state)
+        if item.kind == TaskKind.CREATE_DOSSIER and not state.is_completed():
+            return summarise(states, len(plan.tasks) - index - 1, plan.language)
+    return summarise(states, 0, plan.language)
+
+
+def _orphaned(item: Plan, state: State, language: str) -> State:
+    """Prefect failed the task run before our code could classify it: support must look."""
+    error = failure(c.UNEXPECTED_ERROR, detail=state.message or "", error=state.name or "Failed")
+    with session_scope() as session:
+        attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None)
+        repo.finish_failed(session, item.task_id, attempt_id, error)
+    return failed_state(error, language)
+
+
+def _fail_all(plan: DossierPlan, error: SyncFailure) -> State:
+    """No connector, no work: every task of the run carries the same failure."""
+    with session_scope() as session:
+        for item in plan.tasks:
+            attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None)
+            repo.finish_failed(session, item.task_id, attempt_id, error)
+    message = render(error.code.name, error.params, plan.language)
+    return Failed(name=error.state_name, message=message)
