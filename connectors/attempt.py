@@ -1,7 +1,8 @@
-"""One attempt of one sync task, as a Prefect task run with a named end state.
+"""One attempt of one sync task: the body shared by every package's Prefect tasks.
 
-The task body is where a failure becomes a value: transient failures are raised so that
-Prefect retries them (honouring Retry-After), until the budget is spent and they become
+Each package's ``tasks.py`` declares its tasks (name, retries, timeout, tags) and calls
+:func:`attempt`; this is where a failure becomes a value: transient failures are raised so
+that Prefect retries them (honouring Retry-After), until the budget is spent and they become
 ``retries_exhausted``; everything else ends the task run as
 ``Failed(name="EmployeeActionRequired" | "SupportRequired", message=<instruction>)``.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
@@ -32,6 +33,24 @@ log = logging.getLogger(__name__)
 
 FINAL_STATE_NAMES = frozenset({"EmployeeActionRequired", "SupportRequired"})
 MAX_RETRY_AFTER = 120.0
+sleep: Callable[[float], None] = time.sleep
+"""How an attempt waits out Retry-After; tests replace it instead of waiting on the clock."""
+
+
+def policy(package: str, *, retries: int = 3,
+           retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0),
+           timeout_seconds: float = 300.0) -> dict[str, Any]:
+    """The options a package's Prefect tasks share: retries, timeout and tags.
+
+    Only transient failures are retried (named outcomes are final); results are not cached
+    or persisted, because the store is the record of what was booked. The timeout is a guard
+    against a hung call, well above the HTTP timeouts: a retry after it looks the booking up
+    before posting, so it books nothing twice.
+    """
+    return {"retries": retries, "retry_delay_seconds": list(retry_delay_seconds),
+            "timeout_seconds": timeout_seconds, "tags": [f"package:{package}"],
+            "cache_policy": NO_CACHE, "persist_result": False,
+            "retry_condition_fn": retry_transient_only}
 
 
 def retry_transient_only(_task: Any, _task_run: TaskRun, state: State) -> bool:
@@ -68,7 +87,7 @@ def load_work(session: Session, sync_task_id: int) -> Work:
 def perform(connector: Connector, work: Work) -> str | MasterData | None:
     """Do the task's work through the connector; return the package's reference, if any."""
     if work.kind == TaskKind.CREATE_DOSSIER:
-        return connector.create_dossier()
+        return connector.check_dossier()
     if work.kind == TaskKind.POST_BOOKING and work.request is not None:
         return connector.post_booking(work.request)
     if work.kind == TaskKind.REFRESH_MASTER_DATA:
@@ -88,15 +107,21 @@ def _attempt_budget() -> tuple[int, int, str | None, str | None]:
     return run.run_count, context.task.retries, str(run.flow_run_id), str(run.id)
 
 
-@task(name="sync-task", cache_policy=NO_CACHE, persist_result=False,
-      retry_condition_fn=retry_transient_only)
-def run_sync_task(sync_task_id: int, connector: Connector, language: str = "nl") -> State:
-    """Run one sync task once; Prefect calls it again for transient failures."""
+def attempt(sync_task_id: int, connector: Connector, language: str, kind: TaskKind) -> State:
+    """One attempt of one sync task: the body every package's Prefect tasks share.
+
+    Written once so that no package can forget a rule: the attempt is recorded before the
+    package is called, transient failures are raised for Prefect to retry (honouring
+    Retry-After) until the budget is spent, and every other outcome becomes a named state
+    with the instruction as its message, recorded in the store.
+    """
     run_count, retries, flow_run_id, task_run_id = _attempt_budget()
     with session_scope() as session:
         attempt_id = repo.start_attempt(session, sync_task_id, flow_run_id, task_run_id)
         work = load_work(session, sync_task_id)
     try:
+        if work.kind != kind:
+            raise RuntimeError(f"a {kind.value} task was given a {work.kind.value} sync task")
         result = perform(connector, work)
     except TransientFailure as error:
         if run_count <= retries:
@@ -126,7 +151,7 @@ def _note_transient(sync_task_id: int, attempt_id: int, error: TransientFailure)
     if error.retry_after:
         wait = min(error.retry_after, MAX_RETRY_AFTER)
         log.info("package asked to wait %.1f s (Retry-After) before the next attempt", wait)
-        time.sleep(wait)
+        sleep(wait)
 
 
 def _record_failure(sync_task_id: int, attempt_id: int, error: SyncFailure,

@@ -12,11 +12,9 @@ import abc
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from prefect.blocks.core import Block
-
 from doorstroom.documents.proposal import BookingRequest, MasterData
-from doorstroom.failures import SyncFailure, failure
 from doorstroom.failures import codes as c
+from doorstroom.failures import failure
 
 
 @dataclass(frozen=True)
@@ -35,15 +33,10 @@ class Connector(abc.ABC):
     exception is a bug that the flow turns into ``SupportRequired``.
     """
 
-    package: ClassVar[str]
     display_name: ClassVar[str]
-    connection_type: ClassVar[type[Block]]
+    """The package's name in failure texts (the same as its catalogue's ``package.<key>``)."""
     supports_line_periods: ClassVar[bool] = False
     """Whether lines may be booked in periods of their own (spreading over periods)."""
-    probed: ClassVar[frozenset[str]] = frozenset()
-    """Employee failure codes whose cause a read-only check can see gone (auto-recheck)."""
-    retries: ClassVar[int] = 3
-    retry_delay_seconds: ClassVar[list[float]] = [2.0, 10.0, 30.0]
 
     def __init__(self, connection: Any, dossier: DossierRef, block_name: str = "") -> None:
         self.connection = connection
@@ -51,8 +44,12 @@ class Connector(abc.ABC):
         self.block_name = block_name
 
     @abc.abstractmethod
-    def create_dossier(self) -> str:
-        """Link the dossier to its administration; return the administration's name."""
+    def check_dossier(self) -> str:
+        """Check, read-only, that the dossier reaches its administration; return its name.
+
+        This is the whole of linking a dossier: the administration is made in the package by
+        the office; Doorstroom checks that it exists and that its user may book in it.
+        """
 
     @abc.abstractmethod
     def find_booking(self, request: BookingRequest) -> str | None:
@@ -69,20 +66,6 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def master_data(self) -> MasterData:
         """Parties, GL accounts, VAT codes, journals and periods of the administration."""
-
-    def probe(self, code: str) -> bool | None:
-        """Whether the cause of failure ``code`` is gone, by a read-only look at the package.
-
-        ``None`` when it cannot tell: no probe for this code, or another problem in the way.
-        The look is the dossier check (``create_dossier``), which reads and never writes.
-        """
-        if code not in self.probed:
-            return None
-        try:
-            self.create_dossier()
-        except SyncFailure as still:
-            return False if still.code.name == code else None
-        return True
 
     def post_booking(self, request: BookingRequest) -> str:
         """Book a document exactly once, however often this is retried."""

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.registry import package_names
 from doorstroom.failures import Responsibility
-from doorstroom.failures.catalog import render, support_hint
+from doorstroom.failures.catalog import package_name, render, support_hint
 from doorstroom.i18n import N_, format_moment, gettext
 from doorstroom.store.models import SyncTask, TaskKind, TaskStatus, UserRole
 
@@ -111,7 +110,7 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         id=task.id, dossier_id=task.dossier_id, dossier=task.dossier.name,
         office=task.dossier.office.name, moment=format_moment(task.updated_at, language, timezone),
         document=_document(task), kind=gettext(language, KIND_LABELS[task.kind]),
-        package=package_names().get(task.dossier.package, task.dossier.package),
+        package=package_name(task.dossier.package, language),
         status=key, status_label=gettext(language, STATUS_LABELS[key]),
         instruction=instruction, note=_note(task, language),
         hint=hint if role == UserRole.SUPPORT else "",

@@ -2,7 +2,7 @@
 
 The product we model waits for the employee to restart a task after fixing its cause. Some
 causes can be seen gone with a read-only look at the package — rights granted, database
-upgraded or restored — so this scheduled flow looks (each connector's ``probe``, through the
+upgraded or restored — so this scheduled flow looks (each descriptor's ``probe``, through the
 package's rate limits) and retries the task's run when the cause is gone. The follow-up page
 then says the task was resolved automatically.
 """
@@ -15,7 +15,7 @@ from itertools import groupby
 from prefect import flow, get_run_logger
 
 from connectors.base import DossierRef
-from connectors.registry import CONNECTORS, open_connector
+from connectors.registry import PACKAGES, descriptor
 from doorstroom.failures import SyncFailure
 from doorstroom.restart import RestartRefused, restart_flow_run
 from doorstroom.store import repository as repo
@@ -28,9 +28,10 @@ def _gone_runs(dossier: list[repo.ProbeCandidate]) -> set[str]:
     """The runs of one dossier whose failed tasks' causes are all gone."""
     first = dossier[0]
     ref = DossierRef(first.dossier_id, first.dossier_name, first.external_id)
-    connector = open_connector(first.package, ref, first.connection_block)
+    package = descriptor(first.package)
+    connector = package.open(ref, first.connection_block)
     try:
-        gone = {code: connector.probe(code) for code in {c.code for c in dossier}}
+        gone = {code: package.probe(connector, code) for code in {c.code for c in dossier}}
     finally:
         connector.close()
     by_run: dict[str, list[str]] = defaultdict(list)
@@ -43,7 +44,7 @@ def _gone_runs(dossier: list[repo.ProbeCandidate]) -> set[str]:
 def recheck(limit: int = 500) -> int:
     """Probe the packages for orange tasks; restart those whose cause is gone."""
     logger = get_run_logger()
-    codes = sorted({code for cls in CONNECTORS.values() for code in cls.probed})
+    codes = sorted({code for package in PACKAGES.values() for code in package.probed})
     with session_scope() as session:
         candidates = repo.probe_candidates(session, codes, limit)
     restarted = 0

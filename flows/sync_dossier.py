@@ -12,9 +12,10 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from connectors.attempt import FINAL_STATE_NAMES, failed_state, run_sync_task
+from connectors.attempt import FINAL_STATE_NAMES, failed_state
 from connectors.base import Connector, DossierRef
-from connectors.registry import connector_class, open_connector
+from connectors.descriptor import PackageDescriptor
+from connectors.registry import descriptor
 from doorstroom.failures import SyncFailure, failure, render
 from doorstroom.failures import codes as c
 from doorstroom.settings import get_settings
@@ -30,7 +31,7 @@ class Plan:
 
     task_id: int
     kind: TaskKind
-    label: str
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,11 @@ class DossierPlan:
     tasks: tuple[Plan, ...]
 
 
-def task_label(task: SyncTask) -> str:
-    """The task run's name, e.g. ``post-booking INV-2026-0042``."""
-    subject = task.document.number if task.document else task.dossier.name
-    if task.kind == TaskKind.REFRESH_MASTER_DATA:
-        subject = task.dossier.name
-    return f"{task.kind.value.replace('_', '-')} {subject}"
+def task_subject(task: SyncTask) -> str:
+    """What a task run is about: the document's number, else the dossier's name."""
+    if task.document is None or task.kind == TaskKind.REFRESH_MASTER_DATA:
+        return task.dossier.name
+    return task.document.number
 
 
 def _plan(dossier_id: int, run_id: str) -> DossierPlan | None:
@@ -63,7 +63,7 @@ def _plan(dossier_id: int, run_id: str) -> DossierPlan | None:
             ref=DossierRef(dossier.id, dossier.name, dossier.external_id),
             package=dossier.package, block=dossier.connection_block,
             office_id=dossier.office_id, language=dossier.office.language,
-            tasks=tuple(Plan(t.id, t.kind, task_label(t)) for t in tasks),
+            tasks=tuple(Plan(t.id, t.kind, task_subject(t)) for t in tasks),
         )
 
 
@@ -82,23 +82,27 @@ def sync_dossier(dossier_id: int) -> State:
         return Failed(name="SupportRequired",
                       message=render("unknown_dossier", {"dossier": dossier_id}, "en"))
     try:
-        connector = open_connector(plan.package, plan.ref, plan.block)
+        package = descriptor(plan.package)
+        connector = package.open(plan.ref, plan.block)
     except SyncFailure as error:
         return _fail_all(plan, error)
     try:
-        return _run_tasks(plan, connector)
+        return _run_tasks(plan, package, connector)
     finally:
         connector.close()
 
 
-def _run_tasks(plan: DossierPlan, connector: Connector) -> State:
-    retries = connector_class(plan.package).retries
-    delays = get_settings().retry_delays or connector.retry_delay_seconds
+def _run_tasks(plan: DossierPlan, package: PackageDescriptor, connector: Connector) -> State:
+    """Each sync task as its package's Prefect task, e.g. ``wings.post-booking 1001-0001``."""
+    delays = get_settings().retry_delays
     states: list[State] = []
     for index, item in enumerate(plan.tasks):
-        state = run_sync_task.with_options(
-            task_run_name=item.label, retries=retries, retry_delay_seconds=delays,
-        )(item.task_id, connector, plan.language, return_state=True)
+        package_task = package.tasks.for_kind(item.kind)
+        options: dict[str, object] = {"task_run_name": f"{package_task.name} {item.subject}"}
+        if delays:
+            options["retry_delay_seconds"] = delays
+        state = package_task.with_options(**options)(  # type: ignore[arg-type]
+            item.task_id, connector, plan.language, return_state=True)
         if not state.is_completed() and state.name not in FINAL_STATE_NAMES:
             state = _orphaned(item, state, plan.language)
         states.append(state)

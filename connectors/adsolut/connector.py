@@ -11,16 +11,12 @@ from connectors.adsolut import errors
 from connectors.adsolut.client import AdsolutClient, booking_xml
 from connectors.base import Connector, DossierRef
 from doorstroom.documents.proposal import BookingRequest, MasterData, MasterItem
-from doorstroom.failures import codes as c
 
 
 class AdsolutConnector(Connector):
     """Adsolut for one database (``dossier.external_id`` is the Adsolut database name)."""
 
-    package: ClassVar[str] = "adsolut"
     display_name: ClassVar[str] = errors.PACKAGE
-    probed: ClassVar[frozenset[str]] = frozenset({c.ADSOLUT_DATABASE_RIGHTS_MISSING.name})
-    connection_type: ClassVar[type[AdsolutConnection]] = AdsolutConnection
 
     def __init__(self, connection: AdsolutConnection, dossier: DossierRef,
                  block_name: str = "", http: httpx.Client | None = None) -> None:
@@ -31,7 +27,7 @@ class AdsolutConnector(Connector):
         """Close the HTTP client."""
         self.client.close()
 
-    def create_dossier(self) -> str:
+    def check_dossier(self) -> str:
         """Sign in to the dossier's database: it exists and the user may use it."""
         self.client.authenticate()
         return self.dossier.external_id

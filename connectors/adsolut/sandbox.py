@@ -12,14 +12,17 @@ import itertools
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from lxml import etree
+from pydantic import SecretStr
 
+from blocks.adsolut import AdsolutConnection
 from connectors.adsolut.client import NS, PARSER, SOAP
 from connectors.sandbox_faults import Fault, FaultInjector, FaultQueue, add_fault_routes
+from connectors.sandbox_kit import Sandbox
 
 
 @dataclass
@@ -251,3 +254,44 @@ def _add_controls(app: FastAPI, state: AdsolutSandboxState) -> None:
     @app.get("/_sandbox/databases/{name}/bookings")
     def bookings(name: str) -> list[dict[str, Any]]:
         return state.bookings(name)
+
+
+class AdsolutSandbox(Sandbox):
+    """Adsolut databases behind one ExchangeService; blocked = the user has no access."""
+
+    booking_call: ClassVar[dict[str, str]] = {"soap_action": "ImportDivBookings"}
+    administration_prefix: ClassVar[str] = "DB"
+
+    def new_state(self) -> AdsolutSandboxState:
+        """A fresh sandbox state."""
+        return AdsolutSandboxState()
+
+    def app(self) -> FaultInjector:
+        """The SOAP app."""
+        return create_app(self.state)
+
+    def connection(self, url: str) -> AdsolutConnection:
+        """A connection with the sandbox's user."""
+        return AdsolutConnection(service_url=f"{url}/ExchangeService.asmx",
+                                 user_name=self.state.user_name,
+                                 password=SecretStr(self.state.password))
+
+    def add_administration(self, code: str, name: str, *, blocked: bool = False) -> None:
+        """A database; blocked = the user may not use it."""
+        self.state.add_database(code, user_allowed=not blocked)
+
+    def unblock(self, code: str) -> None:
+        """Give the user access."""
+        self.state.allow_user(code)
+
+    def bookings(self, code: str) -> list[str]:
+        """Ids of the database's imported bookings."""
+        return [str(booking["id"]) for booking in self.state.bookings(code)]
+
+    def close_period(self, code: str, year: int, month: int) -> None:
+        """Close a book period."""
+        self.state.set_period_open(code, f"{year}{month:02d}", False)
+
+    def reject_credentials(self) -> None:
+        """The password changes."""
+        self.state.password = "changed"

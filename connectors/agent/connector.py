@@ -22,7 +22,6 @@ from doorstroom.documents.proposal import BookingRequest, MasterData
 class AgentConnector(Connector):
     """A package reached through the office's agent (``dossier.external_id``: its dossier)."""
 
-    connection_type: ClassVar[type[OnPremiseAgentConnection]] = OnPremiseAgentConnection
     rules: ClassVar[Mapping[str, AgentRule]]
 
     def __init__(self, connection: OnPremiseAgentConnection, dossier: DossierRef,
@@ -35,7 +34,7 @@ class AgentConnector(Connector):
         """Close the HTTP client."""
         self.client.close()
 
-    def create_dossier(self) -> str:
+    def check_dossier(self) -> str:
         """The agent reaches the dossier and its database is usable; return its name."""
         return str(self.client.dossier().get("name", self.dossier.name))
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
+from blocks.agent import OnPremiseAgentConnection
 from connectors.agent.protocol import PROTOCOL, AgentBooking
 from connectors.sandbox_faults import (
     Fault,
@@ -25,6 +26,7 @@ from connectors.sandbox_faults import (
     Flag,
     add_fault_routes,
 )
+from connectors.sandbox_kit import Sandbox
 from doorstroom.documents.proposal import MasterData, MasterItem
 
 
@@ -238,3 +240,46 @@ def _add_control_routes(app: FastAPI, state: AgentSandboxState) -> None:
     @app.get("/_sandbox/dossiers/{code}/bookings")
     def bookings(code: str) -> list[dict[str, Any]]:
         return state.bookings(code)
+
+
+class AgentSandbox(Sandbox):
+    """Dossiers behind one office agent; each package says what "blocked" means for it."""
+
+    booking_call: ClassVar[dict[str, str]] = {"method": "POST", "path_contains": "/bookings"}
+    administration_prefix: ClassVar[str] = "D"
+    package: ClassVar[str]
+    blocked: ClassVar[dict[str, Any]]
+    fixed: ClassVar[dict[str, Any]]
+
+    def new_state(self) -> AgentSandboxState:
+        """An agent fronting this package."""
+        return AgentSandboxState(self.package)
+
+    def app(self) -> FaultInjector:
+        """The agent protocol app."""
+        return create_app(self.state)
+
+    def connection(self, url: str) -> OnPremiseAgentConnection:
+        """A connection to this agent with the office's token."""
+        return OnPremiseAgentConnection(base_url=url,
+                                        office_token=SecretStr(self.state.office_token))
+
+    def add_administration(self, code: str, name: str, *, blocked: bool = False) -> None:
+        """A dossier on the office's server, in the blocked state if asked."""
+        self.state.add_dossier(code, name, **(self.blocked if blocked else {}))
+
+    def unblock(self, code: str) -> None:
+        """The employee's fix (upgrade, restore)."""
+        self.state.update(code, **self.fixed)
+
+    def bookings(self, code: str) -> list[str]:
+        """Ids of the dossier's bookings."""
+        return [str(booking["booking_id"]) for booking in self.state.bookings(code)]
+
+    def close_period(self, code: str, year: int, month: int) -> None:
+        """Close a book period."""
+        self.state.dossiers[code].closed_periods.add(f"{year}{month:02d}")
+
+    def reject_credentials(self) -> None:
+        """The office rotates the agent's token."""
+        self.state.office_token = "rotated"

@@ -35,6 +35,17 @@ def quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def call_limits(connection: ExactOnlineConnection) -> list[RateLimit]:
+    """Exact's published limits per division, as set on the connection block.
+
+    Exact counts a sliding minute: burst 2, so 2 + 58 in any minute. The day allows half its
+    calls at once, the rest spread over the day. A limit of 0 is no limit.
+    """
+    return [RateLimit("minute", connection.calls_per_minute, burst=2),
+            RateLimit("day", connection.calls_per_day,
+                      burst=max(1, connection.calls_per_day // 2))]
+
+
 class ExactOnlineClient:
     """Talks to one Exact Online connection on behalf of one division."""
 
@@ -46,12 +57,7 @@ class ExactOnlineClient:
         self.http = http or httpx.Client(timeout=connection.timeout_seconds)
         self._owns_http = http is None
         self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens)
-        # Exact counts a sliding minute: burst 2, so 2 + 58 in any minute. The day allows
-        # half its calls at once, the rest spread over the day.
-        self.limiter = RateLimiter("exact_online", division, [
-            RateLimit("minute", connection.calls_per_minute, burst=2),
-            RateLimit("day", connection.calls_per_day,
-                      burst=max(1, connection.calls_per_day // 2))])
+        self.limiter = RateLimiter("exact_online", division, call_limits(connection))
         self._minute_reset: float = 0.0
         self._minute_remaining: int | None = None
 

@@ -58,11 +58,7 @@ ENTRY_KINDS = {
 class ExactOnlineConnector(Connector):
     """Exact Online for one division (``dossier.external_id`` is the division code)."""
 
-    package: ClassVar[str] = "exact_online"
-    display_name: ClassVar[str] = "Exact Online"
-    probed: ClassVar[frozenset[str]] = frozenset({c.EXACT_DOSSIER_RIGHTS_MISSING.name,
-                                                  c.EXACT_DIVISION_ACCESS_LOST.name})
-    connection_type: ClassVar[type[ExactOnlineConnection]] = ExactOnlineConnection
+    display_name: ClassVar[str] = errors.PACKAGE
 
     def __init__(self, connection: ExactOnlineConnection, dossier: DossierRef,
                  block_name: str = "", http: httpx.Client | None = None) -> None:
@@ -78,7 +74,7 @@ class ExactOnlineConnector(Connector):
         self.client.close()
 
     # --- create dossier -----------------------------------------------------------------------
-    def create_dossier(self) -> str:
+    def check_dossier(self) -> str:
         """Check that the Doorstroom user can reach the division; return its name."""
         try:
             rows = self.client.results("system/Divisions",

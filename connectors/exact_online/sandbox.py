@@ -16,12 +16,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from blocks.exact_online import ExactOnlineConnection
 from connectors.sandbox_faults import (
     Fault,
     FaultInjector,
@@ -29,6 +30,7 @@ from connectors.sandbox_faults import (
     Flag,
     add_fault_routes,
 )
+from connectors.sandbox_kit import Sandbox
 
 ODATA_FILTER_TERM = re.compile(r"(\w+) eq (guid'[^']*'|'(?:[^']|'')*'|-?\d+)")
 
@@ -479,3 +481,54 @@ def _add_control_routes(app: FastAPI, state: ExactSandboxState) -> None:
     def entries(code: int) -> list[dict[str, Any]]:
         return [{k: v for k, v in e.items() if not k.startswith("_")}
                 for e in state.entries(code)]
+
+
+class ExactOnlineSandbox(Sandbox):
+    """Exact Online divisions behind one OAuth2 app; blocked = no rights on the division.
+
+    ``calls_per_minute``/``calls_per_day`` go on the connections it hands out: 0 (no limit,
+    so no Prefect server is needed) unless a test or the demo asks for Prefect rate limits.
+    """
+
+    booking_call: ClassVar[dict[str, str]] = {"method": "POST", "path_contains": "Entries"}
+
+    def __init__(self, state: ExactSandboxState | None = None, calls_per_minute: int = 0,
+                 calls_per_day: int = 0) -> None:
+        super().__init__(state)
+        self.limits = {"calls_per_minute": calls_per_minute, "calls_per_day": calls_per_day}
+
+    def new_state(self) -> ExactSandboxState:
+        """A fresh sandbox state."""
+        return ExactSandboxState()
+
+    def app(self) -> FaultInjector:
+        """The REST/OData app."""
+        return create_app(self.state)
+
+    def connection(self, url: str) -> ExactOnlineConnection:
+        """A connection with a fresh refresh token from this sandbox."""
+        return ExactOnlineConnection(
+            base_url=url, client_id=self.state.client_id,
+            client_secret=SecretStr(self.state.client_secret),
+            refresh_token=SecretStr(self.state.issue_refresh_token()), **self.limits)
+
+    def add_administration(self, code: str, name: str, *, blocked: bool = False) -> None:
+        """A division; blocked = the Doorstroom user has no rights on it."""
+        self.state.add_division(int(code), name, rights=not blocked)
+
+    def unblock(self, code: str) -> None:
+        """Grant the rights."""
+        self.state.set_rights(int(code), True)
+
+    def bookings(self, code: str) -> list[str]:
+        """EntryIDs of the division's entries."""
+        return [entry["EntryID"] for entry in self.state.entries(int(code))]
+
+    def close_period(self, code: str, year: int, month: int) -> None:
+        """Close a financial period."""
+        self.state.set_period_closed(int(code), year, month, True)
+
+    def reject_credentials(self) -> None:
+        """Forget every token handed out."""
+        self.state.refresh_tokens.clear()
+        self.state.access_tokens.clear()

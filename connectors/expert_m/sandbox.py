@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from connectors.agent.sandbox import AgentSandboxState, create_app
-from connectors.sandbox_faults import FaultInjector
+from typing import Any, ClassVar
+
+from connectors.agent.sandbox import AgentSandbox
 
 
-def expert_m_state(office_token: str = "office-token") -> AgentSandboxState:
-    """An agent fronting Expert/M."""
-    return AgentSandboxState("Expert/M", office_token)
+class ExpertMSandbox(AgentSandbox):
+    """Expert/M dossiers behind the agent; blocked = the database is absent (a backup exists)."""
 
-
-def create_expert_m_app(state: AgentSandboxState) -> FaultInjector:
-    """The sandbox app."""
-    return create_app(state)
+    package: ClassVar[str] = "Expert/M"
+    blocked: ClassVar[dict[str, Any]] = {"database_present": False}
+    fixed: ClassVar[dict[str, Any]] = {"database_present": True}

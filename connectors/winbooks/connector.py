@@ -44,10 +44,7 @@ def third_code(proposal: BookingProposal) -> str:
 class WinBooksConnector(Connector):
     """WinBooks on Web for one folder (``dossier.external_id`` is the folder code)."""
 
-    package: ClassVar[str] = "winbooks"
-    display_name: ClassVar[str] = "WinBooks on Web"
-    probed: ClassVar[frozenset[str]] = frozenset({c.WINBOOKS_FOLDER_RIGHTS_MISSING.name})
-    connection_type: ClassVar[type[WinBooksConnection]] = WinBooksConnection
+    display_name: ClassVar[str] = errors.PACKAGE
     supports_line_periods: ClassVar[bool] = True  # GLTrans lines carry their own BookPeriod
 
     def __init__(self, connection: WinBooksConnection, dossier: DossierRef,
@@ -60,7 +57,7 @@ class WinBooksConnector(Connector):
         """Close the HTTP client."""
         self.client.close()
 
-    def create_dossier(self) -> str:
+    def check_dossier(self) -> str:
         """Check that the licence reaches the folder and that it has book periods."""
         if not self.client.criteria("BookPeriods"):
             raise errors.unexpected(f"folder {self.dossier.external_id} has no book periods")

@@ -15,12 +15,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from blocks.winbooks import WinBooksConnection
 from connectors.sandbox_faults import (
     Fault,
     FaultInjector,
@@ -28,6 +29,7 @@ from connectors.sandbox_faults import (
     Flag,
     add_fault_routes,
 )
+from connectors.sandbox_kit import Sandbox
 
 GL_ACCOUNTS = ("440000", "400000", "604000", "611000", "612000", "700000")
 
@@ -293,3 +295,45 @@ def _add_control_routes(app: FastAPI, state: WinBooksSandboxState) -> None:
     @app.get("/_sandbox/folders/{code}/transactions")
     def transactions(code: str) -> list[dict[str, Any]]:
         return state.transactions(code)
+
+
+class WinBooksSandbox(Sandbox):
+    """WinBooks on Web folders behind one licence; blocked = the licence lacks folder rights."""
+
+    booking_call: ClassVar[dict[str, str]] = {"method": "POST", "path_contains": "GLTransHeader"}
+    administration_prefix: ClassVar[str] = "F"
+
+    def new_state(self) -> WinBooksSandboxState:
+        """A fresh sandbox state."""
+        return WinBooksSandboxState()
+
+    def app(self) -> FaultInjector:
+        """The REST app."""
+        return create_app(self.state)
+
+    def connection(self, url: str) -> WinBooksConnection:
+        """A connection with a fresh exchange token from this sandbox."""
+        return WinBooksConnection(base_url=url, email=self.state.email,
+                                  exchange_token=SecretStr(self.state.issue_exchange_token()))
+
+    def add_administration(self, code: str, name: str, *, blocked: bool = False) -> None:
+        """A folder; blocked = no rights for the licence."""
+        self.state.add_folder(code, name, rights=not blocked)
+
+    def unblock(self, code: str) -> None:
+        """Grant the folder rights."""
+        self.state.set_rights(code, True)
+
+    def bookings(self, code: str) -> list[str]:
+        """Codes of the folder's transactions."""
+        return [str(transaction["Code"]) for transaction in self.state.transactions(code)]
+
+    def close_period(self, code: str, year: int, month: int) -> None:
+        """Close a book period."""
+        self.state.set_period_closed(code, year, month, True)
+
+    def reject_credentials(self) -> None:
+        """Forget every token handed out."""
+        self.state.exchange_tokens.clear()
+        self.state.refresh_tokens.clear()
+        self.state.access_tokens.clear()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from connectors.agent.sandbox import AgentSandboxState, create_app
-from connectors.sandbox_faults import FaultInjector
+from typing import Any, ClassVar
+
+from connectors.agent.sandbox import AgentSandbox
 
 
-def wings_state(office_token: str = "office-token") -> AgentSandboxState:
-    """An agent fronting Wings."""
-    return AgentSandboxState("Wings", office_token)
+class WingsSandbox(AgentSandbox):
+    """Wings dossiers behind the office's agent; blocked = its database version is outdated."""
 
-
-def create_wings_app(state: AgentSandboxState) -> FaultInjector:
-    """The sandbox app."""
-    return create_app(state)
+    package: ClassVar[str] = "Wings"
+    blocked: ClassVar[dict[str, Any]] = {"version": 1}
+    fixed: ClassVar[dict[str, Any]] = {"version": 2}

@@ -50,6 +50,23 @@ def support_hint(code: str, params: Mapping[str, object], language: str) -> str 
     return render(key, params, language)
 
 
+def package_names(language: str = FALLBACK) -> dict[str, str]:
+    """Every supported package's key and the name people know it by (``package.<key>``).
+
+    The names live in the catalogue, beside the package's failure texts, so that the pages
+    and e-mails can name a package without importing its connector.
+    """
+    prefix = "package."
+    return {str(message.id).removeprefix(prefix): str(message.string)
+            for message in catalog(language if language in LANGUAGES else FALLBACK)
+            if isinstance(message.id, str) and message.id.startswith(prefix)}
+
+
+def package_name(package: str, language: str = FALLBACK) -> str:
+    """The name of one package; its key if the catalogue does not know it."""
+    return template(f"package.{package}", language) or package
+
+
 def render(code: str, params: Mapping[str, object], language: str) -> str:
     """The instruction for ``code`` in ``language``, falling back to English, then the code.
 

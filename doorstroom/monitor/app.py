@@ -17,8 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from connectors.registry import package_names
-from doorstroom.failures.catalog import LANGUAGES
+from doorstroom.failures.catalog import LANGUAGES, package_names
 from doorstroom.i18n import gettext, language_of
 from doorstroom.monitor.actions import ActionRefused, mark_urgent, restart
 from doorstroom.monitor.config import MonitorConfig
@@ -144,7 +143,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                                              per_page=PER_PAGE)
         return pages.render(request, user, "clients.html", rows=rows, total=total, page=page,
                             pages=max(1, -(-total // PER_PAGE)), q=q, icon=icon,
-                            package=package, packages=package_names())
+                            package=package, packages=package_names(user.language))
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
     def dossier(request: Request, session: SessionDep, user: UserDep, dossier_id: int,

@@ -11,7 +11,7 @@ from datetime import timedelta
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound
 
-from blocks import ALL_BLOCKS
+from connectors.registry import block_types
 from doorstroom.operations import automations
 from doorstroom.settings import get_settings
 
@@ -32,9 +32,10 @@ def bounds_from_settings() -> automations.Bounds:
 
 def register_block_types() -> list[str]:
     """Make every Doorstroom block type known to the server (forms in the UI)."""
-    for block in ALL_BLOCKS:
+    types = block_types()
+    for block in types:
         block.register_type_and_schema()
-    return [block.get_block_type_slug() for block in ALL_BLOCKS]
+    return [block.get_block_type_slug() for block in types]
 
 
 def setup(bounds: automations.Bounds | None = None) -> dict[str, str]:

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from connectors.registry import PACKAGES
 from doorstroom.failures import codes, render, support_hint
-from doorstroom.failures.catalog import LANGUAGES, catalog, template
+from doorstroom.failures.catalog import LANGUAGES, catalog, package_names, template
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 SUMMARY_CODES = {"summary.done": ("done",), "summary.employee": ("count", "total", "instruction"),
@@ -15,8 +16,9 @@ SUMMARY_CODES = {"summary.done": ("done",), "summary.employee": ("count", "total
                  "unknown_dossier": ("dossier",)}
 SUPPORT_HINTS = {f"support_hint.{name}": code.params for name, code in codes.REGISTRY.items()
                  if code.kind == codes.Kind.SUPPORT}
+PACKAGE_NAMES = {f"package.{package}": () for package in PACKAGES}
 ALL_CODES = {**{name: code.params for name, code in codes.REGISTRY.items()}, **SUMMARY_CODES,
-             **SUPPORT_HINTS}
+             **SUPPORT_HINTS, **PACKAGE_NAMES}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -63,3 +65,7 @@ def test_given_a_support_failure_then_support_gets_a_technical_explanation() -> 
     hint = support_hint("agent_offline", {"package": "Wings"}, "en")
     assert hint is not None and "agent service runs" in hint
     assert support_hint("wings.database_outdated", {}, "en") is None  # employee's, not support's
+
+
+def test_given_the_registry_then_the_catalogue_names_each_package_as_its_connector_does() -> None:
+    assert package_names() == {key: package.display_name for key, package in PACKAGES.items()}

@@ -63,5 +63,5 @@ def test_given_a_wrong_password_then_credentials_rejected(
     connector = AdsolutConnector(adsolut_sandbox.connection(), DossierRef(1, "Garage Maes", "MAES"))
     adsolut_sandbox.state.password = "changed in Adsolut"
     with pytest.raises(SupportRequired) as rejected:
-        connector.create_dossier()
+        connector.check_dossier()
     assert rejected.value.code.name == "credentials_rejected"

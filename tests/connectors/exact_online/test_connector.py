@@ -63,7 +63,7 @@ def test_given_no_rights_when_creating_the_dossier_then_seed_instruction_code(
     connector = ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
                                      DossierRef(2, "XYZ", "12"))
     with pytest.raises(EmployeeActionRequired) as create:
-        connector.create_dossier()
+        connector.check_dossier()
     with pytest.raises(EmployeeActionRequired) as post:
         connector.post_booking(a_request())
     assert create.value.code.name == "exact_online.dossier_rights_missing"
@@ -71,14 +71,14 @@ def test_given_no_rights_when_creating_the_dossier_then_seed_instruction_code(
     assert post.value.code.name == "exact_online.division_access_lost"
 
     exact_sandbox.state.set_rights(12, True)
-    assert connector.create_dossier() == "XYZ"
+    assert connector.check_dossier() == "XYZ"
 
 
 def test_given_a_blocked_division_then_support_required(
         connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
     exact_sandbox.state.divisions[11].blocked = True
     with pytest.raises(SupportRequired) as blocked:
-        connector.create_dossier()
+        connector.check_dossier()
     assert blocked.value.code.name == "exact_online.division_blocked"
 
 
@@ -86,17 +86,17 @@ def test_given_an_html_answer_then_unexpected_response_for_support(
         connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
     exact_sandbox.state.add_fault(Fault(kind="garbage", path_contains="Divisions"))
     with pytest.raises(SupportRequired) as garbage:
-        connector.create_dossier()
+        connector.check_dossier()
     assert garbage.value.code.name == "unexpected_response"
 
 
 def test_given_an_expired_access_token_when_calling_then_refreshed_and_rotated(
         connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
-    connector.create_dossier()
+    connector.check_dossier()
     first_refresh = connector.client.connection.refresh_token.get_secret_value()
     exact_sandbox.state.access_tokens.clear()  # the sandbox forgets: as after 10 minutes
 
-    connector.create_dossier()
+    connector.check_dossier()
 
     assert connector.client.connection.refresh_token.get_secret_value() != first_refresh
 
@@ -105,17 +105,17 @@ def test_given_a_rejected_refresh_token_then_credentials_rejected_for_support(
         connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
     exact_sandbox.state.refresh_tokens.clear()
     with pytest.raises(SupportRequired) as rejected:
-        connector.create_dossier()
+        connector.check_dossier()
     assert rejected.value.code.name == "credentials_rejected"
 
 
 def test_given_the_minute_budget_is_spent_then_the_client_waits_for_the_reset(
         connector: ExactOnlineConnector) -> None:
-    connector.create_dossier()
+    connector.check_dossier()
     connector.client._minute_remaining = 0
     connector.client._minute_reset = time.time() + 0.5
     started = time.monotonic()
-    connector.create_dossier()
+    connector.check_dossier()
     assert time.monotonic() - started >= 0.45
 
 
@@ -130,7 +130,7 @@ def test_given_an_unknown_error_status_then_package_rejected_for_support(
         connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
     exact_sandbox.state.add_fault(Fault(kind="status", status=409, path_contains="Divisions"))
     with pytest.raises(SyncFailure) as rejected:
-        connector.create_dossier()
+        connector.check_dossier()
     assert isinstance(rejected.value, SupportRequired)
     assert rejected.value.code.name == "package_rejected"
 

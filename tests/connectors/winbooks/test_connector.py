@@ -69,18 +69,18 @@ def test_given_no_access_to_the_folder_then_the_employee_grants_it(
     winbooks_sandbox.state.add_folder("XYZ", "XYZ", rights=False)
     connector = WinBooksConnector(winbooks_sandbox.connection(), DossierRef(2, "XYZ", "XYZ"))
     with pytest.raises(EmployeeActionRequired) as denied:
-        connector.create_dossier()
+        connector.check_dossier()
     assert denied.value.code.name == "winbooks.folder_rights_missing"
     assert denied.value.params == {"dossier": "XYZ"}
 
 
 def test_given_an_exchange_token_then_tokens_are_obtained_once_and_rotated_on_401(
         connector: WinBooksConnector, winbooks_sandbox: WinBooksSandbox) -> None:
-    connector.create_dossier()
+    connector.check_dossier()
     first_refresh = connector.client.tokens.connection.refresh_token
     winbooks_sandbox.state.access_tokens.clear()
 
-    connector.create_dossier()
+    connector.check_dossier()
 
     assert connector.client.tokens.connection.refresh_token != first_refresh
     assert len(winbooks_sandbox.state.refresh_tokens) == 1
@@ -93,5 +93,5 @@ def test_given_a_spent_exchange_token_then_credentials_rejected(
     winbooks_sandbox.state.exchange_tokens.clear()
     connector = WinBooksConnector(connection, DossierRef(3, "A", "A"))
     with pytest.raises(SupportRequired) as rejected:
-        connector.create_dossier()
+        connector.check_dossier()
     assert rejected.value.code.name == "credentials_rejected"

@@ -1,0 +1,21 @@
+"""Exact Online, declared: REST/OData with OAuth2, 60 calls a minute and 5,000 a day each."""
+
+from __future__ import annotations
+
+from blocks.exact_online import ExactOnlineConnection
+from connectors.descriptor import PackageDescriptor
+from connectors.exact_online.client import call_limits
+from connectors.exact_online.connector import ExactOnlineConnector
+from connectors.exact_online.sandbox import ExactOnlineSandbox
+from connectors.exact_online.tasks import TASKS
+from doorstroom.failures import codes as c
+
+EXACT_ONLINE = PackageDescriptor(
+    package="exact_online",
+    connector=ExactOnlineConnector,
+    connection=ExactOnlineConnection,
+    tasks=TASKS,
+    sandbox=ExactOnlineSandbox,
+    probed=frozenset({c.EXACT_DOSSIER_RIGHTS_MISSING.name, c.EXACT_DIVISION_ACCESS_LOST.name}),
+    call_limits=call_limits,
+)
