@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,17 +43,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from blocks.smtp import SMTP_BLOCK  # noqa: E402
-from connectors.adsolut.sandbox import AdsolutSandboxState  # noqa: E402
-from connectors.adsolut.sandbox import create_app as adsolut_app  # noqa: E402
-from connectors.agent.sandbox import AgentSandboxState  # noqa: E402
-from connectors.agent.sandbox import create_app as agent_app  # noqa: E402
-from connectors.exact_online.sandbox import (  # noqa: E402
-    ExactSandboxState,
-    create_app,
-)
-from connectors.sandbox_server import SandboxServer, free_port  # noqa: E402
-from connectors.winbooks.sandbox import WinBooksSandboxState  # noqa: E402
-from connectors.winbooks.sandbox import create_app as winbooks_app  # noqa: E402
+from connectors.registry import PACKAGES  # noqa: E402
+from connectors.sandbox_server import free_port  # noqa: E402
 from deployments.demo.mailbox import Mailbox  # noqa: E402
 from deployments.local_stack import (  # noqa: E402
     Stack,
@@ -65,7 +57,7 @@ from doorstroom.monitor.app import create_app as create_monitor_app  # noqa: E40
 from doorstroom.monitor.config import MonitorConfig  # noqa: E402
 from doorstroom.operations.setup import setup  # noqa: E402
 from doorstroom.store.db import migrate  # noqa: E402
-from tests.sandboxes import AdsolutSandbox, AgentSandbox, ExactSandbox, WinBooksSandbox  # noqa: E402
+from tests.sandboxes import Running, RunningExact, running  # noqa: E402
 
 T = TypeVar("T")
 ARTIFACTS = Path(os.environ.get("DOORSTROOM_TEST_ARTIFACTS", "test-artifacts")).resolve()
@@ -106,38 +98,39 @@ def prefect_stack(store_url: str, mailbox: Mailbox) -> Iterator[Stack]:
         stack.stop()
 
 
-def serving(state: Any, app: Any, sandbox_type: Callable[[Any, str], T]) -> Iterator[T]:
-    """Serve a sandbox app on a free port for the duration of a test."""
-    with SandboxServer(app) as server:
-        yield sandbox_type(state, server.url)
+@contextmanager
+def serving(package: str, state: Any = None) -> Iterator[Any]:
+    """A package's sandbox (from its descriptor) on a free port, for one test."""
+    with running(PACKAGES[package].sandbox(state)) as served:
+        yield served
 
 
 @pytest.fixture
-def exact_sandbox() -> Iterator[ExactSandbox]:
+def exact_sandbox() -> Iterator[RunningExact]:
     """An Exact Online sandbox on a free port of 127.0.0.1, fresh for each test."""
-    state = ExactSandboxState()
-    yield from serving(state, create_app(state), ExactSandbox)
+    with serving("exact_online") as served:
+        yield served
 
 
 @pytest.fixture
-def winbooks_sandbox() -> Iterator[WinBooksSandbox]:
+def winbooks_sandbox() -> Iterator[Running]:
     """A WinBooks on Web sandbox on a free port of 127.0.0.1, fresh for each test."""
-    state = WinBooksSandboxState()
-    yield from serving(state, winbooks_app(state), WinBooksSandbox)
+    with serving("winbooks") as served:
+        yield served
 
 
-@pytest.fixture(params=["Wings", "Expert/M"])
-def agent_sandbox(request: pytest.FixtureRequest) -> Iterator[AgentSandbox]:
+@pytest.fixture(params=["wings", "expert_m"])
+def agent_sandbox(request: pytest.FixtureRequest) -> Iterator[Running]:
     """An on-premise agent sandbox (Wings or Expert/M) on a free port of 127.0.0.1."""
-    state = AgentSandboxState(request.param)
-    yield from serving(state, agent_app(state), AgentSandbox)
+    with serving(request.param) as served:
+        yield served
 
 
 @pytest.fixture
-def adsolut_sandbox() -> Iterator[AdsolutSandbox]:
+def adsolut_sandbox() -> Iterator[Running]:
     """An Adsolut ExchangeService sandbox on a free port of 127.0.0.1."""
-    state = AdsolutSandboxState()
-    yield from serving(state, adsolut_app(state), AdsolutSandbox)
+    with serving("adsolut") as served:
+        yield served
 
 
 def saved_block(sandbox: Any, prefix: str, request: pytest.FixtureRequest) -> str:
@@ -149,28 +142,28 @@ def saved_block(sandbox: Any, prefix: str, request: pytest.FixtureRequest) -> st
 
 
 @pytest.fixture
-def exact_block(prefect_stack: object, exact_sandbox: ExactSandbox,
+def exact_block(prefect_stack: object, exact_sandbox: RunningExact,
                 request: pytest.FixtureRequest) -> str:
     """A saved Exact Online connection block for this test's sandbox."""
     return saved_block(exact_sandbox, "exact", request)
 
 
 @pytest.fixture
-def winbooks_block(prefect_stack: object, winbooks_sandbox: WinBooksSandbox,
+def winbooks_block(prefect_stack: object, winbooks_sandbox: Running,
                    request: pytest.FixtureRequest) -> str:
     """A saved WinBooks connection block for this test's sandbox."""
     return saved_block(winbooks_sandbox, "winbooks", request)
 
 
 @pytest.fixture
-def agent_block(prefect_stack: object, agent_sandbox: AgentSandbox,
+def agent_block(prefect_stack: object, agent_sandbox: Running,
                 request: pytest.FixtureRequest) -> str:
     """A saved agent connection block for this test's agent."""
     return saved_block(agent_sandbox, "agent", request)
 
 
 @pytest.fixture
-def adsolut_block(prefect_stack: object, adsolut_sandbox: AdsolutSandbox,
+def adsolut_block(prefect_stack: object, adsolut_sandbox: Running,
                   request: pytest.FixtureRequest) -> str:
     """A saved Adsolut connection block for this test's sandbox."""
     return saved_block(adsolut_sandbox, "adsolut", request)
@@ -183,3 +176,26 @@ def monitor(store_url: str) -> Iterator[TestClient]:
                                            prefect_ui_url="http://127.0.0.1:4200"))
     with TestClient(app, base_url="https://monitor.test", follow_redirects=False) as client:
         yield client
+
+
+LAYERS = ("unit", "e2e", "scale")
+
+
+def _layer(item: pytest.Item) -> str:
+    """What a test needs, read off its fixtures and folder, not trusted to a comment."""
+    if "tests/scale/" in item.path.as_posix():
+        return "scale"
+    if "prefect_stack" in getattr(item, "fixturenames", ()):
+        return "e2e"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test its layer marker; a module that claims another layer is an error."""
+    for item in items:
+        layer = _layer(item)
+        claimed = [name for name in LAYERS if item.get_closest_marker(name)]
+        if claimed and claimed != [layer]:
+            raise pytest.UsageError(f"{item.nodeid} is marked {claimed} but needs {layer}")
+        if not claimed:
+            item.add_marker(getattr(pytest.mark, layer))

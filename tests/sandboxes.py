@@ -1,27 +1,49 @@
-"""Running sandboxes as tests see them: state to play the employee, a URL, a connection."""
+"""Running sandboxes as tests see them: the package's sandbox, its URL, a connection."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import SecretStr
+from prefect.blocks.core import Block
 
-from blocks.adsolut import AdsolutConnection
-from blocks.agent import OnPremiseAgentConnection
 from blocks.exact_online import ExactOnlineConnection
-from blocks.winbooks import WinBooksConnection
-from connectors.adsolut.sandbox import AdsolutSandboxState
-from connectors.agent.sandbox import AgentSandboxState
-from connectors.exact_online.sandbox import ExactSandboxState
-from connectors.winbooks.sandbox import WinBooksSandboxState
+from connectors.exact_online.sandbox import ExactOnlineSandbox
+from connectors.registry import PACKAGES
+from connectors.sandbox_kit import Sandbox
+from connectors.sandbox_server import SandboxServer
 
 
 @dataclass
-class ExactSandbox:
-    """A running Exact Online sandbox: its state (to play the employee) and its URL."""
+class Running:
+    """A package's sandbox served on 127.0.0.1: its state (to play the employee) and URL."""
 
-    state: ExactSandboxState
+    sandbox: Sandbox
     url: str
+
+    @property
+    def state(self) -> Any:
+        """The sandbox's state."""
+        return self.sandbox.state
+
+    @property
+    def package(self) -> str:
+        """The registry's key of the package this sandbox emulates."""
+        return next(key for key, package in PACKAGES.items()
+                    if type(self.sandbox) is package.sandbox)
+
+    def connection(self) -> Block:
+        """A connection block for this sandbox, with fresh credentials."""
+        return self.sandbox.connection(self.url)
+
+
+@dataclass
+class RunningExact(Running):
+    """An Exact Online sandbox; its connections go through Prefect rate limits by default."""
+
+    sandbox: ExactOnlineSandbox
 
     def connection(self, rate_limited: bool = True) -> ExactOnlineConnection:
         """A connection with a fresh refresh token from this sandbox.
@@ -32,55 +54,15 @@ class ExactSandbox:
         """
         limits = ({"calls_per_minute": 6000, "calls_per_day": 1_000_000} if rate_limited
                   else {"calls_per_minute": 0, "calls_per_day": 0})
-        return ExactOnlineConnection(
-            base_url=self.url, client_id=self.state.client_id,
-            client_secret=SecretStr(self.state.client_secret),
-            refresh_token=SecretStr(self.state.issue_refresh_token()), **limits,
-        )
+        connection = self.sandbox.connection(self.url)
+        return connection.model_copy(update=limits)
 
 
-@dataclass
-class WinBooksSandbox:
-    """A running WinBooks on Web sandbox: its state and its URL."""
-
-    state: WinBooksSandboxState
-    url: str
-
-    def connection(self) -> WinBooksConnection:
-        """A connection with a fresh exchange token from this sandbox."""
-        return WinBooksConnection(
-            base_url=self.url, email=self.state.email,
-            exchange_token=SecretStr(self.state.issue_exchange_token()),
-        )
-
-
-@dataclass
-class AgentSandbox:
-    """A running on-premise agent sandbox (Wings or Expert/M)."""
-
-    state: AgentSandboxState
-    url: str
-
-    @property
-    def package(self) -> str:
-        """The connector's package name for this agent."""
-        return {"Wings": "wings", "Expert/M": "expert_m"}[self.state.package]
-
-    def connection(self) -> OnPremiseAgentConnection:
-        """A connection to this agent with the office's token."""
-        return OnPremiseAgentConnection(base_url=self.url,
-                                        office_token=SecretStr(self.state.office_token))
-
-
-@dataclass
-class AdsolutSandbox:
-    """A running Adsolut ExchangeService sandbox."""
-
-    state: AdsolutSandboxState
-    url: str
-
-    def connection(self) -> AdsolutConnection:
-        """A connection with the sandbox's user."""
-        return AdsolutConnection(service_url=f"{self.url}/ExchangeService.asmx",
-                                 user_name=self.state.user_name,
-                                 password=SecretStr(self.state.password))
+@contextmanager
+def running(sandbox: Sandbox) -> Iterator[Running]:
+    """Serve ``sandbox`` on a free port for the duration of a test."""
+    with SandboxServer(sandbox.app()) as server:
+        if isinstance(sandbox, ExactOnlineSandbox):
+            yield RunningExact(sandbox, server.url)
+        else:
+            yield Running(sandbox, server.url)

@@ -1,4 +1,4 @@
-"""The demo's sandboxes: one per package, on consecutive ports of 127.0.0.1."""
+"""The demo's sandboxes: one per registered package, on consecutive ports of 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -6,42 +6,77 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.adsolut.sandbox import AdsolutSandboxState
-from connectors.adsolut.sandbox import create_app as adsolut_app
 from connectors.agent.sandbox import AgentSandboxState
-from connectors.agent.sandbox import create_app as agent_app
-from connectors.exact_online.sandbox import ExactSandboxState
-from connectors.exact_online.sandbox import create_app as exact_app
+from connectors.exact_online.sandbox import ExactOnlineSandbox, ExactSandboxState
+from connectors.registry import PACKAGES
+from connectors.sandbox_kit import Sandbox
 from connectors.sandbox_server import SandboxServer
 from connectors.winbooks.sandbox import WinBooksSandboxState
-from connectors.winbooks.sandbox import create_app as winbooks_app
+
+
+def _sandboxes() -> dict[str, Sandbox]:
+    made = {key: package.sandbox() for key, package in PACKAGES.items()}
+    # Exact's real limits on the connection (Prefect rate limits), a sandbox that allows
+    # ten times as many: the demo shows the limits at work without ever being refused.
+    made["exact_online"] = ExactOnlineSandbox(ExactSandboxState(minutely_limit=600),
+                                              calls_per_minute=60, calls_per_day=5000)
+    return made
 
 
 @dataclass
 class DemoSandboxes:
-    """Every package's sandbox state and where it listens."""
+    """Every package's sandbox and where it listens."""
 
-    exact: ExactSandboxState = field(default_factory=lambda: ExactSandboxState(
-        minutely_limit=600))
-    winbooks: WinBooksSandboxState = field(default_factory=WinBooksSandboxState)
-    wings: AgentSandboxState = field(default_factory=lambda: AgentSandboxState("Wings"))
-    expert_m: AgentSandboxState = field(default_factory=lambda: AgentSandboxState("Expert/M"))
-    adsolut: AdsolutSandboxState = field(default_factory=AdsolutSandboxState)
+    sandboxes: dict[str, Sandbox] = field(default_factory=_sandboxes)
     servers: dict[str, SandboxServer] = field(default_factory=dict)
 
     def start(self, first_port: int) -> DemoSandboxes:
         """Serve every sandbox, from ``first_port`` upwards."""
-        apps: list[tuple[str, Any]] = [
-            ("exact_online", exact_app(self.exact)), ("winbooks", winbooks_app(self.winbooks)),
-            ("wings", agent_app(self.wings)), ("expert_m", agent_app(self.expert_m)),
-            ("adsolut", adsolut_app(self.adsolut)),
-        ]
-        for offset, (package, app) in enumerate(apps):
-            self.servers[package] = SandboxServer(app, port=first_port + offset).start()
+        for offset, (package, sandbox) in enumerate(self.sandboxes.items()):
+            self.servers[package] = SandboxServer(sandbox.app(), port=first_port + offset).start()
         return self
 
     def url(self, package: str) -> str:
         """Where a package's sandbox listens."""
         return self.servers[package].url
+
+    def save_connections(self, block_names: dict[str, str]) -> None:
+        """One connection block per package, pointing at its sandbox."""
+        for package, sandbox in self.sandboxes.items():
+            sandbox.connection(self.url(package)).save(block_names[package], overwrite=True)
+
+    def _state(self, package: str) -> Any:
+        return self.sandboxes[package].state
+
+    @property
+    def exact(self) -> ExactSandboxState:
+        """Exact Online's state, to set up the demo's cases."""
+        state: ExactSandboxState = self._state("exact_online")
+        return state
+
+    @property
+    def winbooks(self) -> WinBooksSandboxState:
+        """WinBooks on Web's state."""
+        state: WinBooksSandboxState = self._state("winbooks")
+        return state
+
+    @property
+    def wings(self) -> AgentSandboxState:
+        """The Wings agent's state."""
+        state: AgentSandboxState = self._state("wings")
+        return state
+
+    @property
+    def expert_m(self) -> AgentSandboxState:
+        """The Expert/M agent's state."""
+        state: AgentSandboxState = self._state("expert_m")
+        return state
+
+    @property
+    def adsolut(self) -> AdsolutSandboxState:
+        """Adsolut's state."""
+        state: AdsolutSandboxState = self._state("adsolut")
+        return state
 
     def stop(self) -> None:
         """Stop every sandbox."""

@@ -8,14 +8,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from blocks.adsolut import AdsolutConnection
-from blocks.agent import OnPremiseAgentConnection
-from blocks.exact_online import ExactOnlineConnection
-from blocks.winbooks import WinBooksConnection
 from connectors.agent.protocol import AgentBooking
 from connectors.sandbox_faults import Fault
 from deployments.demo.samples import sample_proposals
@@ -46,22 +41,7 @@ class DemoCase:
 
 def save_connections(boxes: DemoSandboxes) -> None:
     """One connection block per package, pointing at its sandbox."""
-    ExactOnlineConnection(
-        base_url=boxes.url("exact_online"), client_id=boxes.exact.client_id,
-        client_secret=SecretStr(boxes.exact.client_secret),
-        refresh_token=SecretStr(boxes.exact.issue_refresh_token()),
-    ).save(BLOCKS["exact_online"], overwrite=True)
-    WinBooksConnection(base_url=boxes.url("winbooks"), email=boxes.winbooks.email,
-                       exchange_token=SecretStr(boxes.winbooks.issue_exchange_token()),
-                       ).save(BLOCKS["winbooks"], overwrite=True)
-    for package, state in (("wings", boxes.wings), ("expert_m", boxes.expert_m)):
-        OnPremiseAgentConnection(base_url=boxes.url(package),
-                                 office_token=SecretStr(state.office_token),
-                                 ).save(BLOCKS[package], overwrite=True)
-    AdsolutConnection(service_url=f"{boxes.url('adsolut')}/ExchangeService.asmx",
-                      user_name=boxes.adsolut.user_name,
-                      password=SecretStr(boxes.adsolut.password),
-                      ).save(BLOCKS["adsolut"], overwrite=True)
+    boxes.save_connections(BLOCKS)
 
 
 class _Seeder:

@@ -18,8 +18,6 @@ from pydantic import SecretStr
 from blocks.smtp import SmtpConnection
 from connectors.registry import PACKAGES, block_types
 
-pytestmark = pytest.mark.unit
-
 SECRET_WORDS = ("secret", "token", "password", "key", "credential")
 
 

@@ -10,24 +10,23 @@ import pytest
 from prefect.client.orchestration import get_client
 
 from connectors.exact_online.client import ExactOnlineClient
-from connectors.exact_online.sandbox import ExactSandboxState, create_app
+from connectors.exact_online.sandbox import ExactSandboxState
 from connectors.rate_limits import RateLimit
 from doorstroom.failures import SyncFailure
 from tests.conftest import serving
-from tests.sandboxes import ExactSandbox
+from tests.sandboxes import RunningExact
 
-pytestmark = pytest.mark.prefect
 LIMIT = 30  # per minute, in the sandbox and in the connection
 
 
 @pytest.fixture
-def strict_exact() -> Iterator[ExactSandbox]:
+def strict_exact() -> Iterator[RunningExact]:
     """An Exact sandbox that answers 429 past 30 calls a minute per division."""
-    state = ExactSandboxState(minutely_limit=LIMIT)
-    yield from serving(state, create_app(state), ExactSandbox)
+    with serving("exact_online", ExactSandboxState(minutely_limit=LIMIT)) as served:
+        yield served
 
 
-def hammer(sandbox: ExactSandbox, division: int, limited: bool, seconds: float) -> int:
+def hammer(sandbox: RunningExact, division: int, limited: bool, seconds: float) -> int:
     """Four clients call one division for ``seconds``; return how many calls got through."""
     sandbox.state.add_division(division, f"Druk {division}")
     connection = sandbox.connection().model_copy(update={
@@ -52,7 +51,7 @@ def hammer(sandbox: ExactSandbox, division: int, limited: bool, seconds: float) 
 
 
 def test_given_four_clients_on_one_division_then_the_limit_holds_and_nothing_is_refused(
-        prefect_stack: object, strict_exact: ExactSandbox) -> None:
+        prefect_stack: object, strict_exact: RunningExact) -> None:
     calls = hammer(strict_exact, 8101, limited=True, seconds=8)
     assert strict_exact.state.http_429 == 0
     assert 2 <= calls <= LIMIT
@@ -63,6 +62,6 @@ def test_given_four_clients_on_one_division_then_the_limit_holds_and_nothing_is_
 
 
 def test_given_no_limits_then_the_same_clients_are_refused_by_the_package(
-        prefect_stack: object, strict_exact: ExactSandbox) -> None:
+        prefect_stack: object, strict_exact: RunningExact) -> None:
     hammer(strict_exact, 8102, limited=False, seconds=3)
     assert strict_exact.state.http_429 > 0

@@ -11,9 +11,7 @@ from doorstroom.store.models import SyncTask, TaskStatus
 from flows.dispatch import dispatch
 from flows.sync_dossier import sync_dossier
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
-from tests.sandboxes import ExactSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import RunningExact
 
 
 def test_given_dispatch_crashed_after_creating_a_run_when_dispatched_again_then_same_run(
@@ -44,7 +42,7 @@ def mark_done(task_ids: list[int]) -> None:
 
 
 def test_given_a_completed_task_when_restarted_then_refused(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(1201, "Kapsalon Mertens")
     [task_id] = documents_for(a_dossier(an_office(), "Kapsalon Mertens", 1201, exact_block),
                               [a_proposal()])
@@ -57,7 +55,7 @@ def test_given_a_completed_task_when_restarted_then_refused(
 
 
 def test_given_a_task_that_never_ran_when_restarted_then_refused(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(1301, "Fietsen Wuyts")
     [task_id] = documents_for(a_dossier(an_office(), "Fietsen Wuyts", 1301, exact_block),
                               [a_proposal()])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from doorstroom.store.db import session_scope
@@ -10,13 +9,11 @@ from doorstroom.store.models import MasterRecord, SyncTask, TaskKind, TaskStatus
 from flows.dispatch import dispatch
 from flows.master_data import refresh_master_data
 from tests.helpers import a_dossier, an_office, wait_until_settled
-from tests.sandboxes import ExactSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import RunningExact
 
 
 def test_given_a_dossier_when_master_data_is_refreshed_then_the_store_holds_every_kind(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(1401, "Brasserie Vermeulen")
     dossier = a_dossier(an_office(), "Brasserie Vermeulen", 1401, exact_block)
 

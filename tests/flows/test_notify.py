@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
-
 from connectors.sandbox_faults import Fault
 from deployments.demo.mailbox import Mailbox
 from doorstroom.failures import Responsibility
@@ -24,9 +22,8 @@ from tests.helpers import (
     email_of,
     wait_until_settled,
 )
-from tests.sandboxes import ExactSandbox
+from tests.sandboxes import RunningExact
 
-pytestmark = pytest.mark.prefect
 RIGHTS = "exact_online.dossier_rights_missing"
 
 
@@ -71,7 +68,7 @@ def test_each_manager_gets_one_digest_a_day_in_their_language_with_links(
 
 
 def test_given_a_run_that_needs_support_then_the_support_team_is_mailed(
-        prefect_stack: object, mailbox: Mailbox, exact_sandbox: ExactSandbox,
+        prefect_stack: object, mailbox: Mailbox, exact_sandbox: RunningExact,
         exact_block: str) -> None:
     sam = email_of(a_user(UserRole.SUPPORT, None, language="en"))
     exact_sandbox.state.add_division(5601, "Notify Drukkerij")

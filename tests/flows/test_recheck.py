@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from connectors.base import DossierRef
 from connectors.wings.connector import WingsConnector
+from connectors.wings.descriptor import WINGS
 from doorstroom.documents.service import request_dossier_link
 from doorstroom.failures import codes as c
 from doorstroom.store.db import session_scope
@@ -24,13 +25,11 @@ from tests.helpers import (
     wait_until_settled,
 )
 from tests.monitor.conftest import log_in
-from tests.sandboxes import AgentSandbox, ExactSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import Running, RunningExact
 
 
 def test_given_rights_granted_later_then_recheck_restarts_the_task_and_the_page_says_so(
-        exact_sandbox: ExactSandbox, exact_block: str, monitor: TestClient) -> None:
+        exact_sandbox: RunningExact, exact_block: str, monitor: TestClient) -> None:
     exact_sandbox.state.add_division(5801, "Recheck Brouwerij", rights=False)
     office = an_office()
     dossier = a_dossier(office, "Recheck Brouwerij", 5801, exact_block)
@@ -55,11 +54,11 @@ def test_given_rights_granted_later_then_recheck_restarts_the_task_and_the_page_
     assert "Automatisch opgelost: Doorstroom zag dat de oorzaak weg was" in page
 
 
-@pytest.mark.parametrize("agent_sandbox", ["Wings"], indirect=True)
-def test_the_wings_probe_sees_an_upgraded_database(agent_sandbox: AgentSandbox) -> None:
+@pytest.mark.parametrize("agent_sandbox", ["wings"], indirect=True)
+def test_the_wings_probe_sees_an_upgraded_database(agent_sandbox: Running) -> None:
     agent_sandbox.state.add_dossier("OUD", "Oud BV", version=1, required_version=2)
     connector = WingsConnector(agent_sandbox.connection(), DossierRef(1, "Oud BV", "OUD"))
-    assert connector.probe(c.WINGS_DATABASE_OUTDATED.name) is False
-    assert connector.probe(c.NO_OPEN_BOOKING_PERIOD.name) is None  # no probe for that
+    assert WINGS.probe(connector, c.WINGS_DATABASE_OUTDATED.name) is False
+    assert WINGS.probe(connector, c.NO_OPEN_BOOKING_PERIOD.name) is None  # no probe for that
     agent_sandbox.state.update("OUD", version=2)
-    assert connector.probe(c.WINGS_DATABASE_OUTDATED.name) is True
+    assert WINGS.probe(connector, c.WINGS_DATABASE_OUTDATED.name) is True

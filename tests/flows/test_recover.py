@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from uuid import UUID
 
-import pytest
 from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 from prefect.states import Crashed, Running
@@ -26,9 +25,7 @@ from tests.helpers import (
     tasks,
     wait_until_settled,
 )
-from tests.sandboxes import ExactSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import RunningExact
 
 
 def crash(run_id: str) -> None:
@@ -77,7 +74,7 @@ def test_given_a_crashed_run_then_it_is_retried_twice_then_its_tasks_become_red_
 
 
 def test_given_a_run_whose_heartbeats_stop_then_it_is_crashed_retried_and_finished(
-        prefect_stack: object, exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(5701, "Stille Werker BV")
     dossier = a_dossier(an_office(), "Stille Werker BV", 5701, exact_block)
     task_ids = documents_for(dossier, [a_proposal(), a_proposal()])

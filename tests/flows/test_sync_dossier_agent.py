@@ -11,9 +11,7 @@ from doorstroom.store.models import Responsibility, TaskStatus
 from flows.dispatch import dispatch
 from tests.flows.test_sync_dossier_exact import wait_for_flow_state
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
-from tests.sandboxes import AgentSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import Running
 
 WINGS_TEXT = ("De databaseversie van Wings voor dit dossier is verouderd. Update het "
               "Wings-dossier naar de nieuwe databasestructuur via Beheer | Updaten dossiers.")
@@ -25,7 +23,7 @@ PAYMENT_TEXT = ("Aan dit document is al een betaling gekoppeld, waardoor de boek
                 "opnieuw.")
 
 
-def a_blocked_dossier(agent: AgentSandbox, block: str) -> tuple[int, str, str]:
+def a_blocked_dossier(agent: Running, block: str) -> tuple[int, str, str]:
     """Wings: database outdated; Expert/M: database absent with a backup."""
     blocked = ({"version": 1} if agent.package == "wings" else {"database_present": False})
     agent.state.add_dossier("CLAES", "Bouw Claes", **blocked)
@@ -35,7 +33,7 @@ def a_blocked_dossier(agent: AgentSandbox, block: str) -> tuple[int, str, str]:
     return dossier, expected, agent.package
 
 
-def the_employee_fixes(agent: AgentSandbox) -> None:
+def the_employee_fixes(agent: Running) -> None:
     if agent.package == "wings":
         agent.state.update("CLAES", version=2)  # Beheer | Updaten dossiers
     else:
@@ -43,7 +41,7 @@ def the_employee_fixes(agent: AgentSandbox) -> None:
 
 
 def test_given_a_blocked_database_when_synced_then_employee_fixes_and_restart_books_once(
-        agent_sandbox: AgentSandbox, agent_block: str) -> None:
+        agent_sandbox: Running, agent_block: str) -> None:
     dossier, expected_text, _ = a_blocked_dossier(agent_sandbox, agent_block)
     [task_id] = documents_for(dossier, [a_proposal()])
 
@@ -62,9 +60,9 @@ def test_given_a_blocked_database_when_synced_then_employee_fixes_and_restart_bo
     assert [b["booking_id"] for b in agent_sandbox.state.bookings("CLAES")] == [task.external_ref]
 
 
-@pytest.mark.parametrize("agent_sandbox", ["Expert/M"], indirect=True)
+@pytest.mark.parametrize("agent_sandbox", ["expert_m"], indirect=True)
 def test_given_a_linked_payment_when_the_document_is_withdrawn_then_employee_removes_it(
-        agent_sandbox: AgentSandbox, agent_block: str) -> None:
+        agent_sandbox: Running, agent_block: str) -> None:
     agent_sandbox.state.add_dossier("CLAES", "Bouw Claes")
     dossier = a_dossier(an_office(), "Bouw Claes", 0, agent_block, package="expert_m",
                         external_id="CLAES")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.states import AwaitingRetry
@@ -16,9 +15,7 @@ from doorstroom.store.db import session_scope
 from doorstroom.store.models import Attempt, Responsibility, TaskStatus
 from flows.dispatch import dispatch
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
-from tests.sandboxes import ExactSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import RunningExact
 
 RIGHTS_TEXT = ("Voor het aanmaken van het dossier 'Brouwerij XYZ' zijn de dossierrechten van de "
                "Doorstroom-gebruiker nog niet ingesteld. Gelieve de rechten voor die gebruiker "
@@ -50,7 +47,7 @@ def attempts_of(task_id: int) -> list[Attempt]:
 
 
 def test_given_20_documents_over_3_dossiers_when_dispatched_then_20_entries(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     office = an_office()
     all_tasks = []
     for division, count in ((301, 7), (302, 7), (303, 6)):
@@ -69,7 +66,7 @@ def test_given_20_documents_over_3_dossiers_when_dispatched_then_20_entries(
 
 
 def test_given_no_rights_when_creating_dossier_then_employee_action_and_restart_books_once(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(401, "Brouwerij XYZ", rights=False)
     dossier = a_dossier(an_office(), "Brouwerij XYZ", 401, exact_block)
     with session_scope() as session:
@@ -97,7 +94,7 @@ def test_given_no_rights_when_creating_dossier_then_employee_action_and_restart_
 
 
 def test_given_closed_period_when_prefect_ui_retries_after_reopening_then_booked_once(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(501, "Garage Maes")
     exact_sandbox.state.set_period_closed(501, 2026, 3, True)
     dossier = a_dossier(an_office(), "Garage Maes", 501, exact_block)
@@ -120,7 +117,7 @@ def test_given_closed_period_when_prefect_ui_retries_after_reopening_then_booked
 
 
 def test_given_a_503_when_posting_then_retried_and_done(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(601, "Apotheek Wouters")
     exact_sandbox.state.add_fault(Fault(kind="status", status=503, method="POST",
                                         path_contains="PurchaseEntries"))
@@ -137,7 +134,7 @@ def test_given_a_503_when_posting_then_retried_and_done(
 
 
 def test_given_connection_dropped_after_entry_created_when_retried_then_no_duplicate(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(701, "Bakkerij Claes")
     exact_sandbox.state.add_fault(Fault(kind="drop_after_commit", method="POST",
                                         path_contains="PurchaseEntries"))
@@ -154,7 +151,7 @@ def test_given_connection_dropped_after_entry_created_when_retried_then_no_dupli
 
 
 def test_given_an_unrecognised_answer_when_posting_then_support_required(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(801, "Slagerij Goossens")
     exact_sandbox.state.add_fault(Fault(kind="garbage", method="POST",
                                         path_contains="PurchaseEntries"))
@@ -171,7 +168,7 @@ def test_given_an_unrecognised_answer_when_posting_then_support_required(
 
 
 def test_given_a_package_that_keeps_failing_when_retries_run_out_then_support_required(
-        exact_sandbox: ExactSandbox, exact_block: str) -> None:
+        exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(901, "Drukkerij Jacobs")
     exact_sandbox.state.add_fault(Fault(kind="status", status=502, times=10))
     [task_id] = documents_for(a_dossier(an_office(), "Drukkerij Jacobs", 901, exact_block),

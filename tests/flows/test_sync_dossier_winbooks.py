@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from doorstroom.restart import restart_task
 from doorstroom.store.models import Responsibility, TaskStatus
 from flows.dispatch import dispatch
@@ -17,9 +15,7 @@ from tests.helpers import (
     documents_for,
     wait_until_settled,
 )
-from tests.sandboxes import WinBooksSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import Running
 
 VAT_TEXT = ("Er is geen open btw-periode gevonden voor boekperiode 201709 en 201712. Heropen "
             "deze periode "
@@ -28,7 +24,7 @@ VAT_TEXT = ("Er is geen open btw-periode gevonden voor boekperiode 201709 en 201
 
 
 def test_given_a_closed_vat_period_when_synced_then_employee_reopens_and_restart_books_once(
-        winbooks_sandbox: WinBooksSandbox, winbooks_block: str) -> None:
+        winbooks_sandbox: Running, winbooks_block: str) -> None:
     winbooks_sandbox.state.add_folder("JANSSENS", "Schrijnwerkerij Janssens")
     winbooks_sandbox.state.set_vat_closed("JANSSENS", 2017, 9, True)
     winbooks_sandbox.state.set_vat_closed("JANSSENS", 2017, 12, True)

@@ -35,9 +35,7 @@ from tests.helpers import (
     email_of,
     wait_until_settled,
 )
-from tests.sandboxes import ExactSandbox
-
-pytestmark = pytest.mark.prefect
+from tests.sandboxes import RunningExact
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ARTIFACTS / "monitor"
@@ -75,7 +73,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_an_employee_fixes_the_cause_restarts_the_task_and_the_dossier_turns_black(
-        monitor_url: str, exact_sandbox: ExactSandbox, exact_block: str,
+        monitor_url: str, exact_sandbox: RunningExact, exact_block: str,
         browser: Browser) -> None:
     exact_sandbox.state.add_division(4501, "Brouwerij Browser", rights=False)
     office = an_office("Kantoor Browser")

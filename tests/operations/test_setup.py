@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from prefect.client.orchestration import get_client
 
 from deployments.cli import main
 from doorstroom.operations.automations import definitions
 from doorstroom.operations.setup import bounds_from_settings, setup
 
-pytestmark = pytest.mark.prefect
 NAMES = {"doorstroom-support-required", "doorstroom-no-heartbeat", "doorstroom-stuck-pending",
          "doorstroom-stuck-running", "doorstroom-crashed"}
 

@@ -13,7 +13,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks.smtp import SMTP_BLOCK
-from connectors.exact_online.sandbox import ExactSandboxState, create_app
+from connectors.exact_online.sandbox import ExactOnlineSandbox
 from connectors.sandbox_server import SandboxServer, free_port
 from deployments.demo.mailbox import Mailbox
 from deployments.local_stack import (
@@ -27,7 +27,7 @@ from doorstroom.operations.setup import setup
 from doorstroom.store.db import migrate
 from tests.conftest import ARTIFACTS
 from tests.postgres import Postgres
-from tests.sandboxes import ExactSandbox
+from tests.sandboxes import RunningExact
 
 EXACT_BLOCK = "exact-scale"
 
@@ -38,7 +38,7 @@ class Cluster:
 
     stack: Stack
     store_url: str
-    exact: ExactSandbox
+    exact: RunningExact
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start_worker(self) -> subprocess.Popen[bytes]:
@@ -56,8 +56,8 @@ def cluster(store_url: str, mailbox: Mailbox) -> Iterator[Cluster]:
     """PostgreSQL, a Prefect server on it, the store on it, an Exact sandbox, two workers."""
     root = Path(tempfile.mkdtemp(prefix="doorstroom-scale-"))
     postgres = Postgres.start(root)
-    state = ExactSandboxState()
-    sandbox = SandboxServer(create_app(state)).start()
+    exact = ExactOnlineSandbox()
+    sandbox = SandboxServer(exact.app()).start()
     stack = Stack(env={})
     try:
         for database in ("prefect", "store"):
@@ -68,7 +68,7 @@ def cluster(store_url: str, mailbox: Mailbox) -> Iterator[Cluster]:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         start_prefect_server(stack, ARTIFACTS / "scale-prefect-server.log")
         migrate(store)
-        built = Cluster(stack, store, ExactSandbox(state, sandbox.url))
+        built = Cluster(stack, store, RunningExact(exact, sandbox.url))
         with temporary_settings({PREFECT_API_URL: stack.env["PREFECT_API_URL"]}):
             built.start_worker()
             built.start_worker()

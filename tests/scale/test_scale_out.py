@@ -26,7 +26,7 @@ from doorstroom.store.models import Dossier, Office, SyncTask, TaskStatus
 from tests.helpers import a_proposal
 from tests.scale.conftest import EXACT_BLOCK, Cluster
 
-pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.scale, pytest.mark.timeout(900)]
 DOSSIERS, PER_DOSSIER = 50, 10
 
 

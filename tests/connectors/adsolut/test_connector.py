@@ -14,11 +14,11 @@ from connectors.base import DossierRef
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, render
 from tests.helpers import a_proposal
-from tests.sandboxes import AdsolutSandbox
+from tests.sandboxes import Running
 
 
 @pytest.fixture
-def connector(adsolut_sandbox: AdsolutSandbox) -> Iterator[AdsolutConnector]:
+def connector(adsolut_sandbox: Running) -> Iterator[AdsolutConnector]:
     adsolut_sandbox.state.add_database("MAES")
     connector = AdsolutConnector(adsolut_sandbox.connection(), DossierRef(1, "Garage Maes", "MAES"))
     yield connector
@@ -40,7 +40,7 @@ def test_given_a_booking_then_the_import_xml_has_header_and_lines() -> None:
 
 
 def test_given_no_open_period_201802_then_the_seed_instruction(
-        connector: AdsolutConnector, adsolut_sandbox: AdsolutSandbox) -> None:
+        connector: AdsolutConnector, adsolut_sandbox: Running) -> None:
     adsolut_sandbox.state.set_period_open("MAES", "201802", False)
     with pytest.raises(EmployeeActionRequired) as closed:
         connector.post_booking(a_request(issued=date(2018, 2, 5)))
@@ -50,7 +50,7 @@ def test_given_no_open_period_201802_then_the_seed_instruction(
 
 
 def test_given_an_expired_session_then_signed_in_again(
-        connector: AdsolutConnector, adsolut_sandbox: AdsolutSandbox) -> None:
+        connector: AdsolutConnector, adsolut_sandbox: Running) -> None:
     connector.post_booking(a_request(1))
     adsolut_sandbox.state.sessions.clear()
     connector.post_booking(a_request(2))
@@ -58,7 +58,7 @@ def test_given_an_expired_session_then_signed_in_again(
 
 
 def test_given_a_wrong_password_then_credentials_rejected(
-        adsolut_sandbox: AdsolutSandbox) -> None:
+        adsolut_sandbox: Running) -> None:
     adsolut_sandbox.state.add_database("MAES")
     connector = AdsolutConnector(adsolut_sandbox.connection(), DossierRef(1, "Garage Maes", "MAES"))
     adsolut_sandbox.state.password = "changed in Adsolut"

@@ -19,11 +19,11 @@ from doorstroom.failures import (
 )
 from doorstroom.store.models import DocumentKind
 from tests.helpers import A_PDF, a_proposal
-from tests.sandboxes import ExactSandbox
+from tests.sandboxes import RunningExact
 
 
 @pytest.fixture
-def connector(exact_sandbox: ExactSandbox) -> Iterator[ExactOnlineConnector]:
+def connector(exact_sandbox: RunningExact) -> Iterator[ExactOnlineConnector]:
     exact_sandbox.state.add_division(11, "Bakkerij Janssens")
     connector = ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
                                      DossierRef(1, "Bakkerij Janssens", "11"))
@@ -36,7 +36,7 @@ def a_request(number: str = "INV-1", issued: date = date(2026, 3, 10)) -> Bookin
 
 
 def test_given_a_document_when_posted_twice_then_one_entry_with_its_lines_and_pdf(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
     first = connector.post_booking(a_request())
     second = connector.post_booking(a_request())
 
@@ -58,7 +58,7 @@ def test_given_a_date_outside_every_financial_year_when_posting_then_employee_cr
 
 
 def test_given_no_rights_when_creating_the_dossier_then_seed_instruction_code(
-        exact_sandbox: ExactSandbox) -> None:
+        exact_sandbox: RunningExact) -> None:
     exact_sandbox.state.add_division(12, "XYZ", rights=False)
     connector = ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
                                      DossierRef(2, "XYZ", "12"))
@@ -75,7 +75,7 @@ def test_given_no_rights_when_creating_the_dossier_then_seed_instruction_code(
 
 
 def test_given_a_blocked_division_then_support_required(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
     exact_sandbox.state.divisions[11].blocked = True
     with pytest.raises(SupportRequired) as blocked:
         connector.check_dossier()
@@ -83,7 +83,7 @@ def test_given_a_blocked_division_then_support_required(
 
 
 def test_given_an_html_answer_then_unexpected_response_for_support(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
     exact_sandbox.state.add_fault(Fault(kind="garbage", path_contains="Divisions"))
     with pytest.raises(SupportRequired) as garbage:
         connector.check_dossier()
@@ -91,7 +91,7 @@ def test_given_an_html_answer_then_unexpected_response_for_support(
 
 
 def test_given_an_expired_access_token_when_calling_then_refreshed_and_rotated(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
     connector.check_dossier()
     first_refresh = connector.client.connection.refresh_token.get_secret_value()
     exact_sandbox.state.access_tokens.clear()  # the sandbox forgets: as after 10 minutes
@@ -102,7 +102,7 @@ def test_given_an_expired_access_token_when_calling_then_refreshed_and_rotated(
 
 
 def test_given_a_rejected_refresh_token_then_credentials_rejected_for_support(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
     exact_sandbox.state.refresh_tokens.clear()
     with pytest.raises(SupportRequired) as rejected:
         connector.check_dossier()
@@ -119,7 +119,7 @@ def test_given_the_minute_budget_is_spent_then_the_client_waits_for_the_reset(
     assert time.monotonic() - started >= 0.45
 
 
-def test_given_a_connection_then_secrets_are_masked(exact_sandbox: ExactSandbox) -> None:
+def test_given_a_connection_then_secrets_are_masked(exact_sandbox: RunningExact) -> None:
     connection = exact_sandbox.connection(rate_limited=False)
     text = repr(connection) + str(connection.model_dump())
     assert exact_sandbox.state.client_secret not in text
@@ -127,7 +127,7 @@ def test_given_a_connection_then_secrets_are_masked(exact_sandbox: ExactSandbox)
 
 
 def test_given_an_unknown_error_status_then_package_rejected_for_support(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
     exact_sandbox.state.add_fault(Fault(kind="status", status=409, path_contains="Divisions"))
     with pytest.raises(SyncFailure) as rejected:
         connector.check_dossier()
@@ -136,7 +136,7 @@ def test_given_an_unknown_error_status_then_package_rejected_for_support(
 
 
 def test_given_a_sales_credit_note_when_posted_then_a_sales_entry_for_the_customer(
-        connector: ExactOnlineConnector, exact_sandbox: ExactSandbox) -> None:
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
     proposal = a_proposal("CN-7").model_copy(update={"kind": DocumentKind.SALES_CREDIT_NOTE})
     entry_id = connector.post_booking(BookingRequest(document_id=7, proposal=proposal))
 

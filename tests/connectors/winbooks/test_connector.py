@@ -12,11 +12,11 @@ from connectors.winbooks.connector import WinBooksConnector
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, render
 from tests.helpers import a_proposal
-from tests.sandboxes import WinBooksSandbox
+from tests.sandboxes import Running
 
 
 @pytest.fixture
-def connector(winbooks_sandbox: WinBooksSandbox) -> Iterator[WinBooksConnector]:
+def connector(winbooks_sandbox: Running) -> Iterator[WinBooksConnector]:
     winbooks_sandbox.state.add_folder("PEETERS", "Bakkerij Peeters")
     connector = WinBooksConnector(winbooks_sandbox.connection(),
                                   DossierRef(1, "Bakkerij Peeters", "PEETERS"))
@@ -25,7 +25,7 @@ def connector(winbooks_sandbox: WinBooksSandbox) -> Iterator[WinBooksConnector]:
 
 
 def test_given_a_document_when_posted_then_a_transaction_with_vat_lines(
-        connector: WinBooksConnector, winbooks_sandbox: WinBooksSandbox) -> None:
+        connector: WinBooksConnector, winbooks_sandbox: Running) -> None:
     code = connector.post_booking(BookingRequest(document_id=41, proposal=a_proposal("F-41")))
 
     [transaction] = winbooks_sandbox.state.transactions("PEETERS")
@@ -41,7 +41,7 @@ def test_given_a_document_when_posted_then_a_transaction_with_vat_lines(
 
 
 def test_given_a_closed_vat_period_then_the_seed_instruction_for_that_period(
-        connector: WinBooksConnector, winbooks_sandbox: WinBooksSandbox) -> None:
+        connector: WinBooksConnector, winbooks_sandbox: Running) -> None:
     winbooks_sandbox.state.set_vat_closed("PEETERS", 2017, 9, True)
     request = BookingRequest(document_id=42, proposal=a_proposal("F-42", date(2017, 9, 14)))
     with pytest.raises(EmployeeActionRequired) as closed:
@@ -65,7 +65,7 @@ def test_given_two_periods_then_the_instruction_names_both_in_one_sentence() -> 
 
 
 def test_given_no_access_to_the_folder_then_the_employee_grants_it(
-        winbooks_sandbox: WinBooksSandbox) -> None:
+        winbooks_sandbox: Running) -> None:
     winbooks_sandbox.state.add_folder("XYZ", "XYZ", rights=False)
     connector = WinBooksConnector(winbooks_sandbox.connection(), DossierRef(2, "XYZ", "XYZ"))
     with pytest.raises(EmployeeActionRequired) as denied:
@@ -75,7 +75,7 @@ def test_given_no_access_to_the_folder_then_the_employee_grants_it(
 
 
 def test_given_an_exchange_token_then_tokens_are_obtained_once_and_rotated_on_401(
-        connector: WinBooksConnector, winbooks_sandbox: WinBooksSandbox) -> None:
+        connector: WinBooksConnector, winbooks_sandbox: Running) -> None:
     connector.check_dossier()
     first_refresh = connector.client.tokens.connection.refresh_token
     winbooks_sandbox.state.access_tokens.clear()
@@ -87,7 +87,7 @@ def test_given_an_exchange_token_then_tokens_are_obtained_once_and_rotated_on_40
 
 
 def test_given_a_spent_exchange_token_then_credentials_rejected(
-        winbooks_sandbox: WinBooksSandbox) -> None:
+        winbooks_sandbox: Running) -> None:
     winbooks_sandbox.state.add_folder("A", "A")
     connection = winbooks_sandbox.connection()
     winbooks_sandbox.state.exchange_tokens.clear()

@@ -1,4 +1,4 @@
-"""Every text of the monitor's pages and code has a Dutch and a French translation."""
+"""Every text of the pages and e-mails has a Dutch and a French translation."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from doorstroom.monitor import i18n
+from doorstroom import i18n
 
-MONITOR = Path(i18n.__file__).parent
-NOTIFICATIONS = MONITOR.parent / "notifications"
+LOCALE = Path(i18n.__file__).with_name("locale")
+CORE = LOCALE.parent.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -20,7 +20,7 @@ def used_messages() -> list[str | tuple[str, ...]]:
     """Every text the monitor's pages and the e-mails use (they share one catalogue)."""
     templates = {"extensions": "jinja2.ext.i18n"}
     messages = []
-    for folder in (MONITOR, NOTIFICATIONS):
+    for folder in (CORE,):
         found = extract_from_dir(
             str(folder), [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"),
                           ("**.py", "python")],
@@ -39,7 +39,7 @@ def test_the_extraction_finds_the_pages_texts() -> None:
 
 @pytest.mark.parametrize("language", ["nl", "fr"])
 def test_every_text_is_translated_with_the_same_placeholders(language: str) -> None:
-    with (MONITOR / "locale" / language / "LC_MESSAGES" / "monitor.po").open("rb") as handle:
+    with (LOCALE / language / "LC_MESSAGES" / "monitor.po").open("rb") as handle:
         catalog = read_po(handle, locale=language)
     for message in used_messages():
         msgid = message if isinstance(message, str) else message[0]
