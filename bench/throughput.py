@@ -142,7 +142,7 @@ def main() -> None:
         try:
             start_prefect_server(stack, RUN_DIR / "prefect-server.log")
             mode = ["--process-per-run"] if args.process_per_run else []
-            worker = start_worker(stack, RUN_DIR / "worker.log", "--dispatch-every", "3600",
+            worker = start_worker(stack, RUN_DIR / "worker.log", "--every=dispatch=3600",
                                   "--limit", str(args.worker_limit), *mode)
             wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
             bare_s = bare_loop(state, sandbox.url, args.documents, args.dossiers)

@@ -10,8 +10,6 @@ that Prefect retries them (honouring Retry-After), until the budget is spent and
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,21 +17,21 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
 from prefect.states import Completed, Failed, State
-from sqlalchemy.orm import Session
 
 from connectors.base import Connector
+from doorstroom.clock import SYSTEM, Clock
 from doorstroom.documents.proposal import BookingRequest, MasterData
 from doorstroom.failures import SyncFailure, TransientFailure, failure, render
 from doorstroom.failures import codes as c
 from doorstroom.store import repository as repo
-from doorstroom.store.db import session_scope
+from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import SyncTask, TaskKind
 
 log = logging.getLogger(__name__)
 
 FINAL_STATE_NAMES = frozenset({"EmployeeActionRequired", "SupportRequired"})
 MAX_RETRY_AFTER = 120.0
-sleep: Callable[[float], None] = time.sleep
+clock: Clock = SYSTEM
 """How an attempt waits out Retry-After; tests replace it instead of waiting on the clock."""
 
 
@@ -151,7 +149,7 @@ def _note_transient(sync_task_id: int, attempt_id: int, error: TransientFailure)
     if error.retry_after:
         wait = min(error.retry_after, MAX_RETRY_AFTER)
         log.info("package asked to wait %.1f s (Retry-After) before the next attempt", wait)
-        sleep(wait)
+        clock.sleep(wait)
 
 
 def _record_failure(sync_task_id: int, attempt_id: int, error: SyncFailure,

@@ -11,7 +11,6 @@ its limit whatever the timing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 
+from doorstroom.clock import SYSTEM, Clock
 from doorstroom.failures import TransientFailure
 from doorstroom.failures import codes as c
 
@@ -57,7 +57,9 @@ class RateLimiter:
 
     _created: set[str] = set()
 
-    def __init__(self, package: str, administration: str, limits: Sequence[RateLimit]) -> None:
+    def __init__(self, package: str, administration: str, limits: Sequence[RateLimit],
+                 clock: Clock = SYSTEM) -> None:
+        self.clock = clock
         self.limits = [limit for limit in limits if limit.calls > 0]
         self.names = [limit.name(package, administration) for limit in self.limits]
         rates = [limit.per_second for limit in self.limits]
@@ -75,7 +77,7 @@ class RateLimiter:
             raise TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error)) from error
 
     def _take(self, client: SyncPrefectClient) -> None:
-        deadline = time.monotonic() + MAX_WAIT
+        deadline = self.clock.monotonic() + MAX_WAIT
         while True:
             try:
                 client.increment_concurrency_slots(names=self.names, slots=1, mode="rate_limit")
@@ -84,9 +86,9 @@ class RateLimiter:
                 if denied.response.status_code != 423:
                     raise
                 wait = min(float(denied.response.headers.get("Retry-After", 1)), self.poll)
-            if time.monotonic() + wait > deadline:
+            if self.clock.monotonic() + wait > deadline:
                 raise TransientFailure(c.RATE_LIMITED, detail=f"no slot of {self.names}")
-            time.sleep(wait)
+            self.clock.sleep(wait)
 
     def _ensure(self, client: SyncPrefectClient) -> None:
         for name, limit in zip(self.names, self.limits, strict=True):

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import httpx
-from sqlalchemy.exc import OperationalError
 
 from doorstroom.settings import get_settings
+from doorstroom.store.db import StoreUnavailable
 
 
 def _use_local_prefect() -> None:
@@ -27,8 +27,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     store_url = f"sqlite:///{home / 'store.db'}"
     # Prefect reads its settings when it is imported: the environment must be set first.
     os.environ.update(prefect_env(home, args.prefect_port, store_url))
-    # The demo re-probes orange tasks every minute, so a fix is seen without waiting long.
-    os.environ.setdefault("DOORSTROOM_RECHECK_EVERY_SECONDS", "60")
     from deployments.demo.run import run_demo
 
     run_demo(home, args.prefect_port, args.sandbox_port, args.monitor_port, args.dispatch_every)
@@ -71,17 +69,12 @@ def cmd_setup(_args: argparse.Namespace) -> int:
 
 def cmd_tasks(args: argparse.Namespace) -> int:
     """List sync tasks with their status and instruction."""
-    from sqlalchemy import select
-
     from doorstroom.failures import render, support_hint
     from doorstroom.store.db import session_scope
-    from doorstroom.store.models import SyncTask, TaskStatus
+    from doorstroom.store.queries import all_tasks
 
     with session_scope() as session:
-        query = select(SyncTask).order_by(SyncTask.id)
-        if args.failed:
-            query = query.where(SyncTask.status == TaskStatus.FAILED)
-        for task in session.scalars(query):
+        for task in all_tasks(session, failed_only=args.failed):
             subject = task.document.number if task.document else "-"
             line = (f"{task.id:>5}  {task.dossier.name:<22} {task.kind.value:<15} "
                     f"{subject:<14} {task.status.value:<8}")
@@ -174,7 +167,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _use_local_prefect()
     from deployments.serve import main
 
-    main(["--dispatch-every", str(args.dispatch_every), "--limit", str(args.limit),
+    main(["--limit", str(args.limit), *(f"--every={pair}" for pair in args.every),
           *(["--process-per-run"] if args.process_per_run else [])])
     return 0
 
@@ -226,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="proxies whose X-Forwarded-* headers are trusted (HTTPS)")
     monitor.set_defaults(func=cmd_monitor)
     serve = sub.add_parser("serve", help="serve the deployments (worker)")
-    serve.add_argument("--dispatch-every", type=float, default=15.0)
+    serve.add_argument("--every", action="append", default=[], metavar="NAME=SECONDS",
+                       help="another interval than prefect.yaml's, e.g. dispatch=10")
     serve.add_argument("--limit", type=int, default=8)
     serve.add_argument("--process-per-run", action="store_true",
                        help="one process per flow run (Prefect's runner) instead of threads")
@@ -239,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except OperationalError as error:
+    except StoreUnavailable as error:
         print(f"the store at {get_settings().store_url()} cannot be used ({error.orig}); "
               "is it migrated? run: doorstroom migrate", file=sys.stderr)
     except httpx.HTTPError as error:

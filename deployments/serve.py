@@ -1,4 +1,4 @@
-"""The embedded worker: serves ``sync-dossier`` and a scheduled ``dispatch``.
+"""The embedded worker: serves every deployment that ``prefect.yaml`` declares.
 
 ``python -m deployments.serve`` runs flow runs in threads of this process
 (:mod:`deployments.in_process`): measured several times cheaper per flow run than
@@ -11,50 +11,29 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-from datetime import timedelta
+from collections.abc import Mapping
 from types import FrameType
 from typing import Any
 from uuid import UUID
 
 from prefect import serve
 from prefect.flows import Flow
-from prefect.schedules import Cron
 
+from deployments.declared import Declared, declared
 from deployments.in_process import InProcessWorker
-from doorstroom.settings import get_settings
-from flows.dispatch import dispatch
-from flows.master_data import refresh_master_data
-from flows.notify import daily_digest, notify_support
-from flows.recheck import recheck
-from flows.recover import recover_interrupted
-from flows.sync_dossier import sync_dossier
 
 
-def served(dispatch_every: float) -> list[tuple[Any, Flow[Any, Any]]]:
-    """The deployments this worker serves, each with its flow."""
-    return [
-        (sync_dossier.to_deployment(name="sync-dossier", tags=["doorstroom"]), sync_dossier),
-        (dispatch.to_deployment(name="dispatch", tags=["doorstroom"],
-                                interval=timedelta(seconds=dispatch_every)), dispatch),
-        (refresh_master_data.to_deployment(name="refresh-master-data", tags=["doorstroom"],
-                                           cron="0 5 * * *"), refresh_master_data),
-        (recover_interrupted.to_deployment(name="recover-interrupted", tags=["doorstroom"],
-                                           interval=timedelta(minutes=5)), recover_interrupted),
-        (notify_support.to_deployment(name="notify-support", tags=["doorstroom"]),
-         notify_support),
-        (recheck.to_deployment(
-            name="recheck", tags=["doorstroom"],
-            interval=timedelta(seconds=get_settings().recheck_every_seconds)), recheck),
-        (daily_digest.to_deployment(
-            name="daily-digest", tags=["doorstroom"],
-            schedule=Cron("0 7 * * 1-5", timezone=get_settings().timezone)), daily_digest),
-    ]
+def served(every: Mapping[str, float] | None = None) -> list[Declared]:
+    """The deployments of ``prefect.yaml``; ``every`` overrides named intervals (seconds)."""
+    every = every or {}
+    return [item.every(every[item.name]) if item.name in every else item
+            for item in declared()]
 
 
-def serve_in_process(dispatch_every: float, limit: int) -> None:
+def serve_in_process(deployments: list[Declared], limit: int) -> None:
     """Register the deployments, then execute their runs in threads until SIGINT/SIGTERM."""
     flows: dict[UUID, Flow[Any, Any]] = {
-        deployment.apply(): flow for deployment, flow in served(dispatch_every)}
+        item.to_deployment().apply(): item.flow for item in deployments}
     worker = InProcessWorker(flows, limit=limit)
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -69,19 +48,33 @@ def serve_in_process(dispatch_every: float, limit: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dispatch-every", type=float, default=15.0,
-                        help="seconds between dispatch runs (default 15)")
+    parser.add_argument("--every", action="append", default=[], metavar="NAME=SECONDS",
+                        help="serve deployment NAME on another interval than prefect.yaml's "
+                             "(e.g. dispatch=10); repeatable")
     parser.add_argument("--limit", type=int, default=8,
                         help="flow runs executed at the same time (default 8)")
     parser.add_argument("--process-per-run", action="store_true",
                         help="Prefect's runner: one process per flow run (cancellable from the UI)")
     args = parser.parse_args(argv)
+    deployments = served(parse_every(args.every))
     if args.process_per_run:
         # Each run's own process sends its heartbeats (the in-process worker sends them itself)
         os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
-        serve(*(deployment for deployment, _ in served(args.dispatch_every)), limit=args.limit)
+        serve(*(item.to_deployment() for item in deployments), limit=args.limit)
     else:
-        serve_in_process(args.dispatch_every, args.limit)
+        serve_in_process(deployments, args.limit)
+
+
+def parse_every(pairs: list[str]) -> dict[str, float]:
+    """``["dispatch=10"]`` → ``{"dispatch": 10.0}``; a malformed pair is a usage error."""
+    every = {}
+    for pair in pairs:
+        name, _, seconds = pair.partition("=")
+        try:
+            every[name] = float(seconds)
+        except ValueError:
+            raise SystemExit(f"--every takes NAME=SECONDS, not {pair!r}") from None
+    return every
 
 
 if __name__ == "__main__":

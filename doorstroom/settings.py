@@ -37,8 +37,6 @@ class Settings(BaseSettings):
     """A run Pending for this long is crashed by an automation."""
     running_bound_seconds: int = 7200
     """A run Running for this long is crashed by an automation."""
-    recheck_every_seconds: int = 300
-    """How often ``doorstroom serve`` re-probes orange tasks (auto-recheck)."""
     retry_delays: list[float] | None = None
     """Overrides every connector's retry delays (seconds), e.g. ``[0.2, 0.2]`` in tests."""
 

@@ -11,16 +11,14 @@ from collections.abc import Sequence
 from datetime import date
 
 from prefect import flow, get_run_logger
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from doorstroom.notifications import compose
 from doorstroom.notifications.mail import load_connection, message, send
 from doorstroom.settings import get_settings
 from doorstroom.store import queries
 from doorstroom.store import repository as repo
-from doorstroom.store.db import session_scope
-from doorstroom.store.models import AuditEntry, Dossier, SyncTask, User, UserRole
+from doorstroom.store.db import Session, session_scope
+from doorstroom.store.models import Dossier, SyncTask, User
 from doorstroom.views import TaskRow, task_row
 
 
@@ -38,8 +36,7 @@ def _by_dossier(tasks: Sequence[SyncTask], user: User) -> list[tuple[Dossier, li
 
 
 def _sent_today(session: Session, user: User, today: date) -> bool:
-    return session.scalar(select(AuditEntry.id).where(
-        AuditEntry.action == "digest", AuditEntry.object_id == f"{user.id}:{today}")) is not None
+    return queries.was_audited(session, "digest", f"{user.id}:{today}")
 
 
 @flow(name="daily-digest")
@@ -50,8 +47,7 @@ def daily_digest() -> int:
     monitor_url = get_settings().monitor_url.rstrip("/")
     sent = 0
     with session_scope() as session:
-        people = session.scalars(select(User).where(User.role != UserRole.SUPPORT)
-                                 .order_by(User.id)).all()
+        people = queries.office_people(session)
     for user in people:
         with session_scope() as session:
             user = session.get_one(User, user.id)
@@ -75,7 +71,7 @@ def notify_support(flow_run_id: str) -> int:
     monitor_url = get_settings().monitor_url.rstrip("/")
     with session_scope() as session:
         tasks = queries.failed_for_support_in_run(session, run_id)
-        team = session.scalars(select(User).where(User.role == UserRole.SUPPORT)).all()
+        team = queries.support_team(session)
         if not tasks or not team:
             get_run_logger().info("nothing to tell: %d red tasks, %d support users",
                                   len(tasks), len(team))

@@ -88,7 +88,7 @@ def prefect_stack(store_url: str, mailbox: Mailbox) -> Iterator[Stack]:
     stack.env["PREFECT_LOGGING_TO_API_ENABLED"] = "true"
     try:
         start_prefect_server(stack, ARTIFACTS / "prefect-server.log")
-        worker = start_worker(stack, ARTIFACTS / "worker.log", "--dispatch-every", "3600")
+        worker = start_worker(stack, ARTIFACTS / "worker.log", "--every=dispatch=3600")
         for name in ("sync-dossier/sync-dossier", "notify-support/notify-support"):
             wait_for_deployment(stack, name, worker)
         mailbox.connection("Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK, overwrite=True)
@@ -179,23 +179,29 @@ def monitor(store_url: str) -> Iterator[TestClient]:
 
 
 LAYERS = ("unit", "e2e", "scale")
+PREFECT_FIXTURES = {"prefect_stack", "fresh_server"}
+"""Fixtures that start a real Prefect server."""
 
 
 def _layer(item: pytest.Item) -> str:
     """What a test needs, read off its fixtures and folder, not trusted to a comment."""
     if "tests/scale/" in item.path.as_posix():
         return "scale"
-    if "prefect_stack" in getattr(item, "fixturenames", ()):
+    if PREFECT_FIXTURES & set(getattr(item, "fixturenames", ())):
         return "e2e"
     return "unit"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give every test its layer marker; a module that claims another layer is an error."""
+    """Give every test its layer marker, the heavier of what it claims and what it uses.
+
+    A test that claims a lighter layer than its fixtures need (``unit`` with the Prefect
+    stack) is an error: ``pytest -m unit`` must never start a server.
+    """
     for item in items:
-        layer = _layer(item)
+        needed = _layer(item)
         claimed = [name for name in LAYERS if item.get_closest_marker(name)]
-        if claimed and claimed != [layer]:
-            raise pytest.UsageError(f"{item.nodeid} is marked {claimed} but needs {layer}")
+        if any(LAYERS.index(name) < LAYERS.index(needed) for name in claimed):
+            raise pytest.UsageError(f"{item.nodeid} is marked {claimed} but needs {needed}")
         if not claimed:
-            item.add_marker(getattr(pytest.mark, layer))
+            item.add_marker(getattr(pytest.mark, needed))

@@ -13,7 +13,6 @@ Protocol facts it follows (Exact Online REST API docs):
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from connectors.exact_online import errors
 from connectors.http_errors import classify_transport_error
 from connectors.rate_limits import RateLimit, RateLimiter
 from connectors.token_keeper import TokenKeeper
+from doorstroom.clock import SYSTEM, Clock
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,16 @@ class ExactOnlineClient:
     """Talks to one Exact Online connection on behalf of one division."""
 
     def __init__(self, connection: ExactOnlineConnection, division: str, dossier_name: str,
-                 block_name: str = "", http: httpx.Client | None = None) -> None:
+                 block_name: str = "", http: httpx.Client | None = None,
+                 clock: Clock = SYSTEM) -> None:
         self.division = division
         self.dossier_name = dossier_name
         self.block_name = block_name
         self.http = http or httpx.Client(timeout=connection.timeout_seconds)
         self._owns_http = http is None
         self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens)
-        self.limiter = RateLimiter("exact_online", division, call_limits(connection))
+        self.clock = clock
+        self.limiter = RateLimiter("exact_online", division, call_limits(connection), clock)
         self._minute_reset: float = 0.0
         self._minute_remaining: int | None = None
 
@@ -122,10 +124,10 @@ class ExactOnlineClient:
     def _pace(self) -> None:
         """Wait for the minute's reset when its budget is spent (never longer than a minute)."""
         if self._minute_remaining is not None and self._minute_remaining <= 0:
-            wait = min(self._minute_reset - time.time(), MAX_PACING_WAIT)
+            wait = min(self._minute_reset - self.clock.time(), MAX_PACING_WAIT)
             if wait > 0:
                 log.info("Exact Online minute budget spent; waiting %.1f s", wait)
-                time.sleep(wait)
+                self.clock.sleep(wait)
             self._minute_remaining = None
 
     # --- OData helpers ------------------------------------------------------------------------

@@ -37,6 +37,9 @@ class _Stop(Exception):
     """Raised by the signal handler to leave the wait loop."""
 
 
+RECHECK_EVERY = 60.0
+"""The demo re-probes orange tasks every minute (``prefect.yaml``: every 15 minutes)."""
+
 def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _Stop
 
@@ -62,7 +65,10 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int
         seed = seed_demo(boxes, store_url)
         monitor = SandboxServer(create_monitor_app(MonitorConfig.from_settings(
             session_key_from_prefect())), port=monitor_port).start()
-        worker = start_worker(stack, home / "worker.log", "--dispatch-every", str(dispatch_every))
+        # prefect.yaml's deployments, two of them sooner: a new document is dispatched
+        # within seconds, and an employee's fix is seen within a minute.
+        worker = start_worker(stack, home / "worker.log", f"--every=dispatch={dispatch_every}",
+                              f"--every=recheck={RECHECK_EVERY}")
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
         wait_for_deployment(stack, "daily-digest/daily-digest", worker)
         prepare_operations(mailbox, digest_in=timedelta(seconds=90))

@@ -8,9 +8,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from connectors.agent.protocol import AgentBooking
 from connectors.sandbox_faults import Fault
 from deployments.demo.samples import sample_proposals
@@ -21,8 +18,9 @@ from doorstroom.documents.service import request_dossier_link, submit, withdraw
 from doorstroom.ingest_api.auth import issue_token
 from doorstroom.monitor.users import add_user
 from doorstroom.operations.setup import register_block_types
-from doorstroom.store.db import engine_for, migrate, session_scope
-from doorstroom.store.models import Dossier, Office, UserRole
+from doorstroom.store import repository as repo
+from doorstroom.store.db import Session, engine_for, migrate, session_scope
+from doorstroom.store.models import UserRole
 
 YEARS = tuple(range(2015, 2028))  # the official UBL examples are dated 2015-2018
 BLOCKS = {"exact_online": "exact-online-demo", "winbooks": "winbooks-demo",
@@ -54,12 +52,10 @@ class _Seeder:
         self.dossiers = 0
 
     def dossier(self, name: str, package: str, external_id: str) -> int:
-        dossier = Dossier(office_id=self.office_id, name=name, package=package,
-                          external_id=external_id, connection_block=BLOCKS[package])
-        self.session.add(dossier)
-        self.session.flush()
+        dossier_id = repo.add_dossier(self.session, self.office_id, name, package, external_id,
+                                      BLOCKS[package])
         self.dossiers += 1
-        return dossier.id
+        return dossier_id
 
     def invoices(self, dossier_id: int, count: int, seed: int,
                  first_dated: date | None = None, spread_to: str | None = None) -> list[int]:
@@ -110,22 +106,20 @@ def seed_demo(boxes: DemoSandboxes, store_url: str) -> DemoSeed:
     register_block_types()
     save_connections(boxes)
     with session_scope(engine_for(store_url)) as session:
-        office = Office(name="Kantoor Peeters", language="nl")
-        session.add(office)
-        session.flush()
-        seeder = _Seeder(session, office.id)
+        office_id = repo.add_office(session, "Kantoor Peeters", "nl")
+        seeder = _Seeder(session, office_id)
         cases = [_exact(seeder, boxes), _winbooks(seeder, boxes), _wings(seeder, boxes),
                  *_expert_m(seeder, boxes), _adsolut(seeder, boxes)]
         _support_case(seeder, boxes)
-        token = issue_token(session, office.id)
-        logins = _logins(session, office.id)
+        token = issue_token(session, office_id)
+        logins = _logins(session, office_id)
         return DemoSeed(seeder.dossiers, seeder.documents, cases, token, logins)
 
 
 def _logins(session: Session, office_id: int) -> list[DemoLogin]:
     """An office-level user, a dossier manager of three dossiers, and a support user."""
-    own = list(session.scalars(select(Dossier.id).where(
-        Dossier.name.in_(["Brouwerij XYZ", "Bakkerij Janssens", "Drukkerij Vermeulen"]))))
+    own = repo.dossier_ids_named(session, office_id,
+                                 ["Brouwerij XYZ", "Bakkerij Janssens", "Drukkerij Vermeulen"])
     people = [("peter@kantoor-peeters.be", "Peter Peeters", UserRole.OFFICE, office_id, [],
                "office level: every dossier of Kantoor Peeters"),
               ("els@kantoor-peeters.be", "Els Wouters", UserRole.DOSSIER, office_id, own,

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from doorstroom.documents.proposal import BookingProposal, Party, ProposalLine
 from doorstroom.documents.ubl import UblDocument, UblVat
-from doorstroom.store.models import DocumentKind, MasterRecord
+from doorstroom.store import repository as repo
+from doorstroom.store.db import Session
+from doorstroom.store.models import DocumentKind
 
 KINDS = {
     ("purchase", "invoice"): DocumentKind.PURCHASE_INVOICE,
@@ -55,9 +54,7 @@ def party_account(session: Session, dossier_id: int, vat_number: str) -> str | N
     """The party's default GL account from master data, if the package told us one."""
     if not vat_number:
         return None
-    records = session.scalars(select(MasterRecord).where(
-        MasterRecord.dossier_id == dossier_id, MasterRecord.kind == "party"))
-    for record in records:
+    for record in repo.party_records(session, dossier_id):
         if vat_number in (record.code, record.extra.get("vat")):
             account = record.extra.get("gl_account")
             return str(account) if account else None

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
 from doorstroom.documents.booking import propose
 from doorstroom.documents.proposal import Attachment
 from doorstroom.documents.service import submit
 from doorstroom.documents.ubl import UblDocument, UblError, parse_ubl
+from doorstroom.store.db import Session
 from doorstroom.store.models import Dossier
 
 

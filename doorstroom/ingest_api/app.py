@@ -10,14 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
 from doorstroom.documents.proposal import Attachment, BookingProposal
 from doorstroom.documents.service import submit, withdraw
 from doorstroom.documents.ubl import MAX_BYTES, UblError
 from doorstroom.ingest_api.auth import office_for
-from doorstroom.store.db import session_scope
+from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import Document, Dossier
 
 

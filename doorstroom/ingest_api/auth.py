@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from doorstroom.store.models import Office
+from doorstroom.store import repository as repo
+from doorstroom.store.db import Session
 
 
 def token_digest(token: str) -> str:
@@ -19,10 +17,10 @@ def token_digest(token: str) -> str:
 def issue_token(session: Session, office_id: int) -> str:
     """A new API token for an office; the previous one stops working."""
     token = f"ds_{secrets.token_urlsafe(32)}"
-    session.get_one(Office, office_id).api_token_sha256 = token_digest(token)
+    repo.set_office_token(session, office_id, token_digest(token))
     return token
 
 
 def office_for(session: Session, token: str) -> int | None:
     """The office a token belongs to, if any."""
-    return session.scalar(select(Office.id).where(Office.api_token_sha256 == token_digest(token)))
+    return repo.office_for_token(session, token_digest(token))

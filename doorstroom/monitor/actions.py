@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import httpx
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
-from sqlalchemy.orm import Session
 
 from doorstroom.failures import Responsibility
 from doorstroom.i18n import N_
 from doorstroom.restart import RestartRefused, restart_task
 from doorstroom.store import repository as repo
+from doorstroom.store.db import Session
 from doorstroom.store.models import SyncTask, TaskStatus, User
 
 RESTART_REFUSALS = {

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from doorstroom.failures.catalog import LANGUAGES, package_names
@@ -25,7 +24,7 @@ from doorstroom.monitor.login import LoginThrottled, authenticate
 from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
 from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
 from doorstroom.store import queries
-from doorstroom.store.db import session_scope
+from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import User
 from doorstroom.store.queries import Viewer
 from doorstroom.views import task_row

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from doorstroom.monitor.passwords import hash_password, needs_rehash, verify_password
+from doorstroom.store import queries
 from doorstroom.store import repository as repo
+from doorstroom.store.db import Session
 from doorstroom.store.models import AuditEntry, User, utcnow
 
 MAX_FAILURES = 5
@@ -28,17 +27,9 @@ class LoginThrottled(Exception):
         self.minutes = minutes
 
 
-def _recent(session: Session, action: str, email: str) -> list[AuditEntry]:
-    since = utcnow() - WINDOW
-    return list(session.scalars(select(AuditEntry).where(
-        AuditEntry.action == action, AuditEntry.object_id == email, AuditEntry.at >= since)
-        .order_by(AuditEntry.at)))
-
-
 def _failures_since_last_success(session: Session, email: str) -> list[AuditEntry]:
-    last_success = session.scalar(select(func.max(AuditEntry.at)).where(
-        AuditEntry.action == "login", AuditEntry.object_id == email))
-    failures = _recent(session, "login_failed", email)
+    last_success = queries.last_audited(session, "login", email)
+    failures = queries.audit_entries(session, "login_failed", email, utcnow() - WINDOW)
     if last_success is None:
         return failures
     return [f for f in failures if _aware(f.at) > _aware(last_success)]
@@ -60,7 +51,7 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
         oldest = _aware(failures[-MAX_FAILURES].at)
         wait = (oldest + WINDOW - utcnow()).total_seconds()
         raise LoginThrottled(max(1, int(wait // 60) + 1))
-    user = session.scalar(select(User).where(func.lower(User.email) == email))
+    user = repo.user_by_email(session, email)
     if not verify_password(user.password_hash if user else "", password) or user is None:
         repo.audit(session, email, "login_failed", "user", email, {"client": client})
         return None

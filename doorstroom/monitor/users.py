@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from doorstroom.failures.catalog import LANGUAGES
 from doorstroom.monitor.passwords import hash_password
-from doorstroom.store.models import Dossier, DossierRight, Office, User, UserRole
+from doorstroom.store import repository as repo
+from doorstroom.store.db import Session
+from doorstroom.store.models import Office, User, UserRole
 
 MIN_PASSWORD = 12
 
@@ -22,7 +21,7 @@ def _check(session: Session, email: str, role: UserRole, office_id: int | None,
            dossier_ids: Sequence[int], language: str, password: str) -> None:
     if "@" not in email:
         raise InvalidUser(f"'{email}' is not an e-mail address")
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    if repo.user_by_email(session, email) is not None:
         raise InvalidUser(f"a user with e-mail address {email} already exists")
     if language not in LANGUAGES:
         raise InvalidUser(f"language must be one of {', '.join(LANGUAGES)}")
@@ -35,8 +34,7 @@ def _check(session: Session, email: str, role: UserRole, office_id: int | None,
     if office_id is None or session.get(Office, office_id) is None:
         raise InvalidUser(f"office {office_id} does not exist; office and dossier users "
                           "belong to an office")
-    outside = set(dossier_ids) - set(session.scalars(select(Dossier.id).where(
-        Dossier.office_id == office_id, Dossier.id.in_(dossier_ids))))
+    outside = set(dossier_ids) - repo.dossiers_of_office(session, office_id, dossier_ids)
     if outside:
         raise InvalidUser(f"dossiers {sorted(outside)} are not dossiers of office {office_id}")
 
@@ -47,9 +45,5 @@ def add_user(session: Session, email: str, name: str, role: UserRole, password: 
     """A new user with a hashed password and, for dossier-level users, their dossier rights."""
     email = email.strip().lower()
     _check(session, email, role, office_id, dossier_ids, language, password)
-    user = User(email=email, name=name or email, role=role, office_id=office_id,
-                language=language, password_hash=hash_password(password))
-    session.add(user)
-    session.flush()
-    session.add_all(DossierRight(user_id=user.id, dossier_id=d) for d in dossier_ids)
-    return user
+    return repo.add_user(session, email, name or email, role, hash_password(password),
+                         office_id, dossier_ids, language)

@@ -1,4 +1,4 @@
-"""Read-only queries behind the monitor's pages, scoped by what a user may see.
+"""Read-only queries behind the monitor's pages and the e-mails, scoped by what a user may see.
 
 Rights are part of every query (never a filter applied afterwards), so a list cannot leak a
 row: support sees every office, office-level users their office, dossier-level users the
@@ -8,12 +8,14 @@ dossiers they hold a right on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, raiseload
 
 from doorstroom.store.models import (
+    AuditEntry,
     Dossier,
     DossierRight,
     Office,
@@ -199,3 +201,44 @@ def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
 __all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "client",
            "failed_for_support_in_run", "may_act_on", "support_queue", "task",
            "tasks_to_follow_up", "visible_dossiers", "waiting_for_office"]
+
+
+# --- people and their history (log-in, e-mails, the CLI) -------------------------------------
+def audit_entries(session: Session, action: str, object_id: str,
+                  since: datetime) -> list[AuditEntry]:
+    """Audit entries of one action on one object since a moment, oldest first."""
+    return list(session.scalars(select(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.object_id == object_id, AuditEntry.at >= since)
+        .order_by(AuditEntry.at)))
+
+
+def last_audited(session: Session, action: str, object_id: str) -> datetime | None:
+    """When an action was last done on an object."""
+    return session.scalar(select(func.max(AuditEntry.at)).where(
+        AuditEntry.action == action, AuditEntry.object_id == object_id))
+
+
+def was_audited(session: Session, action: str, object_id: str) -> bool:
+    """Whether an action was ever done on an object (e.g. today's digest for a user)."""
+    return session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == action, AuditEntry.object_id == object_id).limit(1)) is not None
+
+
+def office_people(session: Session) -> list[User]:
+    """Every office- and dossier-level user, by id."""
+    return list(session.scalars(select(User).where(User.role != UserRole.SUPPORT)
+                                .order_by(User.id)))
+
+
+def support_team(session: Session) -> list[User]:
+    """Every support user."""
+    return list(session.scalars(select(User).where(User.role == UserRole.SUPPORT)
+                                .order_by(User.id)))
+
+
+def all_tasks(session: Session, failed_only: bool = False) -> list[SyncTask]:
+    """Every sync task (or every failed one), oldest first: the CLI's listing."""
+    query = select(SyncTask).order_by(SyncTask.id)
+    if failed_only:
+        query = query.where(SyncTask.status == TaskStatus.FAILED)
+    return list(session.scalars(query))

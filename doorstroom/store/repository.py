@@ -1,6 +1,8 @@
-"""The store's queries and state changes, each a small function over a session.
+"""The store's state changes and the lookups they need, each a small function over a session.
 
-Flows, the monitor and the CLI call these; none of them writes SQL of its own.
+Every write of Doorstroom is here; the pages' and e-mails' reads are in ``queries.py``.
+Nothing outside ``store/`` writes SQL (import-linter forbids SQLAlchemy there): callers get a
+session from ``db.session_scope`` — the unit of work — and call these.
 """
 
 from __future__ import annotations
@@ -23,11 +25,17 @@ from doorstroom.failures import Responsibility, SyncFailure
 from doorstroom.store.models import (
     Attempt,
     AuditEntry,
+    Document,
+    DocumentFile,
     Dossier,
+    DossierRight,
     MasterRecord,
+    Office,
     SyncTask,
     TaskKind,
     TaskStatus,
+    User,
+    UserRole,
     utcnow,
 )
 
@@ -263,3 +271,103 @@ def booked_ref(session: Session, document_id: int | None) -> str | None:
             SyncTask.document_id == document_id, SyncTask.kind == TaskKind.POST_BOOKING,
             SyncTask.status == TaskStatus.DONE)
     )
+
+
+# --- documents -------------------------------------------------------------------------------
+def find_document(session: Session, dossier_id: int, proposal: BookingProposal) -> int | None:
+    """The id of a document already stored for this dossier with the same kind, party, number."""
+    return session.scalar(select(Document.id).where(
+        Document.dossier_id == dossier_id, Document.kind == proposal.kind,
+        Document.party_vat == proposal.party.vat_number, Document.number == proposal.number))
+
+
+def add_document(session: Session, dossier_id: int, proposal: BookingProposal,
+                 files: Sequence[Attachment]) -> int:
+    """Store a document with its files and queue its post-booking task; return its id."""
+    document = Document(
+        dossier_id=dossier_id, kind=proposal.kind, number=proposal.number,
+        issue_date=proposal.issue_date, due_date=proposal.due_date,
+        party_name=proposal.party.name, party_vat=proposal.party.vat_number,
+        currency=proposal.currency, total_excl=proposal.total_excl,
+        total_vat=proposal.total_vat, total_incl=proposal.total_incl,
+        proposal=proposal.model_dump(mode="json"),
+        files=[DocumentFile(filename=f.filename, media_type=f.media_type, content=f.content,
+                            sha256=hashlib.sha256(f.content).hexdigest()) for f in files],
+    )
+    session.add(document)
+    session.flush()
+    queue_task(session, dossier_id, TaskKind.POST_BOOKING, document.id)
+    return document.id
+
+
+def queue_task(session: Session, dossier_id: int, kind: TaskKind,
+               document_id: int | None = None) -> int:
+    """A new pending sync task; return its id."""
+    task = SyncTask(dossier_id=dossier_id, document_id=document_id, kind=kind,
+                    status=TaskStatus.PENDING)
+    session.add(task)
+    session.flush()
+    return task.id
+
+
+def party_records(session: Session, dossier_id: int) -> list[MasterRecord]:
+    """The parties of a dossier's master data, as the package last told us."""
+    return list(session.scalars(select(MasterRecord).where(
+        MasterRecord.dossier_id == dossier_id, MasterRecord.kind == "party")))
+
+
+# --- offices, dossiers and people ------------------------------------------------------------
+def add_office(session: Session, name: str, language: str = "nl") -> int:
+    """A new office; return its id."""
+    office = Office(name=name, language=language)
+    session.add(office)
+    session.flush()
+    return office.id
+
+
+def add_dossier(session: Session, office_id: int, name: str, package: str, external_id: str,
+                connection_block: str) -> int:
+    """A new dossier of an office, linked to one administration of one package."""
+    dossier = Dossier(office_id=office_id, name=name, package=package,
+                      external_id=external_id, connection_block=connection_block)
+    session.add(dossier)
+    session.flush()
+    return dossier.id
+
+
+def set_office_token(session: Session, office_id: int, token_sha256: str) -> None:
+    """Replace an office's API token (only its digest is kept)."""
+    session.get_one(Office, office_id).api_token_sha256 = token_sha256
+
+
+def office_for_token(session: Session, token_sha256: str) -> int | None:
+    """The office whose API token has this digest."""
+    return session.scalar(select(Office.id).where(Office.api_token_sha256 == token_sha256))
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The user with this e-mail address (case-insensitive)."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def dossiers_of_office(session: Session, office_id: int, dossier_ids: Sequence[int]) -> set[int]:
+    """Which of ``dossier_ids`` belong to the office."""
+    return set(session.scalars(select(Dossier.id).where(
+        Dossier.office_id == office_id, Dossier.id.in_(dossier_ids))))
+
+
+def dossier_ids_named(session: Session, office_id: int, names: Sequence[str]) -> list[int]:
+    """The ids of an office's dossiers with these names."""
+    return list(session.scalars(select(Dossier.id).where(
+        Dossier.office_id == office_id, Dossier.name.in_(names))))
+
+
+def add_user(session: Session, email: str, name: str, role: UserRole, password_hash: str,
+             office_id: int | None, dossier_ids: Sequence[int], language: str) -> User:
+    """A new user with, for dossier-level users, their dossier rights."""
+    user = User(email=email, name=name, role=role, office_id=office_id, language=language,
+                password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    session.add_all(DossierRight(user_id=user.id, dossier_id=d) for d in dossier_ids)
+    return user

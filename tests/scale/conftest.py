@@ -45,7 +45,7 @@ class Cluster:
         """One more ``doorstroom serve`` process (in-process mode, 4 runs at a time)."""
         number = len(self.workers) + 1
         worker = start_worker(self.stack, ARTIFACTS / f"scale-worker-{number}.log",
-                              "--dispatch-every", "3", "--limit", "4")
+                              "--every=dispatch=3", "--limit", "4")
         wait_for_deployment(self.stack, "sync-dossier/sync-dossier", worker)
         self.workers.append(worker)
         return worker

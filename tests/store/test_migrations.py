@@ -1,4 +1,4 @@
-"""The Alembic migrations build exactly the schema the models describe."""
+"""The Alembic migrations build exactly the schema the models describe, and keep data."""
 
 from __future__ import annotations
 
@@ -6,9 +6,16 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 
-from doorstroom.store.db import make_engine, migrate
-from doorstroom.store.models import Base
+from doorstroom.store.db import alembic_config, make_engine, migrate, session_scope
+from doorstroom.store.models import Base, Office
+
+
+def _current(url: str) -> str | None:
+    with make_engine(url).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def test_given_an_empty_database_when_migrated_then_schema_matches_models(tmp_path: Path) -> None:
@@ -17,10 +24,27 @@ def test_given_an_empty_database_when_migrated_then_schema_matches_models(tmp_pa
     with make_engine(url).connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+    assert set(Base.metadata.tables) <= set(inspect(make_engine(url)).get_table_names())
 
 
-def test_given_a_migrated_database_when_migrated_again_then_nothing_happens(
+def test_given_a_migrated_database_when_migrated_again_then_it_stays_at_head_with_its_data(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     migrate(url)
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert head is not None and _current(url) == head
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        session.add(Office(name="Kantoor Peeters", language="nl"))
     migrate(url)
+    assert _current(url) == head
+    with session_scope(engine) as session:
+        assert [office.name for office in session.query(Office)] == ["Kantoor Peeters"]
+
+
+def test_the_revisions_form_one_line_from_base_to_head(tmp_path: Path) -> None:
+    scripts = ScriptDirectory.from_config(alembic_config(f"sqlite:///{tmp_path / 's.db'}"))
+    assert len(scripts.get_heads()) == 1
+    revisions = list(scripts.walk_revisions())
+    assert revisions[-1].down_revision is None
+    assert len({revision.revision for revision in revisions}) == len(revisions)

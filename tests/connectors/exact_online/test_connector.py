@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date
 
@@ -11,6 +10,7 @@ import pytest
 from connectors.base import DossierRef
 from connectors.exact_online.connector import ExactOnlineConnector
 from connectors.sandbox_faults import Fault
+from doorstroom.clock import FakeClock
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import (
     EmployeeActionRequired,
@@ -111,12 +111,13 @@ def test_given_a_rejected_refresh_token_then_credentials_rejected_for_support(
 
 def test_given_the_minute_budget_is_spent_then_the_client_waits_for_the_reset(
         connector: ExactOnlineConnector) -> None:
+    clock = FakeClock()
+    connector.client.clock = clock
     connector.check_dossier()
     connector.client._minute_remaining = 0
-    connector.client._minute_reset = time.time() + 0.5
-    started = time.monotonic()
+    connector.client._minute_reset = clock.time() + 42.0
     connector.check_dossier()
-    assert time.monotonic() - started >= 0.45
+    assert clock.slept == [42.0]
 
 
 def test_given_a_connection_then_secrets_are_masked(exact_sandbox: RunningExact) -> None:
