@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from blocks.adsolut import AdsolutConnection
+from connectors.adsolut import errors
 from connectors.adsolut.connector import AdsolutConnector
 from connectors.adsolut.sandbox import AdsolutSandbox
 from connectors.adsolut.tasks import TASKS
 from connectors.descriptor import PackageDescriptor
-from doorstroom.failures import codes as c
 
 ADSOLUT = PackageDescriptor(
     package="adsolut",
@@ -15,5 +15,5 @@ ADSOLUT = PackageDescriptor(
     connection=AdsolutConnection,
     tasks=TASKS,
     sandbox=AdsolutSandbox,
-    probed=frozenset({c.ADSOLUT_DATABASE_RIGHTS_MISSING.name}),
+    probed=frozenset({errors.ADSOLUT_DATABASE_RIGHTS_MISSING.name}),
 )

@@ -12,8 +12,14 @@ import httpx
 from connectors.http_errors import DEFAULT_STATUS_MAP, classify_status
 from doorstroom.failures import SyncFailure, failure
 from doorstroom.failures import codes as c
+from doorstroom.failures.codes import Kind, define
 
 PACKAGE = "Adsolut"
+
+# This package's own failure codes (texts: the catalogue, msgid = the code).
+ADSOLUT_DATABASE_RIGHTS_MISSING = define("adsolut.database_rights_missing", Kind.EMPLOYEE,
+                                         "dossier")
+
 CLOSED_PERIOD_FRAGMENTS = ("geen open boekperiode", "periode is afgesloten")
 LOGIN_FRAGMENTS = ("aanmelding mislukt", "login failed", "invalid user")
 NO_ACCESS_FRAGMENTS = ("geen toegang", "no access")
@@ -30,7 +36,7 @@ def record_failure(message: str, period: str) -> SyncFailure:
 def soap_fault(message: str, dossier: str) -> SyncFailure:
     """The failure for a SOAP fault."""
     if any(fragment in message.lower() for fragment in NO_ACCESS_FRAGMENTS):
-        return failure(c.ADSOLUT_DATABASE_RIGHTS_MISSING, detail=message, dossier=dossier)
+        return failure(ADSOLUT_DATABASE_RIGHTS_MISSING, detail=message, dossier=dossier)
     if any(fragment in message.lower() for fragment in LOGIN_FRAGMENTS):
         return failure(c.CREDENTIALS_REJECTED, detail=message, package=PACKAGE)
     return failure(c.PACKAGE_REJECTED, detail=message, package=PACKAGE, message=message[:300])

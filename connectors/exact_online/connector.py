@@ -80,8 +80,8 @@ class ExactOnlineConnector(Connector):
             rows = self.client.results("system/Divisions",
                                        f"Code eq {int(self.dossier.external_id)}")
         except EmployeeActionRequired as error:
-            if error.code == c.EXACT_DIVISION_ACCESS_LOST:
-                raise failure(c.EXACT_DOSSIER_RIGHTS_MISSING, detail=error.detail,
+            if error.code == errors.EXACT_DIVISION_ACCESS_LOST:
+                raise failure(errors.EXACT_DOSSIER_RIGHTS_MISSING, detail=error.detail,
                               dossier=self.dossier.name) from error
             raise
         if not rows:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from blocks.exact_online import ExactOnlineConnection
 from connectors.descriptor import PackageDescriptor
+from connectors.exact_online import errors
 from connectors.exact_online.client import call_limits
 from connectors.exact_online.connector import ExactOnlineConnector
 from connectors.exact_online.sandbox import ExactOnlineSandbox
 from connectors.exact_online.tasks import TASKS
-from doorstroom.failures import codes as c
 
 EXACT_ONLINE = PackageDescriptor(
     package="exact_online",
@@ -16,6 +16,7 @@ EXACT_ONLINE = PackageDescriptor(
     connection=ExactOnlineConnection,
     tasks=TASKS,
     sandbox=ExactOnlineSandbox,
-    probed=frozenset({c.EXACT_DOSSIER_RIGHTS_MISSING.name, c.EXACT_DIVISION_ACCESS_LOST.name}),
+    probed=frozenset({errors.EXACT_DOSSIER_RIGHTS_MISSING.name,
+                      errors.EXACT_DIVISION_ACCESS_LOST.name}),
     call_limits=call_limits,
 )

@@ -14,14 +14,23 @@ import httpx
 from connectors.http_errors import DEFAULT_STATUS_MAP, StatusRule, classify_status
 from doorstroom.failures import SyncFailure, failure
 from doorstroom.failures import codes as c
+from doorstroom.failures.codes import Kind, define
 
 PACKAGE = "Exact Online"
+
+# This package's own failure codes (texts: the catalogue, msgid = the code).
+EXACT_DOSSIER_RIGHTS_MISSING = define("exact_online.dossier_rights_missing", Kind.EMPLOYEE,
+                                      "dossier")
+EXACT_DIVISION_ACCESS_LOST = define("exact_online.division_access_lost", Kind.EMPLOYEE, "dossier")
+EXACT_DIVISION_BLOCKED = define("exact_online.division_blocked", Kind.SUPPORT, "dossier")
+EXACT_LICENSE_EXPIRED = define("exact_online.license_expired", Kind.SUPPORT, "dossier")
+
 CLOSED_PERIOD_MARKERS = ("afgesloten", "is closed", "clôturée")
 
 FORBIDDEN_REASONS = {
-    "NoDivisionAccess": c.EXACT_DIVISION_ACCESS_LOST,
-    "DivisionBlocked": c.EXACT_DIVISION_BLOCKED,
-    "LicenseExpired": c.EXACT_LICENSE_EXPIRED,
+    "NoDivisionAccess": EXACT_DIVISION_ACCESS_LOST,
+    "DivisionBlocked": EXACT_DIVISION_BLOCKED,
+    "LicenseExpired": EXACT_LICENSE_EXPIRED,
 }
 
 
@@ -39,7 +48,7 @@ def classify(response: httpx.Response, dossier: str, context: Mapping[str, str])
     message = error_message(response)
     if response.status_code == 403:
         code = FORBIDDEN_REASONS.get(response.headers.get("Reason", ""),
-                                     c.EXACT_DIVISION_ACCESS_LOST)
+                                     EXACT_DIVISION_ACCESS_LOST)
         return failure(code, detail=message, dossier=dossier)
     if response.status_code == 400 and any(m in message.lower() for m in CLOSED_PERIOD_MARKERS):
         return failure(c.NO_OPEN_BOOKING_PERIOD, detail=message,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from blocks.agent import OnPremiseAgentConnection
 from connectors.descriptor import PackageDescriptor
+from connectors.expert_m import errors
 from connectors.expert_m.connector import ExpertMConnector
 from connectors.expert_m.sandbox import ExpertMSandbox
 from connectors.expert_m.tasks import TASKS
-from doorstroom.failures import codes as c
 
 EXPERT_M = PackageDescriptor(
     package="expert_m",
@@ -15,5 +15,5 @@ EXPERT_M = PackageDescriptor(
     connection=OnPremiseAgentConnection,
     tasks=TASKS,
     sandbox=ExpertMSandbox,
-    probed=frozenset({c.EXPERT_M_DATABASE_MISSING.name}),
+    probed=frozenset({errors.EXPERT_M_DATABASE_MISSING.name}),
 )

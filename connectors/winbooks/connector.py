@@ -108,7 +108,7 @@ class WinBooksConnector(Connector):
             if rows[0].get("VatStatus") != "Open":
                 vat_closed.append(period)
         if vat_closed:
-            raise failure(c.WINBOOKS_VAT_PERIOD_CLOSED, detail="VatStatus closed",
+            raise failure(errors.WINBOOKS_VAT_PERIOD_CLOSED, detail="VatStatus closed",
                           periods=",".join(vat_closed))
 
     def _ensure_third(self, proposal: BookingProposal) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from blocks.winbooks import WinBooksConnection
 from connectors.descriptor import PackageDescriptor
+from connectors.winbooks import errors
 from connectors.winbooks.connector import WinBooksConnector
 from connectors.winbooks.sandbox import WinBooksSandbox
 from connectors.winbooks.tasks import TASKS
-from doorstroom.failures import codes as c
 
 WINBOOKS = PackageDescriptor(
     package="winbooks",
@@ -15,5 +15,5 @@ WINBOOKS = PackageDescriptor(
     connection=WinBooksConnection,
     tasks=TASKS,
     sandbox=WinBooksSandbox,
-    probed=frozenset({c.WINBOOKS_FOLDER_RIGHTS_MISSING.name}),
+    probed=frozenset({errors.WINBOOKS_FOLDER_RIGHTS_MISSING.name}),
 )

@@ -13,11 +13,16 @@ import httpx
 from connectors.http_errors import DEFAULT_STATUS_MAP, classify_status
 from doorstroom.failures import SyncFailure, failure
 from doorstroom.failures import codes as c
+from doorstroom.failures.codes import Kind, define
 
 PACKAGE = "WinBooks on Web"
 
+# This package's own failure codes (texts: the catalogue, msgid = the code).
+WINBOOKS_FOLDER_RIGHTS_MISSING = define("winbooks.folder_rights_missing", Kind.EMPLOYEE, "dossier")
+WINBOOKS_VAT_PERIOD_CLOSED = define("winbooks.vat_period_closed", Kind.EMPLOYEE, "periods")
+
 PERIOD_CODES = {
-    "VAT_PERIOD_CLOSED": c.WINBOOKS_VAT_PERIOD_CLOSED,
+    "VAT_PERIOD_CLOSED": WINBOOKS_VAT_PERIOD_CLOSED,
     "BOOK_PERIOD_CLOSED": c.NO_OPEN_BOOKING_PERIOD,
     "BOOK_PERIOD_MISSING": c.NO_OPEN_BOOKING_PERIOD,
 }
@@ -36,9 +41,9 @@ def classify(response: httpx.Response, dossier: str, context: Mapping[str, str])
     """The failure for one unsuccessful WinBooks on Web answer."""
     code, message = error_fields(response)
     if response.status_code == 403 and code == "FOLDER_ACCESS_DENIED":
-        return failure(c.WINBOOKS_FOLDER_RIGHTS_MISSING, detail=message, dossier=dossier)
+        return failure(WINBOOKS_FOLDER_RIGHTS_MISSING, detail=message, dossier=dossier)
     period_code = PERIOD_CODES.get(code)
-    if period_code is c.WINBOOKS_VAT_PERIOD_CLOSED:
+    if period_code is WINBOOKS_VAT_PERIOD_CLOSED:
         return failure(period_code, detail=message, periods=context.get("period", "?"))
     if period_code is not None:
         return failure(period_code, detail=message, period=context.get("period", "?"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from blocks.agent import OnPremiseAgentConnection
 from connectors.descriptor import PackageDescriptor
+from connectors.wings import errors
 from connectors.wings.connector import WingsConnector
 from connectors.wings.sandbox import WingsSandbox
 from connectors.wings.tasks import TASKS
-from doorstroom.failures import codes as c
 
 WINGS = PackageDescriptor(
     package="wings",
@@ -15,5 +15,5 @@ WINGS = PackageDescriptor(
     connection=OnPremiseAgentConnection,
     tasks=TASKS,
     sandbox=WingsSandbox,
-    probed=frozenset({c.WINGS_DATABASE_OUTDATED.name}),
+    probed=frozenset({errors.WINGS_DATABASE_OUTDATED.name}),
 )

@@ -7,13 +7,16 @@ from collections.abc import Mapping
 from connectors.agent.errors import DEFAULT_AGENT_RULES, AgentRule
 from connectors.agent.protocol import AgentError
 from doorstroom.failures import SyncFailure, failure
-from doorstroom.failures import codes as c
+from doorstroom.failures.codes import Kind, define
 
 PACKAGE = "Wings"
 
+# This package's own failure codes (texts: the catalogue, msgid = the code).
+WINGS_DATABASE_OUTDATED = define("wings.database_outdated", Kind.EMPLOYEE)
+
 
 def _outdated(error: AgentError, _package: str, _dossier: str) -> SyncFailure:
-    return failure(c.WINGS_DATABASE_OUTDATED, detail=f"{error.message} {error.details}")
+    return failure(WINGS_DATABASE_OUTDATED, detail=f"{error.message} {error.details}")
 
 
 RULES: Mapping[str, AgentRule] = {**DEFAULT_AGENT_RULES, "database_outdated": _outdated}

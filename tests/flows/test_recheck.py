@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from connectors.base import DossierRef
 from connectors.wings.connector import WingsConnector
 from connectors.wings.descriptor import WINGS
+from connectors.wings.errors import WINGS_DATABASE_OUTDATED
 from doorstroom.documents.service import request_dossier_link
 from doorstroom.failures import codes as c
 from doorstroom.store.db import session_scope
@@ -58,7 +59,7 @@ def test_given_rights_granted_later_then_recheck_restarts_the_task_and_the_page_
 def test_the_wings_probe_sees_an_upgraded_database(agent_sandbox: Running) -> None:
     agent_sandbox.state.add_dossier("OUD", "Oud BV", version=1, required_version=2)
     connector = WingsConnector(agent_sandbox.connection(), DossierRef(1, "Oud BV", "OUD"))
-    assert WINGS.probe(connector, c.WINGS_DATABASE_OUTDATED.name) is False
+    assert WINGS.probe(connector, WINGS_DATABASE_OUTDATED.name) is False
     assert WINGS.probe(connector, c.NO_OPEN_BOOKING_PERIOD.name) is None  # no probe for that
     agent_sandbox.state.update("OUD", version=2)
-    assert WINGS.probe(connector, c.WINGS_DATABASE_OUTDATED.name) is True
+    assert WINGS.probe(connector, WINGS_DATABASE_OUTDATED.name) is True
