@@ -36,18 +36,17 @@ clock: Clock = SYSTEM
 
 
 def policy(package: str, *, retries: int = 3,
-           retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0),
-           timeout_seconds: float = 300.0) -> dict[str, Any]:
-    """The options a package's Prefect tasks share: retries, timeout and tags.
+           retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0)) -> dict[str, Any]:
+    """The options a package's Prefect tasks share: retries and tags.
 
     Only transient failures are retried (named outcomes are final); results are not cached
-    or persisted, because the store is the record of what was booked. The timeout is a guard
-    against a hung call, well above the HTTP timeouts: a retry after it looks the booking up
-    before posting, so it books nothing twice.
+    or persisted, because the store is the record of what was booked. A call's time limit is
+    the HTTP timeout on the package's connection block: Prefect's task timeout cannot stop a
+    call in a worker thread (where the in-process worker runs flows) and would only mark a
+    booking that did succeed as timed out.
     """
     return {"retries": retries, "retry_delay_seconds": list(retry_delay_seconds),
-            "timeout_seconds": timeout_seconds, "tags": [f"package:{package}"],
-            "cache_policy": NO_CACHE, "persist_result": False,
+            "tags": [f"package:{package}"], "cache_policy": NO_CACHE, "persist_result": False,
             "retry_condition_fn": retry_transient_only}
 
 

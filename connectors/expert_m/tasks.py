@@ -1,7 +1,7 @@
 """Expert/M's Prefect tasks, shown in the Prefect UI as ``expert-m.<operation>``.
 
 Reached through the agent on the office's own server, which may be restarting or busy
-with a backup: retried after 5 s, 30 s and 2 minutes, and given 10 minutes a call.
+with a backup: retried after 5 s, 30 s and 2 minutes.
 The body of each is the shared :func:`connectors.attempt.attempt`: it records the attempt and
 turns every outcome into a named state.
 """
@@ -16,8 +16,7 @@ from connectors.descriptor import PackageTasks
 from connectors.expert_m.connector import ExpertMConnector
 from doorstroom.store.models import TaskKind
 
-POLICY = policy("expert_m", retries=3, retry_delay_seconds=(5.0, 30.0, 120.0),
-                timeout_seconds=600.0)
+POLICY = policy("expert_m", retries=3, retry_delay_seconds=(5.0, 30.0, 120.0))
 
 
 @task(name="expert-m.link-dossier", **POLICY)
