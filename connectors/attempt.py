@@ -13,9 +13,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
+from prefect.exceptions import PrefectHTTPStatusError
 from prefect.states import Completed, Failed, State
 
 from connectors.base import Connector
@@ -25,11 +27,17 @@ from doorstroom.failures import SyncFailure, TransientFailure, failure, render
 from doorstroom.failures import codes as c
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session, session_scope
-from doorstroom.store.models import SyncTask, TaskKind
+from doorstroom.store.models import SyncTask, TaskKind, TaskStatus
 
 log = logging.getLogger(__name__)
 
 FINAL_STATE_NAMES = frozenset({"EmployeeActionRequired", "SupportRequired"})
+RUNNING_ELSEWHERE = "RunningElsewhere"
+ORCHESTRATOR_ERRORS = (httpx.TransportError, PrefectHTTPStatusError)
+"""Errors of Prefect's own API inside a task (loading a block, a rate-limit slot, a lock).
+
+The packages' own transport errors never get here: each connector classifies them.
+"""
 MAX_RETRY_AFTER = 120.0
 clock: Clock = SYSTEM
 """How an attempt waits out Retry-After; tests replace it instead of waiting on the clock."""
@@ -115,19 +123,18 @@ def attempt(sync_task_id: int, connector: Connector, language: str, kind: TaskKi
     run_count, retries, flow_run_id, task_run_id = _attempt_budget()
     with session_scope() as session:
         attempt_id = repo.start_attempt(session, sync_task_id, flow_run_id, task_run_id)
+        if attempt_id is None:
+            return _not_ours(session, sync_task_id)
         work = load_work(session, sync_task_id)
     try:
         if work.kind != kind:
             raise RuntimeError(f"a {kind.value} task was given a {work.kind.value} sync task")
         result = perform(connector, work)
+    except ORCHESTRATOR_ERRORS as error:  # Prefect's API is away (an outage): weather
+        busy = TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error))
+        return _transient(sync_task_id, attempt_id, busy, run_count, retries, language)
     except TransientFailure as error:
-        if run_count <= retries:
-            _note_transient(sync_task_id, attempt_id, error)
-            raise
-        exhausted = error.exhausted or failure(
-            c.RETRIES_EXHAUSTED, detail=str(error),
-            reason=render(error.code.name, error.params, language))
-        return _record_failure(sync_task_id, attempt_id, exhausted, language)
+        return _transient(sync_task_id, attempt_id, error, run_count, retries, language)
     except SyncFailure as error:
         return _record_failure(sync_task_id, attempt_id, error, language)
     except Exception as error:  # an unknown error is support's, never retried forever
@@ -140,6 +147,26 @@ def attempt(sync_task_id: int, connector: Connector, language: str, kind: TaskKi
             result = f"{stored} master-data records"
         repo.finish_done(session, sync_task_id, attempt_id, result)
     return Completed(message=f"done: {result}" if result else "done")
+
+
+def _transient(sync_task_id: int, attempt_id: int, error: TransientFailure, run_count: int,
+               retries: int, language: str) -> State:
+    """Raise for Prefect to retry while the budget lasts; then a named failure for support."""
+    if run_count <= retries:
+        _note_transient(sync_task_id, attempt_id, error)
+        raise error
+    exhausted = error.exhausted or failure(
+        c.RETRIES_EXHAUSTED, detail=str(error), reason=error.code.name,
+        **{key: value for key, value in error.params.items() if key != "reason"})
+    return _record_failure(sync_task_id, attempt_id, exhausted, language)
+
+
+def _not_ours(session: Session, sync_task_id: int) -> State:
+    """Another execution of the run holds this task, or finished it: leave it alone."""
+    if repo.task_status(session, sync_task_id) == TaskStatus.DONE:
+        return Completed(message="done already")
+    return Completed(name=RUNNING_ELSEWHERE,
+                     message="another execution of this run is working on this task")
 
 
 def _note_transient(sync_task_id: int, attempt_id: int, error: TransientFailure) -> None:

@@ -29,15 +29,17 @@ from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.events import emit_event
 from prefect.exceptions import Abort
 from prefect.flow_engine import run_flow
 from prefect.flows import Flow
-from prefect.states import Pending
+from prefect.states import Crashed, Pending
 from prefect.utilities.engine import propose_state_sync
 
 log = logging.getLogger(__name__)
+MAX_POLL_BACKOFF = 30.0
+"""While Prefect is unreachable the worker polls at most this far apart, and resumes."""
 
 
 class InProcessWorker:
@@ -52,6 +54,7 @@ class InProcessWorker:
         self.stopping = threading.Event()
         self._active: set[Future[Any]] = set()
         self._running: dict[UUID, str] = {}  # flow run id → name, for heartbeats
+        self._lost: set[UUID] = set()  # runs whose execution died here, to be crashed
         self._lock = threading.Lock()
         self._finished = threading.Event()
 
@@ -64,13 +67,22 @@ class InProcessWorker:
             self._finished.set()
 
     def _serve(self) -> None:
+        wait = self.poll_seconds
         with ThreadPoolExecutor(self.limit, thread_name_prefix="flow-run") as pool:
             while not self.stopping.is_set():
                 self._active = {f for f in self._active if not f.done()}
                 free = self.limit - len(self._active)
-                for flow_run in self._claim(free) if free > 0 else []:
+                try:
+                    claimed = self._claim(free) if free > 0 else []
+                    self._crash_lost_runs()
+                    wait = self.poll_seconds
+                except Exception as error:  # Prefect away: keep polling, a bit slower
+                    log.warning("cannot reach Prefect (%s); polling again in %.0f s",
+                                error, wait)
+                    claimed, wait = [], min(MAX_POLL_BACKOFF, wait * 2)
+                for flow_run in claimed:
                     self._active.add(pool.submit(self._execute, flow_run))
-                self.stopping.wait(self.poll_seconds)
+                self.stopping.wait(wait)
 
     def stop(self) -> None:
         """Stop claiming new runs."""
@@ -103,21 +115,42 @@ class InProcessWorker:
                              return_type="state")
             log.info("flow run %s ended %s in %.1f s", flow_run.name,
                      getattr(state, "name", state), time.monotonic() - started)
-        except BaseException:  # the engine records the state; keep the worker alive
+        except BaseException:  # keep the worker alive; crash the run once Prefect answers
             log.exception("flow run %s raised out of the engine", flow_run.id)
+            with self._lock:
+                self._lost.add(flow_run.id)
         finally:
             with self._lock:
                 self._running.pop(flow_run.id, None)
 
+    def _crash_lost_runs(self) -> None:
+        """Runs whose execution died here (Prefect's API went away under it) are crashed, so
+        that recover-interrupted retries them; proposed without force, so a run that ended
+        meanwhile is left alone."""
+        with self._lock:
+            lost, self._lost = self._lost, set()
+        if not lost:
+            return
+        with get_client(sync_client=True) as client:
+            for run_id in lost:
+                run = client.read_flow_run(run_id)
+                if run.state is not None and run.state.type in (StateType.PENDING,
+                                                                StateType.RUNNING):
+                    client.set_flow_run_state(run_id, Crashed(
+                        message="its execution lost the Prefect API; it is retried"))
+
     def _beat(self) -> None:
-        """Send a heartbeat for every run in progress, until the worker stops."""
+        """Send a heartbeat for every run in progress, until the worker stops.
+
+        Sent while holding the lock that ``_execute`` takes to drop a finished run, so no
+        heartbeat leaves after its run was dropped.
+        """
         while not self._finished.wait(self.heartbeat_seconds):
             with self._lock:
-                running = list(self._running.items())
-            for run_id, name in running:
-                try:
-                    emit_event(event="prefect.flow-run.heartbeat", resource={
-                        "prefect.resource.id": f"prefect.flow-run.{run_id}",
-                        "prefect.resource.name": name})
-                except Exception:  # a missed beat is not worth stopping the worker for
-                    log.exception("heartbeat for flow run %s not sent", run_id)
+                for run_id, name in self._running.items():
+                    try:
+                        emit_event(event="prefect.flow-run.heartbeat", resource={
+                            "prefect.resource.id": f"prefect.flow-run.{run_id}",
+                            "prefect.resource.name": name})
+                    except Exception:  # a missed beat is not worth stopping the worker for
+                        log.exception("heartbeat for flow run %s not sent", run_id)

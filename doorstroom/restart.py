@@ -1,18 +1,27 @@
-"""Restart = Prefect retry: exactly what the Prefect UI's Retry button does.
+"""Restart = Prefect retry of the task's flow run: exactly once, whoever asks and how often.
 
-The flow run goes to ``Scheduled/AwaitingRetry`` (forced), the worker runs the same flow run
-again, and the flow picks up only the tasks of that run that are not done.
+The monitor, the CLI, auto-recheck and recover-interrupted all restart through here. A
+restart moves a run out of one failed or crashed state, and only one restart per state can:
+the store's ``run_restarts`` row keyed by (run, state) is the compare-and-set, so twenty
+people clicking at once make one restart and nineteen answers saying who restarted it. The
+winner queues the run's unfinished tasks and proposes ``AwaitingRetry`` to Prefect without
+forcing it, so Prefect's own rules apply; the worker that wins ``Scheduled → Pending`` runs
+the same flow run again, and it picks up only the tasks that are not done. Behind that, each
+task's lease (``repository.start_attempt``) keeps any second execution from calling the
+package for a task another one is on.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.objects import FlowRun
 from prefect.states import AwaitingRetry
 
 from doorstroom.store import repository as repo
-from doorstroom.store.db import session_scope
+from doorstroom.store.db import StoreConflict, session_scope
 from doorstroom.store.models import SyncTask, TaskStatus
 
 REASONS = {
@@ -21,28 +30,65 @@ REASONS = {
     "never_run": "this task has not run yet",
     "not_from_deployment": "this run was not started from a deployment; start it again",
     "run_not_failed": "only failed runs can be restarted",
+    "already_restarted": "this run was restarted already",
 }
 
 
 class RestartRefused(Exception):
-    """The task or run cannot be retried; ``reason`` is a key of ``REASONS`` (and of the UI)."""
+    """The task or run cannot be retried; ``reason`` is a key of ``REASONS`` (and of the UI).
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(REASONS[reason])
+    ``by`` names who restarted it already, when that is the reason.
+    """
+
+    def __init__(self, reason: str, by: str | None = None) -> None:
+        super().__init__(REASONS[reason] + (f" (by {by})" if by else ""))
         self.reason = reason
+        self.by = by
+
+
+@dataclass(frozen=True)
+class _Restartable:
+    """A run in a failed or crashed state, and that state's id (the restart's key)."""
+
+    run: FlowRun
+    state_id: str
+    state_name: str
+
+
+def _restartable(client: SyncPrefectClient, flow_run_id: str) -> _Restartable:
+    run = client.read_flow_run(UUID(flow_run_id))
+    if run.deployment_id is None:
+        raise RestartRefused("not_from_deployment")
+    state = run.state
+    if state is None or not (state.is_failed() or state.is_crashed()):
+        with session_scope() as session:
+            last = repo.last_restart(session, flow_run_id)
+        if state is not None and not state.is_final() and last is not None:
+            raise RestartRefused("already_restarted", by=last)
+        raise RestartRefused("run_not_failed")
+    return _Restartable(run, str(state.id), state.name or state.type.value)
 
 
 def restart_flow_run(flow_run_id: str, actor: str, user_id: int | None = None) -> list[int]:
-    """Retry a failed flow run; return the ids of the sync tasks that will run again."""
-    with session_scope() as session, get_client(sync_client=True) as client:
-        run = client.read_flow_run(UUID(flow_run_id))
-        if run.deployment_id is None:
-            raise RestartRefused("not_from_deployment")
-        if run.state is None or not (run.state.is_failed() or run.state.is_crashed()):
-            raise RestartRefused("run_not_failed")
-        task_ids = repo.requeue_for_restart(session, flow_run_id, actor, user_id)
+    """Retry a failed or crashed flow run; return the ids of the sync tasks that run again.
+
+    Refused with ``already_restarted`` (and who did it) when another restart of the same
+    state came first.
+    """
+    with get_client(sync_client=True) as client:
+        target = _restartable(client, flow_run_id)
+        try:
+            with session_scope() as session:
+                repo.add_restart(session, flow_run_id, target.state_id, target.state_name,
+                                 actor)
+                task_ids = repo.requeue_for_restart(session, flow_run_id, actor, user_id)
+        except StoreConflict:
+            with session_scope() as session:
+                first = repo.restart_of(session, flow_run_id, target.state_id)
+            raise RestartRefused("already_restarted",
+                                 by=first.actor if first else None) from None
         client.set_flow_run_state(UUID(flow_run_id),
-                                  AwaitingRetry(message=f"Restarted by {actor}"), force=True)
+                                  AwaitingRetry(message=f"Restarted by {actor}"))
     return task_ids
 
 
@@ -53,7 +99,9 @@ def restart_task(sync_task_id: int, actor: str, user_id: int | None = None) -> l
         if task is None:
             raise RestartRefused("missing")
         if task.status != TaskStatus.FAILED:
-            raise RestartRefused("not_failed")
+            by = task.restarted_by if task.status in (TaskStatus.QUEUED,
+                                                      TaskStatus.RUNNING) else None
+            raise RestartRefused("already_restarted" if by else "not_failed", by=by)
         flow_run_id = task.last_flow_run_id
     if flow_run_id is None:
         raise RestartRefused("never_run")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from prefect.states import Completed, Failed, State
 
+from connectors.attempt import RUNNING_ELSEWHERE
 from doorstroom.failures import render
 
 SEVERITY = ("SupportRequired", "EmployeeActionRequired")
@@ -28,4 +29,8 @@ def summarise(states: Sequence[State], waiting: int, language: str) -> State:
     unknown = [state for state in states if not state.is_completed()]
     if unknown:
         return Failed(name="SupportRequired", message=unknown[0].message or "task not completed")
+    elsewhere = sum(state.name == RUNNING_ELSEWHERE for state in states)
+    if elsewhere:
+        return Completed(message=render("summary.elsewhere", {
+            "done": len(states) - elsewhere, "elsewhere": elsewhere}, language))
     return Completed(message=render("summary.done", {"done": len(states)}, language))

@@ -13,11 +13,15 @@ schedule (every 5 minutes) catches the rest.
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.responses import OrchestrationResult, SetStateStatus
 from prefect.exceptions import ObjectNotFound
+from prefect.states import Crashed
 
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
@@ -27,6 +31,8 @@ from doorstroom.store.db import session_scope
 
 ACTOR = "recover-interrupted"
 AUTOMATIC_RETRIES = 2
+CLASSIFIED = {"EmployeeActionRequired", "SupportRequired"}
+"""A run that ended in a classified failure: its unfinished tasks wait for its restart."""
 
 
 def _ended_state(run_id: str) -> str | None:
@@ -55,10 +61,37 @@ def _retried(run_id: str, state: str) -> bool:
     return True
 
 
+def crash_if_running(flow_run_id: str, reason: str) -> bool:
+    """Crash a run an automation saw go silent or stuck — only if it is Pending or Running.
+
+    A run that ended is never touched (a heartbeat can trail its Completed by a moment), nor
+    one scheduled again; and the transition is proposed without force, so Prefect refuses it
+    should the run end in between.
+    """
+    with get_client(sync_client=True) as client:
+        try:
+            run = client.read_flow_run(UUID(flow_run_id))
+        except ObjectNotFound:
+            return False
+        if run.state is None or run.state.type not in (StateType.PENDING, StateType.RUNNING):
+            return False
+        result: OrchestrationResult[Any] = client.set_flow_run_state(
+            UUID(flow_run_id), Crashed(message=reason))
+    return result.status == SetStateStatus.ACCEPT
+
+
 @flow(name="recover-interrupted")
-def recover_interrupted() -> int:
-    """Retry crashed runs (bounded) or mark their tasks interrupted; return how many tasks."""
+def recover_interrupted(flow_run_id: str | None = None, reason: str = "") -> int:
+    """Retry crashed runs (bounded) or mark their tasks interrupted; return how many tasks.
+
+    With ``flow_run_id`` (from an automation that saw that run go silent or stuck) the run
+    is first crashed if it still runs.
+    """
     logger = get_run_logger()
+    if flow_run_id:
+        run_id = flow_run_id.removeprefix("prefect.flow-run.")
+        if crash_if_running(run_id, reason or "its worker stopped"):
+            logger.warning("flow run %s crashed: %s", run_id, reason)
     with session_scope() as session:
         holders = repo.unfinished_by_run(session)
     recovered = 0
@@ -71,14 +104,31 @@ def recover_interrupted() -> int:
                            len(task_ids))
             recovered += len(task_ids)
             continue
-        if _ended_state(run_id) is None:  # another recover (or a person) retried it meanwhile
+        if state in CLASSIFIED or _ended_state(run_id) is None:
+            # Waiting behind a failed task of the run (they run on its restart), or another
+            # recover (or a person) retried the run meanwhile.
             continue
-        error = failure(c.RUN_INTERRUPTED, detail=f"flow run {run_id} ended {state}", state=state)
-        with session_scope() as session:
-            for task_id in task_ids:
-                attempt_id = repo.start_attempt(session, task_id, run_id, None)
-                repo.finish_failed(session, task_id, attempt_id, error)
-        recovered += len(task_ids)
+        interrupted = _interrupt(run_id, state, task_ids)
+        recovered += interrupted
         logger.warning("flow run %s ended %s: %d tasks marked interrupted", run_id, state,
-                       len(task_ids))
+                       interrupted)
     return recovered
+
+
+def _interrupt(run_id: str, state: str, task_ids: list[int]) -> int:
+    """Mark a run's unfinished tasks red and restartable; return how many.
+
+    A run that crashed, was cancelled or vanished has no live execution: its leases are
+    taken over. A run that ended otherwise may have a second execution still at work on a
+    task (its live lease says so): that task is left to it.
+    """
+    error = failure(c.RUN_INTERRUPTED, detail=f"flow run {run_id} ended {state}", state=state)
+    dead = state in {"Crashed", "Cancelled", "missing"}
+    marked = 0
+    with session_scope() as session:
+        for task_id in task_ids:
+            attempt_id = repo.start_attempt(session, task_id, run_id, None, force=dead)
+            if attempt_id is not None:
+                repo.finish_failed(session, task_id, attempt_id, error)
+                marked += 1
+    return marked

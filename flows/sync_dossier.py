@@ -12,7 +12,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from connectors.attempt import FINAL_STATE_NAMES, failed_state
+from connectors.attempt import FINAL_STATE_NAMES, ORCHESTRATOR_ERRORS, failed_state
 from connectors.base import Connector, DossierRef
 from connectors.descriptor import PackageDescriptor
 from connectors.registry import descriptor
@@ -112,11 +112,20 @@ def _run_tasks(plan: DossierPlan, package: PackageDescriptor, connector: Connect
 
 
 def _orphaned(item: Plan, state: State, language: str) -> State:
-    """Prefect failed the task run before our code could classify it: support must look."""
+    """Prefect failed the task run before our code could classify it: support must look.
+
+    Unless Prefect's API itself is away (an outage): then the task is left as it is and the
+    run ends here; it is crashed and retried once Prefect is back (recover-interrupted).
+    """
+    cause = state.result(raise_on_failure=False) if state.is_failed() else None
+    if isinstance(cause, ORCHESTRATOR_ERRORS):
+        raise cause
     error = failure(c.UNEXPECTED_ERROR, detail=state.message or "", error=state.name or "Failed")
-    with session_scope() as session:
-        attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None)
-        repo.finish_failed(session, item.task_id, attempt_id, error)
+    with session_scope() as session:  # the task run is over: its lease is nobody's now
+        attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None,
+                                        force=True)
+        if attempt_id is not None:
+            repo.finish_failed(session, item.task_id, attempt_id, error)
     return failed_state(error, language)
 
 
@@ -125,6 +134,7 @@ def _fail_all(plan: DossierPlan, error: SyncFailure) -> State:
     with session_scope() as session:
         for item in plan.tasks:
             attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None)
-            repo.finish_failed(session, item.task_id, attempt_id, error)
+            if attempt_id is not None:
+                repo.finish_failed(session, item.task_id, attempt_id, error)
     message = render(error.code.name, error.params, plan.language)
     return Failed(name=error.state_name, message=message)

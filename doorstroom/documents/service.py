@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from doorstroom.documents.proposal import Attachment, BookingProposal
 from doorstroom.store import repository as repo
-from doorstroom.store.db import Session
+from doorstroom.store.db import Session, StoreConflict
 from doorstroom.store.models import Document, TaskKind
 
 
@@ -20,11 +20,24 @@ class Submitted:
 
 def submit(session: Session, dossier_id: int, proposal: BookingProposal,
            files: list[Attachment] | None = None) -> Submitted:
-    """Store a document and its post-booking task; the same document twice is stored once."""
+    """Store a document and its post-booking task; the same document twice is stored once.
+
+    Two identical submissions racing each other both pass the first look; the store's unique
+    key lets one insert, and the other is told the document was received (it was). The
+    session must hold nothing else unsaved: the losing insert is rolled back.
+    """
     existing = repo.find_document(session, dossier_id, proposal)
     if existing is not None:
         return Submitted(existing, created=False)
-    return Submitted(repo.add_document(session, dossier_id, proposal, files or []), created=True)
+    try:
+        return Submitted(repo.add_document(session, dossier_id, proposal, files or []),
+                         created=True)
+    except StoreConflict:
+        session.rollback()
+        existing = repo.find_document(session, dossier_id, proposal)
+        if existing is None:
+            raise
+        return Submitted(existing, created=False)
 
 
 def withdraw(session: Session, document_id: int) -> int:

@@ -16,6 +16,9 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).with_name("locale")
 LIST_PARAMS = frozenset({"periods"})
 """Parameters stored comma-separated and rendered as a list in the reader's language."""
+CAUSE_PARAMS = frozenset({"reason"})
+"""Parameters that hold a transient failure's code, rendered as its cause (``cause.<code>``)
+in the reader's language, with the failure's own parameters stored beside it."""
 LANGUAGES = ("nl", "fr", "en")
 FALLBACK = "en"
 
@@ -35,7 +38,10 @@ def template(code: str, language: str) -> str | None:
     return str(message.string)
 
 
-def _value(key: str, value: object, language: str) -> str:
+def _value(key: str, value: object, params: Mapping[str, object], language: str) -> str:
+    if key in CAUSE_PARAMS and template(f"cause.{value}", FALLBACK) is not None:
+        own = {name: other for name, other in params.items() if name not in CAUSE_PARAMS}
+        return render(f"cause.{value}", own, language)
     if key in LIST_PARAMS:
         items = [item for item in str(value).split(",") if item]
         return format_list(items, locale=language if language in LANGUAGES else FALLBACK)
@@ -75,7 +81,7 @@ def render(code: str, params: Mapping[str, object], language: str) -> str:
     text = template(code, language) or template(code, FALLBACK)
     if text is None:
         return f"{code} {dict(params)}"
-    values = {key: _value(key, value, language) for key, value in params.items()}
+    values = {key: _value(key, value, params, language) for key, value in params.items()}
     try:
         return text % values
     except (KeyError, ValueError, TypeError) as error:

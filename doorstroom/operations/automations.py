@@ -3,9 +3,10 @@
 - ``doorstroom-support-required``: a flow run that ends ``SupportRequired`` runs the
   ``notify-support`` deployment, which e-mails the support team the tasks and their hints.
 - ``doorstroom-no-heartbeat``: a flow run whose worker went silent (claimed it, or ran it,
-  and died) is set to ``Crashed``.
+  and died) is handed to ``recover-interrupted``, which crashes it — only while it is still
+  Pending or Running, never a run that ended (a heartbeat may trail its Completed).
 - ``doorstroom-stuck-pending`` / ``doorstroom-stuck-running``: a run that stays Pending or
-  Running past its bound is set to ``Crashed``.
+  Running past its bound is handed over the same way.
 - ``doorstroom-crashed``: a crashed run starts ``recover-interrupted`` at once, which retries
   the run (bounded) or turns its tasks red and restartable — no task stays running forever.
 """
@@ -17,8 +18,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from prefect.client.orchestration import SyncPrefectClient
-from prefect.client.schemas.objects import StateType
-from prefect.events.actions import ActionTypes, ChangeFlowRunState, RunDeployment
+from prefect.events.actions import ActionTypes, RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
 FLOW_RUN = {"prefect.resource.id": "prefect.flow-run.*"}
@@ -36,19 +36,22 @@ class Bounds:
     running: timedelta = timedelta(hours=2)
 
 
-def _crash(message: str) -> list[ActionTypes]:
-    return [ChangeFlowRunState(state=StateType.CRASHED, message=message, force=True)]
+def _crash(recover: UUID, message: str) -> list[ActionTypes]:
+    """Hand the run to recover-interrupted, which re-reads its state before it crashes it."""
+    return [RunDeployment(source="selected", deployment_id=recover,
+                          parameters={"flow_run_id": "{{ event.resource.id }}",
+                                      "reason": message})]
 
 
 def _silent(name: str, description: str, after: set[str], expect: set[str], within: timedelta,
-            message: str) -> AutomationCore:
+            recover: UUID, message: str) -> AutomationCore:
     """A proactive automation: ``after`` without any of ``expect`` within ``within`` → crash."""
     return AutomationCore(
         name=name, description=description,
         trigger=EventTrigger(after=after, expect=expect, match=FLOW_RUN,
                              for_each={"prefect.resource.id"}, posture=Posture.Proactive,
                              threshold=1, within=within),
-        actions=_crash(message))
+        actions=_crash(recover, message))
 
 
 def _on(name: str, description: str, event: str, actions: list[ActionTypes]) -> AutomationCore:
@@ -72,14 +75,14 @@ def definitions(notify_support: UUID, recover: UUID, bounds: Bounds) -> list[Aut
         _silent("doorstroom-no-heartbeat", "A run whose worker stopped sending heartbeats.",
                 {"prefect.flow-run.Pending", "prefect.flow-run.Running",
                  "prefect.flow-run.heartbeat"},
-                {"prefect.flow-run.*"}, bounds.heartbeat,
+                {"prefect.flow-run.*"}, bounds.heartbeat, recover,
                 f"no heartbeat for {bounds.heartbeat.total_seconds():.0f} s: its worker stopped"),
         _silent("doorstroom-stuck-pending", "A run that no worker started.",
                 {"prefect.flow-run.Pending"}, {"prefect.flow-run.Running", *ENDED},
-                bounds.pending,
+                bounds.pending, recover,
                 f"Pending for more than {bounds.pending.total_seconds():.0f} s"),
         _silent("doorstroom-stuck-running", "A run that keeps running past its bound.",
-                {"prefect.flow-run.Running"}, ENDED, bounds.running,
+                {"prefect.flow-run.Running"}, ENDED, bounds.running, recover,
                 f"Running for more than {bounds.running.total_seconds():.0f} s"),
         _on("doorstroom-crashed", "Recover the tasks of a crashed run at once.",
             "prefect.flow-run.Crashed",

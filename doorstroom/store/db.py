@@ -15,13 +15,15 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError as StoreConflict
 from sqlalchemy.exc import OperationalError as StoreUnavailable
 from sqlalchemy.orm import Session, sessionmaker
 
 from doorstroom.settings import get_settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-__all__ = ["Session", "StoreUnavailable", "engine_for", "make_engine", "migrate", "session_scope"]
+__all__ = ["Session", "StoreConflict", "StoreUnavailable", "engine_for", "make_engine", "migrate",
+           "session_scope"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

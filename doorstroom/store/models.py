@@ -191,6 +191,10 @@ class SyncTask(Base):
     last_flow_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
     restarted_by: Mapped[str | None] = mapped_column(String(254))
     """Who restarted the task last: a user's e-mail, ``auto-recheck``, ``recover-interrupted``."""
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    """The execution (Prefect task run) that may call the package for this task right now."""
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When an owner that stopped answering loses the lease."""
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -199,6 +203,25 @@ class SyncTask(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     document: Mapped[Document | None] = relationship()
     dossier: Mapped[Dossier] = relationship()
+
+
+class RunRestart(Base):
+    """One restart of one flow run out of one failed or crashed state.
+
+    The unique key is the compare-and-set of a restart: of any number of people and flows
+    restarting a run out of the same state at once, exactly one inserts the row and moves
+    the run; the others are told who did.
+    """
+
+    __tablename__ = "run_restarts"
+    __table_args__ = (UniqueConstraint("flow_run_id", "from_state_id",
+                                       name="uq_run_restarts_state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_run_id: Mapped[str] = mapped_column(String(36), index=True)
+    from_state_id: Mapped[str] = mapped_column(String(36))
+    from_state: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Attempt(Base):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from doorstroom.documents.proposal import (
@@ -31,6 +32,7 @@ from doorstroom.store.models import (
     DossierRight,
     MasterRecord,
     Office,
+    RunRestart,
     SyncTask,
     TaskKind,
     TaskStatus,
@@ -39,6 +41,9 @@ from doorstroom.store.models import (
     utcnow,
 )
 
+LEASE = timedelta(minutes=15)
+"""How long an execution that stopped answering keeps a task from others; an attempt's
+calls are bounded well below it (HTTP timeouts, a rate-limit slot waits at most 5 minutes)."""
 OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)
 
 
@@ -99,16 +104,41 @@ def claim_for_run(session: Session, dossier_id: int, flow_run_id: str) -> list[S
 
 
 def start_attempt(session: Session, task_id: int, flow_run_id: str | None,
-                  task_run_id: str | None) -> int:
-    """Mark the task running and record a new attempt; return the attempt's id."""
-    task = session.get_one(SyncTask, task_id)
-    task.status = TaskStatus.RUNNING
-    task.attempts += 1
-    task.last_flow_run_id = flow_run_id or task.last_flow_run_id
+                  task_run_id: str | None, *, force: bool = False) -> int | None:
+    """Take the task's lease, mark it running and record an attempt; return the attempt's id.
+
+    ``None`` when the task is done, or when another execution holds a live lease on it: two
+    executions of one task can never call the package at once, whatever restarted what. The
+    lease is taken in one conditional UPDATE, so of two executions racing, one wins.
+    ``force`` takes it anyway, for an owner known to be gone (its run crashed or ended).
+    """
+    now = utcnow()
+    owner = task_run_id or f"run:{flow_run_id}"
+    free = or_(SyncTask.lease_owner.is_(None), SyncTask.lease_owner == owner,
+               SyncTask.lease_expires_at < now)
+    taken = session.execute(
+        update(SyncTask)
+        .where(SyncTask.id == task_id, SyncTask.status != TaskStatus.DONE,
+               *([] if force else [free]))
+        .values(status=TaskStatus.RUNNING, attempts=SyncTask.attempts + 1,
+                lease_owner=owner, lease_expires_at=now + LEASE, updated_at=now,
+                last_flow_run_id=func.coalesce(flow_run_id, SyncTask.last_flow_run_id))
+        .execution_options(synchronize_session=False))
+    if _rowcount(taken) == 0:
+        return None
     attempt = Attempt(sync_task_id=task_id, flow_run_id=flow_run_id, task_run_id=task_run_id)
     session.add(attempt)
     session.flush()
     return attempt.id
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def task_status(session: Session, task_id: int) -> TaskStatus:
+    """A task's status as the store has it now."""
+    return session.scalars(select(SyncTask.status).where(SyncTask.id == task_id)).one()
 
 
 def finish_done(session: Session, task_id: int, attempt_id: int,
@@ -116,6 +146,7 @@ def finish_done(session: Session, task_id: int, attempt_id: int,
     """The attempt succeeded: the task is done."""
     task = session.get_one(SyncTask, task_id)
     task.status = TaskStatus.DONE
+    task.lease_owner = task.lease_expires_at = None
     task.responsibility = None
     task.failure_code = None
     task.failure_params = None
@@ -131,6 +162,7 @@ def finish_failed(session: Session, task_id: int, attempt_id: int, error: SyncFa
     """The attempt ended in a classified failure that needs a person."""
     task = session.get_one(SyncTask, task_id)
     task.status = TaskStatus.FAILED
+    task.lease_owner = task.lease_expires_at = None
     task.responsibility = error.responsibility
     task.failure_code = error.code.name
     task.failure_params = dict(error.params)
@@ -152,9 +184,34 @@ def _close_attempt(session: Session, attempt_id: int, outcome: str, code: str | 
     attempt.detail = (detail or "")[:2000] or None
 
 
+def add_restart(session: Session, flow_run_id: str, from_state_id: str, from_state: str,
+                actor: str) -> None:
+    """Record a restart of a run out of one state; the caller's commit raises
+    :class:`StoreConflict` when another restart of that state was recorded first."""
+    session.add(RunRestart(flow_run_id=flow_run_id, from_state_id=from_state_id,
+                           from_state=from_state[:64], actor=actor[:254]))
+    session.flush()
+
+
+def last_restart(session: Session, flow_run_id: str) -> str | None:
+    """Who restarted a run last, if anyone did."""
+    return session.scalar(select(RunRestart.actor).where(RunRestart.flow_run_id == flow_run_id)
+                          .order_by(RunRestart.id.desc()).limit(1))
+
+
+def restart_of(session: Session, flow_run_id: str, from_state_id: str) -> RunRestart | None:
+    """Who restarted a run out of this state, if anyone did."""
+    return session.scalar(select(RunRestart).where(RunRestart.flow_run_id == flow_run_id,
+                                                   RunRestart.from_state_id == from_state_id))
+
+
 def requeue_for_restart(session: Session, flow_run_id: str, actor: str,
                         user_id: int | None = None) -> list[int]:
-    """Unfinished tasks of a flow run go back to queued; the restart is audited."""
+    """Unfinished tasks of a flow run go back to queued; the restart is audited.
+
+    Called only by the winner of :func:`add_restart`. The run is failed or crashed, so no
+    execution of it is alive: its leases are released.
+    """
     task_ids = list(session.scalars(
         select(SyncTask.id).where(SyncTask.last_flow_run_id == flow_run_id,
                                   SyncTask.status != TaskStatus.DONE)
@@ -162,7 +219,8 @@ def requeue_for_restart(session: Session, flow_run_id: str, actor: str,
     session.execute(
         update(SyncTask).where(SyncTask.id.in_(task_ids)).values(
             status=TaskStatus.QUEUED, responsibility=None, failure_code=None,
-            failure_params=None, restarted_by=actor[:254], updated_at=utcnow())
+            failure_params=None, restarted_by=actor[:254], updated_at=utcnow(),
+            lease_owner=None, lease_expires_at=None)
     )
     audit(session, actor, "restart", "flow_run", flow_run_id, {"tasks": task_ids}, user_id)
     return task_ids
@@ -233,10 +291,9 @@ def probe_candidates(session: Session, codes: Sequence[str],
 
 
 def restarts_of_run(session: Session, flow_run_id: str, actor: str) -> int:
-    """How often ``actor`` restarted this flow run (from the audit log)."""
-    return session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "restart", AuditEntry.object_id == flow_run_id,
-        AuditEntry.actor == actor)) or 0
+    """How often ``actor`` restarted this flow run."""
+    return session.scalar(select(func.count()).select_from(RunRestart).where(
+        RunRestart.flow_run_id == flow_run_id, RunRestart.actor == actor)) or 0
 
 
 def audit(session: Session, actor: str, action: str, object_type: str, object_id: str,

@@ -11,14 +11,17 @@ from doorstroom.failures import codes, render, support_hint
 from doorstroom.failures.catalog import LANGUAGES, catalog, package_names, template
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-SUMMARY_CODES = {"summary.done": ("done",), "summary.employee": ("count", "total", "instruction"),
+SUMMARY_CODES = {"summary.done": ("done",), "summary.elsewhere": ("done", "elsewhere"),
+                 "summary.employee": ("count", "total", "instruction"),
                  "summary.support": ("count", "total", "instruction"),
                  "unknown_dossier": ("dossier",)}
 SUPPORT_HINTS = {f"support_hint.{name}": code.params for name, code in codes.REGISTRY.items()
                  if code.kind == codes.Kind.SUPPORT}
 PACKAGE_NAMES = {f"package.{package}": () for package in PACKAGES}
+CAUSES = {f"cause.{name}": code.params for name, code in codes.REGISTRY.items()
+          if code.kind == codes.Kind.TRANSIENT}
 ALL_CODES = {**{name: code.params for name, code in codes.REGISTRY.items()}, **SUMMARY_CODES,
-             **SUPPORT_HINTS, **PACKAGE_NAMES}
+             **SUPPORT_HINTS, **PACKAGE_NAMES, **CAUSES}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -69,3 +72,15 @@ def test_given_a_support_failure_then_support_gets_a_technical_explanation() -> 
 
 def test_given_the_registry_then_the_catalogue_names_each_package_as_its_connector_does() -> None:
     assert package_names() == {key: package.display_name for key, package in PACKAGES.items()}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_given_retries_exhausted_then_the_cause_is_in_the_readers_language_and_past(
+        language: str) -> None:
+    params = {"reason": "package_unavailable", "status": "503"}
+    text = render("retries_exhausted", params, language)
+    assert "503" in text
+    assert render("cause.package_unavailable", params, language) in text
+    for other in set(LANGUAGES) - {language}:
+        assert render("cause.package_unavailable", params, other) not in text
+    assert "retried automatically" not in text and "opnieuw geprobeerd" not in text

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -121,3 +124,22 @@ def test_given_a_json_proposal_with_pdf_then_stored_and_withdrawable(
 def test_the_proposal_schema_is_published(client: TestClient) -> None:
     schema = client.get("/api/v1/schema/booking-proposal").json()
     assert "proposal" in schema["properties"]
+
+
+def test_given_twelve_identical_submissions_at_once_then_one_201_and_eleven_200(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Tegelijk NV", 0, "unused")
+    url = f"/api/v1/dossiers/{dossier}/documents/ubl"
+    before = documents()
+    start = threading.Barrier(12)
+
+    def post() -> int:
+        start.wait()
+        return client.post(url, content=BELGIAN, headers=auth).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = Counter(pool.map(lambda _: post(), range(12)))
+
+    assert answers == Counter({201: 1, 200: 11})
+    assert documents() == before + 1
