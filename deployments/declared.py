@@ -38,6 +38,9 @@ class Declared:
     parameters: dict[str, Any] = field(default_factory=dict)
     schedules: tuple[Schedule, ...] = ()
     concurrency_limit: int | None = None
+    queue: str = "default"
+    """The work queue of ``prefect.yaml``: ``sync`` for sync runs, ``dispatch`` for the
+    housekeeping flows; the in-process worker gives each its own slots."""
 
     def to_deployment(self) -> Any:
         """The runner deployment ``serve`` registers."""
@@ -49,7 +52,8 @@ class Declared:
     def every(self, seconds: float) -> Declared:
         """The same deployment on another interval (a deliberate override)."""
         return Declared(self.name, self.flow, self.description, self.tags, self.parameters,
-                        (Interval(timedelta(seconds=seconds)),), self.concurrency_limit)
+                        (Interval(timedelta(seconds=seconds)),), self.concurrency_limit,
+                        self.queue)
 
 
 def load_flow(entrypoint: str) -> Flow[Any, Any]:
@@ -74,6 +78,7 @@ def declared(path: Path | None = None) -> list[Declared]:
                  description=raw.get("description", ""), tags=tuple(raw.get("tags", ())),
                  parameters=dict(raw.get("parameters") or {}),
                  schedules=tuple(_schedule(s) for s in raw.get("schedules") or ()),
-                 concurrency_limit=raw.get("concurrency_limit"))
+                 concurrency_limit=raw.get("concurrency_limit"),
+                 queue=(raw.get("work_pool") or {}).get("work_queue_name", "default"))
         for raw in document["deployments"]
     ]

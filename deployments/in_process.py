@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -42,17 +43,35 @@ MAX_POLL_BACKOFF = 30.0
 """While Prefect is unreachable the worker polls at most this far apart, and resumes."""
 
 
-class InProcessWorker:
-    """Polls for scheduled runs of ``deployments`` and runs up to ``limit`` of them at once."""
+@dataclass
+class Lane:
+    """Deployments that share a number of slots (a work queue of ``prefect.yaml``).
 
-    def __init__(self, deployments: dict[UUID, Flow[Any, Any]], limit: int = 8,
-                 poll_seconds: float = 1.0, heartbeat_seconds: float = 30.0) -> None:
-        self.deployments = deployments
-        self.limit = limit
+    Sync runs and housekeeping (dispatch, recover, recheck, e-mails) each get their own
+    lane, so that a worker busy with sync runs still dispatches and recovers on time.
+    """
+
+    name: str
+    deployments: dict[UUID, Flow[Any, Any]]
+    limit: int
+    active: set[Future[Any]] = field(default_factory=set)
+
+    def free(self) -> int:
+        """Slots free now (finished runs give theirs back)."""
+        self.active = {future for future in self.active if not future.done()}
+        return self.limit - len(self.active)
+
+
+class InProcessWorker:
+    """Polls for scheduled runs of each lane's deployments; runs up to its limit at once."""
+
+    def __init__(self, lanes: list[Lane], poll_seconds: float = 1.0,
+                 heartbeat_seconds: float = 30.0) -> None:
+        self.lanes = lanes
+        self.deployments = {id_: flow for lane in lanes for id_, flow in lane.deployments.items()}
         self.poll_seconds = poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
         self.stopping = threading.Event()
-        self._active: set[Future[Any]] = set()
         self._running: dict[UUID, str] = {}  # flow run id → name, for heartbeats
         self._lost: set[UUID] = set()  # runs whose execution died here, to be crashed
         self._lock = threading.Lock()
@@ -68,31 +87,35 @@ class InProcessWorker:
 
     def _serve(self) -> None:
         wait = self.poll_seconds
-        with ThreadPoolExecutor(self.limit, thread_name_prefix="flow-run") as pool:
+        pools = {lane.name: ThreadPoolExecutor(lane.limit, thread_name_prefix=lane.name)
+                 for lane in self.lanes}
+        try:
             while not self.stopping.is_set():
-                self._active = {f for f in self._active if not f.done()}
-                free = self.limit - len(self._active)
                 try:
-                    claimed = self._claim(free) if free > 0 else []
+                    for lane in self.lanes:
+                        free = lane.free()
+                        for flow_run in self._claim(lane, free) if free > 0 else []:
+                            lane.active.add(pools[lane.name].submit(self._execute, flow_run))
                     self._crash_lost_runs()
                     wait = self.poll_seconds
                 except Exception as error:  # Prefect away: keep polling, a bit slower
+                    wait = min(MAX_POLL_BACKOFF, wait * 2)
                     log.warning("cannot reach Prefect (%s); polling again in %.0f s",
                                 error, wait)
-                    claimed, wait = [], min(MAX_POLL_BACKOFF, wait * 2)
-                for flow_run in claimed:
-                    self._active.add(pool.submit(self._execute, flow_run))
                 self.stopping.wait(wait)
+        finally:
+            for pool in pools.values():
+                pool.shutdown(wait=True)
 
     def stop(self) -> None:
         """Stop claiming new runs."""
         self.stopping.set()
 
-    def _claim(self, free: int) -> list[FlowRun]:
-        """Scheduled runs that this worker won the ``Pending`` transition for."""
+    def _claim(self, lane: Lane, free: int) -> list[FlowRun]:
+        """Scheduled runs of a lane that this worker won the ``Pending`` transition for."""
         with get_client(sync_client=True) as client:
             runs = client.get_scheduled_flow_runs_for_deployments(
-                deployment_ids=list(self.deployments),
+                deployment_ids=list(lane.deployments),
                 scheduled_before=datetime.now(UTC) + timedelta(seconds=1), limit=free)
             claimed = []
             for flow_run in runs:

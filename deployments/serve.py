@@ -20,8 +20,10 @@ from prefect import serve
 from prefect.flows import Flow
 
 from deployments.declared import Declared, declared
-from deployments.in_process import InProcessWorker
+from deployments.in_process import InProcessWorker, Lane
 
+SYNC_QUEUE = "sync"
+"""The work queue of sync runs in ``prefect.yaml``; the other queues are housekeeping."""
 
 def served(every: Mapping[str, float] | None = None) -> list[Declared]:
     """The deployments of ``prefect.yaml``; ``every`` overrides named intervals (seconds)."""
@@ -30,11 +32,18 @@ def served(every: Mapping[str, float] | None = None) -> list[Declared]:
             for item in declared()]
 
 
-def serve_in_process(deployments: list[Declared], limit: int) -> None:
+def lanes(deployments: list[Declared], limit: int, housekeeping: int) -> list[Lane]:
+    """Register the deployments; sync runs get ``limit`` slots, every other queue its own."""
+    by_queue: dict[str, dict[UUID, Flow[Any, Any]]] = {}
+    for item in deployments:
+        by_queue.setdefault(item.queue, {})[item.to_deployment().apply()] = item.flow
+    return [Lane(queue, flows, limit if queue == SYNC_QUEUE else housekeeping)
+            for queue, flows in by_queue.items()]
+
+
+def serve_in_process(deployments: list[Declared], limit: int, housekeeping: int) -> None:
     """Register the deployments, then execute their runs in threads until SIGINT/SIGTERM."""
-    flows: dict[UUID, Flow[Any, Any]] = {
-        item.to_deployment().apply(): item.flow for item in deployments}
-    worker = InProcessWorker(flows, limit=limit)
+    worker = InProcessWorker(lanes(deployments, limit, housekeeping))
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         worker.stop()
@@ -53,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
                              "(e.g. dispatch=10); repeatable")
     parser.add_argument("--limit", type=int, default=8,
                         help="flow runs executed at the same time (default 8)")
+    parser.add_argument("--housekeeping-limit", type=int, default=2,
+                        help="slots of the housekeeping flows (dispatch, recover, recheck, "
+                             "e-mails), apart from the sync runs' (default 2)")
     parser.add_argument("--process-per-run", action="store_true",
                         help="Prefect's runner: one process per flow run (cancellable from the UI)")
     args = parser.parse_args(argv)
@@ -62,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
         serve(*(item.to_deployment() for item in deployments), limit=args.limit)
     else:
-        serve_in_process(deployments, args.limit)
+        serve_in_process(deployments, args.limit, args.housekeeping_limit)
 
 
 def parse_every(pairs: list[str]) -> dict[str, float]:
