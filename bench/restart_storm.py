@@ -114,7 +114,7 @@ def one_storm(task_id: int, run_id: str) -> Counter[str]:
         return "restarted"
 
     def recover() -> str:
-        recover_interrupted.fn()
+        recover_interrupted()
         return "recover"
 
     def prefect_ui() -> str:

@@ -20,13 +20,15 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
 from connectors.sandbox_faults import Fault
+from deployments.local_stack import start_prefect_server
 from doorstroom.documents.service import submit
 from doorstroom.store.db import engine_for, session_scope
 from doorstroom.store.models import Dossier, Office, SyncTask, TaskStatus
+from tests.conftest import ARTIFACTS
 from tests.helpers import a_proposal
 from tests.scale.conftest import EXACT_BLOCK, Cluster
 
-pytestmark = [pytest.mark.scale, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.scale, pytest.mark.timeout(1200)]
 DOSSIERS, PER_DOSSIER = 50, 10
 
 
@@ -141,3 +143,36 @@ def test_crash_drill_worker_killed_between_booking_and_recording_then_one_bookin
             get_client(sync_client=True) as client:
         names = [s.name for s in client.read_flow_run_states(UUID(run_id))]
     assert "Crashed" in names and names[-1] == "Completed"
+
+
+OUTAGE_SECONDS = 180
+
+
+def test_prefect_server_down_three_minutes_under_load_then_nothing_red_and_nothing_twice(
+        cluster: Cluster) -> None:
+    """A Prefect outage is weather: the workers keep polling, the store keeps the work, and
+    every document is booked once after Prefect returns, without a red task."""
+    task_ids = seed(cluster, 9100, 20, 10)
+    wait_for(cluster, task_ids, done=20, timeout=300)
+    server = cluster.stack.processes[0]
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    at_kill = statuses(cluster, task_ids)
+    deadline = time.monotonic() + OUTAGE_SECONDS
+    while time.monotonic() < deadline:  # nothing turns red while Prefect is away
+        assert statuses(cluster, task_ids)["failed"] == 0
+        time.sleep(5)
+    cluster.stack.processes.remove(server)
+    start_prefect_server(cluster.stack, ARTIFACTS / "scale-prefect-server.log")
+    alive = [worker for worker in cluster.workers if worker.poll() is None]
+
+    final = wait_for(cluster, task_ids, done=len(task_ids), timeout=600)
+
+    booked = entries_by_ref(cluster, range(9100, 9120))
+    figures = {"documents": len(task_ids), "done_at_kill": at_kill["done"],
+               "red_after_outage": final["failed"], "workers_alive": len(alive),
+               "duplicates": sum(n - 1 for n in booked.values())}
+    print(f"prefect outage: {figures}")
+    assert final == Counter({"done": len(task_ids)})
+    assert len(booked) == len(task_ids) and set(booked.values()) == {1}
+    assert alive, "the workers must live through a Prefect outage"
