@@ -13,6 +13,7 @@ The last line is one JSON object: orchestrated_docs_per_s, bare_docs_per_s, rati
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -126,11 +127,32 @@ def flow_run_timings() -> str:
             f"mean start delay {delay:.1f} s")
 
 
+def dispatch_gaps(since: float) -> list[float]:
+    """Seconds between the starts of consecutive dispatch runs since ``since`` (epoch s)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["dispatch"])), limit=200)
+    starts = sorted(r.start_time.timestamp() for r in runs
+                    if r.start_time and r.start_time.timestamp() >= since)
+    return [later - earlier for earlier, later in itertools.pairwise(starts)]
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank); 0 for no values."""
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)] if ordered else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--dossiers", type=int, default=50)
     parser.add_argument("--worker-limit", type=int, default=8)
+    parser.add_argument("--dispatch-every", type=float, default=5.0,
+                        help="interval of the served dispatch deployment during the load")
     parser.add_argument("--process-per-run", action="store_true",
                         help="Prefect's runner (one process per flow run) instead of in-process")
     args = parser.parse_args()
@@ -142,7 +164,8 @@ def main() -> None:
         try:
             start_prefect_server(stack, RUN_DIR / "prefect-server.log")
             mode = ["--process-per-run"] if args.process_per_run else []
-            worker = start_worker(stack, RUN_DIR / "worker.log", "--every=dispatch=3600",
+            worker = start_worker(stack, RUN_DIR / "worker.log",
+                                  f"--every=dispatch={args.dispatch_every}",
                                   "--limit", str(args.worker_limit), *mode)
             wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
             bare_s = bare_loop(state, sandbox.url, args.documents, args.dossiers)
@@ -151,7 +174,12 @@ def main() -> None:
             pids = {"prefect server": stack.processes[0].pid, "worker": worker.pid,
                     "bench + sandbox": os.getpid()}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            load_started = time.time()
             orch_s = orchestrated(state, sandbox.url, args.documents, args.dossiers)
+            gaps = dispatch_gaps(load_started)
+            print(f"dispatch (every {args.dispatch_every:.0f} s) during the load: "
+                  f"{len(gaps) + 1} runs, gap p95 {p95(gaps):.1f} s, max "
+                  f"{max(gaps, default=0):.1f} s")
             print("CPU seconds during the orchestrated run: " + ", ".join(
                 f"{name} {cpu_seconds(pid) - before[name]:.1f}" for name, pid in pids.items()))
             print(f"orchestrated: {args.documents} documents in {orch_s:.1f} s "
@@ -174,6 +202,9 @@ def main() -> None:
         "orchestrated_entries": entries, "tasks_not_done": failed,
         "worker": "process-per-run" if args.process_per_run else "in-process",
         "worker_limit": args.worker_limit,
+        "dispatch_every_s": args.dispatch_every,
+        "dispatch_gap_p95_s": round(p95(gaps), 1),
+        "dispatch_gap_p95_ratio": round(p95(gaps) / args.dispatch_every, 2),
     }
     print(json.dumps(result))
 
