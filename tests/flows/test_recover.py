@@ -9,6 +9,7 @@ from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 from prefect.states import Crashed, Running
 
+from doorstroom.documents.service import request_dossier_link
 from doorstroom.restart import restart_task
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
@@ -96,3 +97,26 @@ def test_given_a_run_whose_heartbeats_stop_then_it_is_crashed_retried_and_finish
         states = client.read_flow_run_states(run.id)
     names = [state.name for state in states]
     assert "Crashed" in names and "AwaitingRetry" in names and names[-1] == "Completed"
+
+
+def test_given_bookings_waiting_behind_a_failed_dossier_link_then_recovery_leaves_them_waiting(
+        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
+    exact_sandbox.state.add_division(5901, "Wachtende Brouwerij", rights=False)
+    dossier = a_dossier(an_office(), "Wachtende Brouwerij", 5901, exact_block)
+    with session_scope() as session:
+        link = request_dossier_link(session, dossier)
+    bookings = documents_for(dossier, [a_proposal(), a_proposal()])
+    dispatch()
+    [orange] = wait_until_settled([link])
+    assert orange.responsibility == Responsibility.EMPLOYEE
+    assert wait_for_state(str(orange.last_flow_run_id), {"EmployeeActionRequired"})
+
+    recover_interrupted()
+
+    waiting = tasks(bookings)
+    assert {t.status for t in waiting} == {TaskStatus.QUEUED}
+    assert {t.failure_code for t in waiting} == {None}
+    exact_sandbox.state.set_rights(5901, True)
+    restart_task(link, actor="els@kantoor.be")
+    assert {t.status for t in wait_until_settled([link, *bookings])} == {TaskStatus.DONE}
+    assert len(exact_sandbox.state.entries(5901)) == 2
