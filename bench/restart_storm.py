@@ -53,6 +53,7 @@ from prefect.states import AwaitingRetry  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from connectors.exact_online.sandbox import ExactOnlineSandbox  # noqa: E402
+from connectors.sandbox_faults import Fault  # noqa: E402
 from connectors.sandbox_server import SandboxServer  # noqa: E402
 from deployments.local_stack import (  # noqa: E402
     Stack,
@@ -169,8 +170,11 @@ def outage_phase(stack: Stack, sandbox: ExactOnlineSandbox, office: int, documen
         task_ids += documents_for(a_dossier(office, f"Outage {number}", division, BLOCK),
                                   [a_proposal() for _ in range(per)])
         divisions.append(division)
+    for _ in task_ids:  # each booking takes a second: the outage hits work in progress
+        sandbox.state.add_fault(Fault(kind="latency", seconds=1.0, method="POST",
+                                      path_contains="purchaseentry"))
     dispatch()
-    time.sleep(3)
+    time.sleep(5)
     server = stack.processes[0]
     server.send_signal(signal.SIGKILL)
     server.wait()
