@@ -2,10 +2,13 @@
 
 A worker that dies, or a flow run that crashes or is cancelled, leaves its tasks marked
 queued/running in the store. This flow asks Prefect for the state of every run that holds
-such tasks. A crashed run (its worker died: no office or package problem) is retried — the
-same run, on any worker — up to ``AUTOMATIC_RETRIES`` times; the connectors look before they
-book, so nothing is booked twice. Otherwise (cancelled, vanished, or crashed again) its
-unfinished tasks become ``SupportRequired / run_interrupted``: red and restartable.
+such tasks. A crashed run (its worker died: no office or package problem), or one that failed
+without classifying its tasks (Prefect's API went away under it), is retried — the same run,
+on any worker — up to ``AUTOMATIC_RETRIES`` times; the connectors look before they book and
+the task leases keep executions apart, so nothing is booked twice. A run that ended in a
+classified failure keeps its waiting tasks for its restart. Otherwise (cancelled, vanished,
+or retried enough) its unfinished tasks become ``SupportRequired / run_interrupted``: red and
+restartable.
 
 The ``doorstroom-crashed`` automation starts this flow as soon as a run crashes; its own
 schedule (every 5 minutes) catches the rest.
@@ -32,6 +35,8 @@ from doorstroom.store.db import session_scope
 ACTOR = "recover-interrupted"
 AUTOMATIC_RETRIES = 2
 CLASSIFIED = {"EmployeeActionRequired", "SupportRequired"}
+RETRIED = {"Crashed", "Failed"}
+"""End states whose unfinished tasks are retried (bounded) rather than marked interrupted."""
 """A run that ended in a classified failure: its unfinished tasks wait for its restart."""
 
 
@@ -48,8 +53,12 @@ def _ended_state(run_id: str) -> str | None:
 
 
 def _retried(run_id: str, state: str) -> bool:
-    """Retry a crashed run if it has not been retried automatically too often already."""
-    if state != "Crashed":
+    """Retry a crashed run if it has not been retried automatically too often already.
+
+    So is a run that failed without classifying its tasks (an exception left the flow, as
+    when Prefect's API went away under it): nothing in it asks a person to act.
+    """
+    if state not in RETRIED:
         return False
     with session_scope() as session:
         if repo.restarts_of_run(session, run_id, ACTOR) >= AUTOMATIC_RETRIES:
@@ -123,7 +132,7 @@ def _interrupt(run_id: str, state: str, task_ids: list[int]) -> int:
     task (its live lease says so): that task is left to it.
     """
     error = failure(c.RUN_INTERRUPTED, detail=f"flow run {run_id} ended {state}", state=state)
-    dead = state in {"Crashed", "Cancelled", "missing"}
+    dead = state in {*RETRIED, "Cancelled", "missing"}
     marked = 0
     with session_scope() as session:
         for task_id in task_ids:
