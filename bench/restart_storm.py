@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
 
@@ -49,7 +48,6 @@ os.environ.update({
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from prefect.client.orchestration import get_client  # noqa: E402
-from prefect.states import AwaitingRetry  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from connectors.exact_online.sandbox import ExactOnlineSandbox  # noqa: E402
@@ -63,12 +61,11 @@ from deployments.local_stack import (  # noqa: E402
     wait_for_deployment,
 )
 from doorstroom.operations.setup import setup  # noqa: E402
-from doorstroom.restart import RestartRefused, restart_flow_run, restart_task  # noqa: E402
 from doorstroom.store.db import migrate, session_scope  # noqa: E402
 from doorstroom.store.models import Document, SyncTask  # noqa: E402
 from flows.dispatch import dispatch  # noqa: E402
-from flows.recover import recover_interrupted  # noqa: E402
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for  # noqa: E402
+from tests.storm import storm  # noqa: E402
 
 BLOCK = "storm-exact"
 
@@ -99,36 +96,6 @@ def state_names(run_id: str) -> list[str]:
         return [s.name or s.type.value for s in client.read_flow_run_states(UUID(run_id))]
 
 
-def one_storm(task_id: int, run_id: str) -> Counter[str]:
-    def person(number: int) -> str:
-        try:
-            restart_task(task_id, actor=f"user{number}@kantoor.be")
-        except RestartRefused as refused:
-            return refused.reason
-        return "restarted"
-
-    def recheck() -> str:
-        try:
-            restart_flow_run(run_id, actor="auto-recheck")
-        except RestartRefused as refused:
-            return refused.reason
-        return "restarted"
-
-    def recover() -> str:
-        recover_interrupted()
-        return "recover"
-
-    def prefect_ui() -> str:
-        with get_client(sync_client=True) as client:
-            return "ui:" + client.set_flow_run_state(
-                UUID(run_id), AwaitingRetry(message="UI")).status.value
-
-    calls = [*(lambda n=n: person(n) for n in range(12)), *[recheck] * 4, *[recover] * 2,
-             *[prefect_ui] * 2]
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return Counter(pool.map(lambda call: call(), calls))
-
-
 def storm_phase(sandbox: ExactOnlineSandbox, office: int, dossiers: int) -> dict[str, int]:
     task_ids, divisions = [], []
     for number in range(dossiers):
@@ -149,7 +116,7 @@ def storm_phase(sandbox: ExactOnlineSandbox, office: int, dossiers: int) -> dict
         pairs = [(t.id, str(t.last_flow_run_id)) for t in session.scalars(
             select(SyncTask).where(SyncTask.id.in_(task_ids)))]
     for task_id, run_id in pairs:
-        answers += one_storm(task_id, run_id)
+        answers += storm(task_id, run_id, api_retries=2)
     settled = wait_settled(task_ids, 300)
     executions = sum(state_names(run).count("Running") - count for run, count in before.items())
     entries = sum(len(sandbox.state.entries(d)) for d in divisions)
