@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -51,9 +51,7 @@ class Declared:
 
     def every(self, seconds: float) -> Declared:
         """The same deployment on another interval (a deliberate override)."""
-        return Declared(self.name, self.flow, self.description, self.tags, self.parameters,
-                        (Interval(timedelta(seconds=seconds)),), self.concurrency_limit,
-                        self.queue)
+        return replace(self, schedules=(Interval(timedelta(seconds=seconds)),))
 
 
 def load_flow(entrypoint: str) -> Flow[Any, Any]:

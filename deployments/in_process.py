@@ -30,13 +30,15 @@ from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import FlowRun
 from prefect.events import emit_event
 from prefect.exceptions import Abort
 from prefect.flow_engine import run_flow
 from prefect.flows import Flow
-from prefect.states import Crashed, Pending
+from prefect.states import Pending
 from prefect.utilities.engine import propose_state_sync
+
+from flows.recover import crash_if_running
 
 log = logging.getLogger(__name__)
 MAX_POLL_BACKOFF = 30.0
@@ -151,16 +153,11 @@ class InProcessWorker:
         that recover-interrupted retries them; proposed without force, so a run that ended
         meanwhile is left alone."""
         with self._lock:
-            lost, self._lost = self._lost, set()
-        if not lost:
-            return
-        with get_client(sync_client=True) as client:
-            for run_id in lost:
-                run = client.read_flow_run(run_id)
-                if run.state is not None and run.state.type in (StateType.PENDING,
-                                                                StateType.RUNNING):
-                    client.set_flow_run_state(run_id, Crashed(
-                        message="its execution lost the Prefect API; it is retried"))
+            lost = set(self._lost)
+        for run_id in lost:  # forgotten only once crashed: Prefect may go away again here
+            crash_if_running(str(run_id), "its execution lost the Prefect API; it is retried")
+            with self._lock:
+                self._lost.discard(run_id)
 
     def _beat(self) -> None:
         """Send a heartbeat for every run in progress, until the worker stops.

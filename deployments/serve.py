@@ -25,6 +25,7 @@ from deployments.in_process import InProcessWorker, Lane
 SYNC_QUEUE = "sync"
 """The work queue of sync runs in ``prefect.yaml``; the other queues are housekeeping."""
 
+
 def served(every: Mapping[str, float] | None = None) -> list[Declared]:
     """The deployments of ``prefect.yaml``; ``every`` overrides named intervals (seconds)."""
     every = every or {}

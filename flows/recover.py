@@ -35,9 +35,9 @@ from doorstroom.store.db import session_scope
 ACTOR = "recover-interrupted"
 AUTOMATIC_RETRIES = 2
 CLASSIFIED = {"EmployeeActionRequired", "SupportRequired"}
+"""A run that ended in a classified failure: its unfinished tasks wait for its restart."""
 RETRIED = {"Crashed", "Failed"}
 """End states whose unfinished tasks are retried (bounded) rather than marked interrupted."""
-"""A run that ended in a classified failure: its unfinished tasks wait for its restart."""
 
 
 def _ended_state(run_id: str) -> str | None:
@@ -109,8 +109,8 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "") -> int
         if state is None:
             continue
         if _retried(run_id, state):
-            logger.warning("flow run %s crashed: retried, %d tasks run again", run_id,
-                           len(task_ids))
+            logger.warning("flow run %s ended %s: retried, %d tasks run again", run_id,
+                           state, len(task_ids))
             recovered += len(task_ids)
             continue
         if state in CLASSIFIED or _ended_state(run_id) is None:

@@ -40,6 +40,7 @@ class _Stop(Exception):
 RECHECK_EVERY = 60.0
 """The demo re-probes orange tasks every minute (``prefect.yaml``: every 15 minutes)."""
 
+
 def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _Stop
 
