@@ -23,16 +23,21 @@ RESTART_REFUSALS = {
     "not_from_deployment": N_("This run was not started by the scheduler; support can queue "
                               "the task again."),
     "run_not_failed": N_("The run of this task is not failed (any more); reload the page."),
+    "already_restarted": N_("This task was restarted already; it runs again in a moment."),
 }
+RESTARTED_BY = N_("Already restarted by %(who)s; the task runs again in a moment.")
 
 
 class ActionRefused(Exception):
     """The action cannot be done now; ``message`` says why (a msgid), ``status_code`` how."""
 
-    def __init__(self, message: str, status_code: int = 409) -> None:
+    def __init__(self, message: str, status_code: int = 409,
+                 params: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
+        self.params = params or {}
+        """Values for the message's placeholders, filled in after it is translated."""
 
 
 def restart(session: Session, user: User, task_id: int) -> str:
@@ -41,6 +46,8 @@ def restart(session: Session, user: User, task_id: int) -> str:
     try:
         restart_task(task_id, actor=user.email, user_id=user.id)
     except RestartRefused as refused:
+        if refused.reason == "already_restarted" and refused.by:
+            raise ActionRefused(RESTARTED_BY, params={"who": refused.by}) from None
         raise ActionRefused(RESTART_REFUSALS[refused.reason]) from None
     except ObjectNotFound:
         raise ActionRefused(N_("The Prefect run of this task no longer exists; support can "

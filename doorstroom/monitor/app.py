@@ -225,7 +225,9 @@ def _act(request: Request, session: Session, user: User, task_id: int, next_url:
     try:
         notice, status_code = gettext(language, action(session, user, task_id)), 200
     except ActionRefused as refused:
-        notice, status_code = gettext(language, refused.message), refused.status_code
+        notice = gettext(language, refused.message) % refused.params if refused.params \
+            else gettext(language, refused.message)
+        status_code = refused.status_code
     session.commit()  # the action's writes, and a fresh read of what others wrote
     session.expire_all()
     return answer(request, session, user, task_id, notice, status_code, next_url)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from doorstroom.documents.service import submit
 from doorstroom.failures import Responsibility
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import AuditEntry, SyncTask, UserRole
+from doorstroom.store.models import AuditEntry, SyncTask, TaskStatus, UserRole
 from tests.helpers import a_dossier, a_proposal, a_task, a_user, an_office, email_of
 from tests.monitor.conftest import csrf_of, log_in, post
 
@@ -184,3 +184,22 @@ def test_active_clients_paginate_and_filter(monitor: TestClient) -> None:
     orange = monitor.get("/clients", params={"icon": "orange", "q": "pagina"}).text
     assert "3 dossiers" in orange
     assert re.findall(r"Pagina \d+", orange) == ["Pagina 00", "Pagina 20", "Pagina 40"]
+
+
+def test_given_a_task_someone_restarted_already_then_the_restart_says_who(
+        monitor: TestClient) -> None:
+    office = an_office("Tweemaal")
+    dossier = a_dossier(office, "Tweemaal BV", 0, "b")
+    task = a_task(dossier, Responsibility.EMPLOYEE, RIGHTS, {"dossier": "Tweemaal BV"})
+    with session_scope() as session:  # Els restarted it a moment ago: it is queued again
+        queued = session.get_one(SyncTask, task)
+        queued.status, queued.responsibility = TaskStatus.QUEUED, None
+        queued.restarted_by, queued.last_flow_run_id = "els@kantoor.be", "run-1"
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
+    token = csrf_of(monitor.get("/tasks").text)
+
+    answer = monitor.post(f"/tasks/{task}/restart", data={"csrf": token},
+                          headers={"x-requested-with": "fetch"})
+
+    assert answer.status_code == 409
+    assert "Al opnieuw gestart door els@kantoor.be" in answer.text
