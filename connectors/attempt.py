@@ -33,21 +33,14 @@ log = logging.getLogger(__name__)
 
 FINAL_STATE_NAMES = frozenset({"EmployeeActionRequired", "SupportRequired"})
 RUNNING_ELSEWHERE = "RunningElsewhere"
+ORCHESTRATOR_ERRORS = (httpx.TransportError, PrefectHTTPStatusError)
+"""Errors of Prefect's own API inside a task (loading a block, a rate-limit slot, a lock).
+
+The packages' own transport errors never get here: each connector classifies them.
+"""
 MAX_RETRY_AFTER = 120.0
 clock: Clock = SYSTEM
 """How an attempt waits out Retry-After; tests replace it instead of waiting on the clock."""
-
-
-def orchestrator_away(error: BaseException) -> bool:
-    """Whether an error inside a task is Prefect's API being away (an outage, a 5xx).
-
-    Such errors come from loading a block, a rate-limit slot or a lock; the packages' own
-    transport errors never get here (each connector classifies them). A 4xx from Prefect is
-    a fault of ours, not weather: it stays support's ``unexpected_error``.
-    """
-    if isinstance(error, httpx.TransportError):
-        return True
-    return isinstance(error, PrefectHTTPStatusError) and error.response.status_code >= 500
 
 
 def policy(package: str, *, retries: int = 3,
@@ -137,14 +130,14 @@ def attempt(sync_task_id: int, connector: Connector, language: str, kind: TaskKi
         if work.kind != kind:
             raise RuntimeError(f"a {kind.value} task was given a {work.kind.value} sync task")
         result = perform(connector, work)
+    except ORCHESTRATOR_ERRORS as error:  # Prefect's API is away (an outage): weather
+        busy = TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error))
+        return _transient(sync_task_id, attempt_id, busy, run_count, retries, language)
     except TransientFailure as error:
         return _transient(sync_task_id, attempt_id, error, run_count, retries, language)
     except SyncFailure as error:
         return _record_failure(sync_task_id, attempt_id, error, language)
     except Exception as error:  # an unknown error is support's, never retried forever
-        if orchestrator_away(error):  # Prefect's API is away: weather, not a failure
-            busy = TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error))
-            return _transient(sync_task_id, attempt_id, busy, run_count, retries, language)
         log.exception("sync task %s failed unexpectedly", sync_task_id)
         unknown = failure(c.UNEXPECTED_ERROR, detail=repr(error), error=type(error).__name__)
         return _record_failure(sync_task_id, attempt_id, unknown, language)

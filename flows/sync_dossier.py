@@ -12,7 +12,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from connectors.attempt import FINAL_STATE_NAMES, failed_state, orchestrator_away
+from connectors.attempt import FINAL_STATE_NAMES, ORCHESTRATOR_ERRORS, failed_state
 from connectors.base import Connector, DossierRef
 from connectors.descriptor import PackageDescriptor
 from connectors.registry import descriptor
@@ -118,7 +118,7 @@ def _orphaned(item: Plan, state: State, language: str) -> State:
     run ends here; it is crashed and retried once Prefect is back (recover-interrupted).
     """
     cause = state.result(raise_on_failure=False) if state.is_failed() else None
-    if isinstance(cause, BaseException) and orchestrator_away(cause):
+    if isinstance(cause, ORCHESTRATOR_ERRORS):
         raise cause
     error = failure(c.UNEXPECTED_ERROR, detail=state.message or "", error=state.name or "Failed")
     with session_scope() as session:  # the task run is over: its lease is nobody's now
