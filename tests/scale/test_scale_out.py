@@ -16,6 +16,7 @@ from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
@@ -74,7 +75,9 @@ def crashed_then_completed(cluster: Cluster) -> int:
     """How many sync-dossier runs crashed at some point and still completed."""
     with temporary_settings({PREFECT_API_URL: cluster.stack.env["PREFECT_API_URL"]}), \
             get_client(sync_client=True) as client:
-        runs = [run for run in client.read_flow_runs(limit=200) if run.run_count > 1]
+        runs = [run for run in client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["sync-dossier"])), limit=200)
+            if run.run_count > 1]
         histories = [[s.name for s in client.read_flow_run_states(run.id)] for run in runs]
     return sum(1 for names in histories if "Crashed" in names and names[-1] == "Completed")
 
