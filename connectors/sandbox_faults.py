@@ -46,6 +46,16 @@ class FaultQueue:
         self.release = threading.Event()
         """Set to let held answers go (as dropped connections)."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The queued faults and counts are kept; locks and events start afresh."""
+        with self._lock:
+            return {"faults": list(self._faults), "http_429": self.http_429}
+
+    def __setstate__(self, kept: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+        self._faults = kept["faults"]
+        self.http_429 = kept["http_429"]
+
     def add(self, fault: Fault) -> None:
         """Queue a fault."""
         with self._lock:

@@ -10,11 +10,32 @@ so nothing outside the package's folder knows how its sandbox is driven.
 from __future__ import annotations
 
 import abc
+import threading
 from typing import Any, ClassVar
 
 from prefect.blocks.core import Block
 
 from connectors.sandbox_faults import Fault
+
+
+class SandboxState:
+    """Base of every emulator state: thread-safe through ``lock``, and picklable.
+
+    The demo keeps its sandboxes' states on disk (:mod:`connectors.sandbox_persistence`) so
+    that bookings made before a restart are still in the package after it, as they would
+    be in the real one; the lock is not part of what is kept.
+    """
+
+    lock: threading.RLock
+
+    def __getstate__(self) -> dict[str, Any]:
+        kept = dict(self.__dict__)
+        kept.pop("lock", None)
+        return kept
+
+    def __setstate__(self, kept: dict[str, Any]) -> None:
+        self.__dict__.update(kept)
+        self.lock = threading.RLock()
 
 
 class Sandbox(abc.ABC):

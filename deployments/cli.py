@@ -20,17 +20,17 @@ def _use_local_prefect() -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the embedded demo until Ctrl-C."""
-    from deployments.local_stack import prefect_env, reset_home
+    from deployments.local_stack import prefect_env
 
     home = get_settings().home.resolve()
-    reset_home(home)
     store_url = f"sqlite:///{home / 'store.db'}"
+    (home / "prefect").mkdir(parents=True, exist_ok=True)
     # Prefect reads its settings when it is imported: the environment must be set first.
     os.environ.update(prefect_env(home, args.prefect_port, store_url))
-    from deployments.demo.run import run_demo
+    from deployments.demo.run import DemoPorts, run_demo
 
-    run_demo(home, args.prefect_port, args.sandbox_port, args.monitor_port, args.dispatch_every)
-    return 0
+    ports = DemoPorts(args.prefect_port, args.sandbox_port, args.monitor_port)
+    return run_demo(home, ports, args.dispatch_every, fresh=args.fresh)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--sandbox-port", type=int, default=8701)
     demo.add_argument("--monitor-port", type=int, default=8800)
     demo.add_argument("--dispatch-every", type=float, default=10.0)
+    demo.add_argument("--fresh", action="store_true",
+                      help="start over: delete the kept store, Prefect database and sandboxes")
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("migrate", help="migrate the store").set_defaults(func=cmd_migrate)
     sub.add_parser("register-blocks", help="register block types").set_defaults(

@@ -43,6 +43,8 @@ from flows.recover import crash_if_running
 log = logging.getLogger(__name__)
 MAX_POLL_BACKOFF = 30.0
 """While Prefect is unreachable the worker polls at most this far apart, and resumes."""
+STOP_GRACE = 10.0
+"""Seconds a stopping worker gives its running flow runs to end before it crashes them."""
 
 
 @dataclass
@@ -68,8 +70,9 @@ class InProcessWorker:
     """Polls for scheduled runs of each lane's deployments; runs up to its limit at once."""
 
     def __init__(self, lanes: list[Lane], poll_seconds: float = 1.0,
-                 heartbeat_seconds: float = 30.0) -> None:
+                 heartbeat_seconds: float = 30.0, stop_grace: float = STOP_GRACE) -> None:
         self.lanes = lanes
+        self.stop_grace = stop_grace
         self.deployments = {id_: flow for lane in lanes for id_, flow in lane.deployments.items()}
         self.poll_seconds = poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
@@ -79,11 +82,15 @@ class InProcessWorker:
         self._lock = threading.Lock()
         self._finished = threading.Event()
 
-    def run(self) -> None:
-        """Poll and execute until :meth:`stop` is called; then wait for running flow runs."""
+    def run(self) -> int:
+        """Poll and execute until :meth:`stop` is called; then give running flow runs
+        ``stop_grace`` seconds to end and crash the rest (``recover-interrupted`` retries
+        them elsewhere). Returns how many were crashed: their threads are still busy, so the
+        caller must leave the process without joining them."""
         threading.Thread(target=self._beat, name="heartbeats", daemon=True).start()
         try:
             self._serve()
+            return self._crash_unfinished()
         finally:
             self._finished.set()
 
@@ -107,7 +114,27 @@ class InProcessWorker:
                 self.stopping.wait(wait)
         finally:
             for pool in pools.values():
-                pool.shutdown(wait=True)
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _crash_unfinished(self) -> int:
+        """Wait up to ``stop_grace`` for the running runs; crash those still running.
+
+        A stopping worker must not hold its operator (or a supervisor) hostage to a run that
+        waits on a rate limit: the run is crashed now instead of by the no-heartbeat
+        automation minutes later, and the per-task lease keeps its booking single."""
+        deadline = time.monotonic() + self.stop_grace
+        while time.monotonic() < deadline and any(lane.free() < lane.limit
+                                                  for lane in self.lanes):
+            time.sleep(0.1)
+        with self._lock:
+            unfinished = dict(self._running)
+        for run_id, name in unfinished.items():
+            log.warning("flow run %s still running at stop: crashed, to be retried", name)
+            try:
+                crash_if_running(str(run_id), "its worker stopped before it ended; it is retried")
+            except Exception:  # Prefect away: the no-heartbeat automation crashes it later
+                log.exception("flow run %s could not be crashed", name)
+        return len(unfinished)
 
     def stop(self) -> None:
         """Stop claiming new runs."""

@@ -1,6 +1,8 @@
 """Starts the embedded stack's processes: Prefect server (SQLite) and the serving worker.
 
 Used by the demo command and by the integration tests, so both run the same real parts.
+Every child is started through :mod:`deployments.child`, so it dies with the process that
+started it; :class:`Supervisor` starts a child again when it dies while the stack runs.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +37,12 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+
+def child_command(*command: str) -> list[str]:
+    """``command`` (a Python module and its arguments) launched to die with this process."""
+    return [sys.executable, "-m", "deployments.child", str(os.getpid()), sys.executable,
+            "-m", *command]
 
 
 def reset_home(home: Path) -> None:
@@ -83,24 +92,30 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float =
     raise TimeoutError(f"{url} did not come up in {timeout:.0f} s")
 
 
-def start_prefect_server(stack: Stack, log_path: Path) -> None:
+def start_prefect_server(stack: Stack, log_path: Path) -> subprocess.Popen[bytes]:
     """Prefect server with its UI on 127.0.0.1, database under PREFECT_HOME (SQLite)."""
     Path(stack.env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", stack.env["PREFECT_SERVER_API_PORT"]],
+        child_command("prefect", "server", "start", "--host", "127.0.0.1",
+                      "--port", stack.env["PREFECT_SERVER_API_PORT"]),
         env=stack.env, stdout=log, stderr=subprocess.STDOUT,
     )
     stack.processes.append(process)
-    wait_for_health(stack.env["PREFECT_API_URL"] + "/health", process)
+    try:
+        wait_for_health(stack.env["PREFECT_API_URL"] + "/health", process)
+    except (RuntimeError, TimeoutError):
+        process.kill()
+        stack.processes.remove(process)
+        raise
+    return process
 
 
 def start_worker(stack: Stack, log_path: Path, *args: str) -> subprocess.Popen[bytes]:
     """The serving worker (``deployments.serve``)."""
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "deployments.serve", *args],
+        child_command("deployments.serve", *args),
         env=stack.env, stdout=log, stderr=subprocess.STDOUT,
     )
     stack.processes.append(process)
@@ -111,3 +126,71 @@ def wait_for_deployment(stack: Stack, name: str, process: subprocess.Popen[bytes
                         timeout: float = 90) -> None:
     """Wait until the worker has registered deployment ``flow/deployment``."""
     wait_for_health(f"{stack.env['PREFECT_API_URL']}/deployments/name/{name}", process, timeout)
+
+
+@dataclass
+class Supervised:
+    """A child the stack keeps alive, and how it has fared."""
+
+    name: str
+    start: Callable[[], subprocess.Popen[bytes]]
+    process: subprocess.Popen[bytes]
+    started: float = field(default_factory=time.monotonic)
+    failures: int = 0
+    due: float | None = None
+    """When a dead child is started again (monotonic clock); ``None`` while it runs."""
+
+
+HEALTHY_AFTER = 60.0
+"""A child that ran this long before it died is restarted at once, not after a back-off."""
+MAX_BACKOFF = 60.0
+
+
+@dataclass
+class Supervisor:
+    """Starts the stack's children again when they die, with a growing back-off.
+
+    A dead worker or Prefect server must not take the sandboxes, the monitor and the ingest
+    API with it: office staff keep their page, documents keep being accepted, and the child
+    comes back — at once if it had run a while, else after 1, 2, 4 … 60 s so that one that
+    cannot start does not spin.
+    """
+
+    stack: Stack
+    say: Callable[[str], None] = print
+    children: list[Supervised] = field(default_factory=list)
+
+    def watch(self, name: str, start: Callable[[], subprocess.Popen[bytes]],
+              process: subprocess.Popen[bytes]) -> None:
+        """Keep ``process`` alive; ``start`` starts a new one (appending it to the stack)."""
+        self.children.append(Supervised(name, start, process))
+
+    def heal(self) -> None:
+        """Notice dead children and start those whose back-off has passed."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.due is None and child.process.poll() is not None:
+                self._schedule(child, now)
+            elif child.due is not None and now >= child.due:
+                self._restart(child)
+
+    def _schedule(self, child: Supervised, now: float) -> None:
+        ran = now - child.started
+        child.failures = 0 if ran >= HEALTHY_AFTER else child.failures + 1
+        wait = min(MAX_BACKOFF, 2.0 ** child.failures) if child.failures else 0.0
+        child.due = now + wait
+        self.say(f"The {child.name} stopped (exit code {child.process.returncode}) after "
+                 f"{ran:.0f} s; starting it again in {wait:.0f} s.")
+
+    def _restart(self, child: Supervised) -> None:
+        if child.process in self.stack.processes:
+            self.stack.processes.remove(child.process)
+        child.due = None
+        child.started = time.monotonic()
+        try:
+            child.process = child.start()
+        except (RuntimeError, TimeoutError, OSError) as error:
+            self.say(f"The {child.name} did not come back: {error}")
+            self._schedule(child, time.monotonic())
+            return
+        self.say(f"The {child.name} is running again.")

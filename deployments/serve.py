@@ -9,8 +9,10 @@ flow run in its own process, with cancellation from the UI.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
+import time
 from collections.abc import Mapping
 from types import FrameType
 from typing import Any
@@ -19,8 +21,9 @@ from uuid import UUID
 from prefect import serve
 from prefect.flows import Flow
 
+from connectors.attempt import ORCHESTRATOR_ERRORS
 from deployments.declared import Declared, declared
-from deployments.in_process import InProcessWorker, Lane
+from deployments.in_process import MAX_POLL_BACKOFF, InProcessWorker, Lane
 
 SYNC_QUEUE = "sync"
 """The work queue of sync runs in ``prefect.yaml``; the other queues are housekeeping."""
@@ -37,9 +40,23 @@ def lanes(deployments: list[Declared], limit: int, housekeeping: int) -> list[La
     """Register the deployments; sync runs get ``limit`` slots, every other queue its own."""
     by_queue: dict[str, dict[UUID, Flow[Any, Any]]] = {}
     for item in deployments:
-        by_queue.setdefault(item.queue, {})[item.to_deployment().apply()] = item.flow
+        by_queue.setdefault(item.queue, {})[register(item)] = item.flow
     return [Lane(queue, flows, limit if queue == SYNC_QUEUE else housekeeping)
             for queue, flows in by_queue.items()]
+
+
+def register(item: Declared) -> UUID:
+    """Register one deployment, waiting for Prefect should it be away (a worker started
+    during an outage, or just before its server, waits instead of exiting)."""
+    wait = 1.0
+    while True:
+        try:
+            return item.to_deployment().apply()
+        except ORCHESTRATOR_ERRORS as error:
+            print(f"Prefect is not reachable ({type(error).__name__}); registering "
+                  f"{item.name} again in {wait:.0f} s", flush=True)
+            time.sleep(wait)
+            wait = min(MAX_POLL_BACKOFF, wait * 2)
 
 
 def serve_in_process(deployments: list[Declared], limit: int, housekeeping: int) -> None:
@@ -52,7 +69,10 @@ def serve_in_process(deployments: list[Declared], limit: int, housekeeping: int)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     print("Serving Doorstroom's deployments in-process, polling for runs.", flush=True)
-    worker.run()
+    if worker.run():
+        # Crashed runs' threads are still busy; joining them would hold the stop up.
+        logging.shutdown()
+        os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from blocks.adsolut import AdsolutConnection
 from connectors.adsolut.client import NS, PARSER, SOAP
 from connectors.sandbox_faults import Fault, FaultInjector, FaultQueue, add_fault_routes
-from connectors.sandbox_kit import Sandbox
+from connectors.sandbox_kit import Sandbox, SandboxState
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Database:
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class AdsolutSandboxState:
+class AdsolutSandboxState(SandboxState):
     """The office's ExchangeService: one user, its databases and live sessions."""
 
     def __init__(self, user_name: str = "doorstroom", password: str = "demo-password") -> None:

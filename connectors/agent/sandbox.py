@@ -26,7 +26,7 @@ from connectors.sandbox_faults import (
     Flag,
     add_fault_routes,
 )
-from connectors.sandbox_kit import Sandbox
+from connectors.sandbox_kit import Sandbox, SandboxState
 from doorstroom.documents.proposal import MasterData, MasterItem
 
 
@@ -45,7 +45,7 @@ class AgentDossier:
     payments: set[str] = field(default_factory=set)
 
 
-class AgentSandboxState:
+class AgentSandboxState(SandboxState):
     """The agent of one office: its token, the package it fronts and the dossiers."""
 
     def __init__(self, package: str, office_token: str = "office-token",

@@ -30,7 +30,7 @@ from connectors.sandbox_faults import (
     Flag,
     add_fault_routes,
 )
-from connectors.sandbox_kit import Sandbox
+from connectors.sandbox_kit import Sandbox, SandboxState
 
 ODATA_FILTER_TERM = re.compile(r"(\w+) eq (guid'[^']*'|'(?:[^']|'')*'|-?\d+)")
 
@@ -95,7 +95,7 @@ DEFAULT_VAT_CODES = {"21": "BTW 21%", "6": "BTW 6%", "0": "BTW 0%"}
 DEFAULT_JOURNALS = {"600": "Aankopen", "700": "Verkopen"}
 
 
-class ExactSandboxState:
+class ExactSandboxState(SandboxState):
     """Everything the sandbox remembers; thread-safe, reachable from tests directly."""
 
     def __init__(self, client_id: str = "doorstroom-demo", client_secret: str = "demo-secret",

@@ -29,7 +29,7 @@ from connectors.sandbox_faults import (
     Flag,
     add_fault_routes,
 )
-from connectors.sandbox_kit import Sandbox
+from connectors.sandbox_kit import Sandbox, SandboxState
 
 GL_ACCOUNTS = ("440000", "400000", "604000", "611000", "612000", "700000")
 
@@ -54,7 +54,7 @@ class Folder:
     transactions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class WinBooksSandboxState:
+class WinBooksSandboxState(SandboxState):
     """Everything the sandbox remembers; thread-safe, reachable from tests directly."""
 
     def __init__(self, email: str = "doorstroom@example.be",

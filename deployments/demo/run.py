@@ -1,14 +1,18 @@
-"""The embedded demo: Prefect server + sandbox + worker + seeded office, on 127.0.0.1.
+"""The embedded demo: Prefect server + sandboxes + worker + seeded office, on 127.0.0.1.
 
-Everything lives under ``.doorstroom/``; the store and the Prefect database are wiped at
-each start. Ctrl-C stops it all.
+Everything lives under ``.doorstroom/`` and is kept across starts: the store, the Prefect
+database and the sandboxes' books; the office is seeded once (``--fresh`` starts over).
+A worker or Prefect server that dies is started again; Ctrl-C stops it all.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -17,20 +21,53 @@ from prefect.client.orchestration import get_client
 from prefect.states import Scheduled
 
 from blocks.smtp import SMTP_BLOCK
+from connectors.registry import PACKAGES
 from connectors.sandbox_server import SandboxServer
 from deployments.demo.mailbox import Mailbox
 from deployments.demo.sandboxes import DemoSandboxes
-from deployments.demo.seed import DemoLogin, DemoSeed, seed_demo
+from deployments.demo.seed import DemoLogin, DemoSeed, reopen_demo, seed_demo
 from deployments.local_stack import (
     Stack,
+    Supervisor,
+    reset_home,
     start_prefect_server,
     start_worker,
     wait_for_deployment,
+)
+from deployments.stack_guard import (
+    CHILDREN_FILE,
+    HomeClaim,
+    StackRefused,
+    claim_home,
+    clear_orphans,
+    ensure_ports_free,
+    record_children,
 )
 from doorstroom.ingest_api.app import create_app as create_ingest_app
 from doorstroom.monitor.app import create_app as create_monitor_app
 from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
 from doorstroom.operations.setup import setup
+
+KEPT = "demo.json"
+"""Written once the demo is seeded; its presence means: start over the kept data."""
+
+
+@dataclass(frozen=True)
+class StartedSeed:
+    """The demo's seed, and whether this start made it."""
+
+    seed: DemoSeed
+    fresh: bool
+
+    @property
+    def logins(self) -> list[DemoLogin]:
+        """The logins, with this start's passwords."""
+        return self.seed.logins
+
+    @property
+    def token(self) -> str:
+        """This start's ingest API token."""
+        return self.seed.token
 
 
 class _Stop(Exception):
@@ -45,41 +82,102 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _Stop
 
 
-def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int,
-             dispatch_every: float) -> None:
-    """Start the stack, seed it, print where to look, and wait for Ctrl-C.
+@dataclass(frozen=True)
+class DemoPorts:
+    """Where the demo's parts listen on 127.0.0.1."""
+
+    prefect: int
+    sandbox: int
+    monitor: int
+
+    @property
+    def ingest(self) -> int:
+        """The ingest API's port."""
+        return self.sandbox + 100
+
+    @property
+    def mailbox(self) -> int:
+        """The demo mailbox's SMTP port."""
+        return self.monitor + 25
+
+    def named(self, sandboxes: int) -> dict[str, int]:
+        """Every port with what needs it and the option that moves it."""
+        ports = {"Prefect server, --prefect-port": self.prefect,
+                 "monitor, --monitor-port": self.monitor,
+                 "mailbox, --monitor-port + 25": self.mailbox,
+                 "ingest API, --sandbox-port + 100": self.ingest}
+        ports.update({f"sandbox {n + 1}, --sandbox-port + {n}": self.sandbox + n
+                      for n in range(sandboxes)})
+        return ports
+
+
+def claim(home: Path, ports: DemoPorts, fresh: bool) -> HomeClaim:
+    """Claim the data folder, clear what a killed stack left, check the ports, and with
+    ``fresh`` wipe the kept data; raises :class:`StackRefused` with what to do."""
+    claimed = claim_home(home)
+    try:
+        orphans = clear_orphans(home)
+        if orphans:
+            print(f"Stopped {len(orphans)} process(es) an earlier, killed demo left running: "
+                  f"{', '.join(map(str, orphans))}", flush=True)
+        ensure_ports_free(ports.named(len(PACKAGES)))
+    except StackRefused:
+        claimed.release()
+        raise
+    if fresh or not (home / KEPT).exists():
+        if (home / "store.db").exists() and not fresh:
+            print("An earlier start did not finish seeding: starting afresh.", flush=True)
+        reset_home(home)
+        shutil.rmtree(home / "sandboxes", ignore_errors=True)
+    return claimed
+
+
+def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = False) -> int:
+    """Start the stack, seed it once, print where to look, keep it alive until Ctrl-C.
 
     The caller has put the stack's environment (``local_stack.prefect_env``) into
-    ``os.environ`` before Prefect was imported.
+    ``os.environ`` before Prefect was imported. Returns the exit code.
     """
+    try:
+        claimed = claim(home, ports, fresh)
+    except StackRefused as refused:
+        print(refused, file=sys.stderr, flush=True)
+        return 2
     stack = Stack(env=dict(os.environ))
+    supervisor = Supervisor(stack, say=lambda line: print(line, flush=True))
     store_url = stack.env["DOORSTROOM_DATABASE_URL"]
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    boxes = DemoSandboxes().start(sandbox_port)
-    api = SandboxServer(create_ingest_app(), port=sandbox_port + 100).start()
+    boxes = DemoSandboxes(folder=home / "sandboxes").start(ports.sandbox)
+    api = SandboxServer(create_ingest_app(), port=ports.ingest).start()
     monitor: SandboxServer | None = None
-    mailbox = Mailbox(home / "mail", monitor_port + 25).start()
+    mailbox = Mailbox(home / "mail", ports.mailbox).start()
     try:
-        print(f"Starting Prefect server on 127.0.0.1:{prefect_port} (logs: {home}/*.log) …")
-        start_prefect_server(stack, home / "prefect-server.log")
-        seed = seed_demo(boxes, store_url)
+        print(f"Starting Prefect server on 127.0.0.1:{ports.prefect} (logs: {home}/*.log) …")
+        server = start_prefect_server(stack, home / "prefect-server.log")
+        supervisor.watch("Prefect server", lambda: start_prefect_server(
+            stack, home / "prefect-server.log"), server)
+        seed = _seed(boxes, store_url, home)
         monitor = SandboxServer(create_monitor_app(MonitorConfig.from_settings(
-            session_key_from_prefect())), port=monitor_port).start()
+            session_key_from_prefect())), port=ports.monitor).start()
         # prefect.yaml's deployments, two of them sooner: a new document is dispatched
         # within seconds, and an employee's fix is seen within a minute.
-        worker = start_worker(stack, home / "worker.log", f"--every=dispatch={dispatch_every}",
-                              f"--every=recheck={RECHECK_EVERY}")
+        worker_args = (f"--every=dispatch={dispatch_every}", f"--every=recheck={RECHECK_EVERY}")
+        worker = start_worker(stack, home / "worker.log", *worker_args)
+        supervisor.watch("worker", lambda: start_worker(
+            stack, home / "worker.log", *worker_args), worker)
+        record_children(home, (process.pid for process in stack.processes))
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
         wait_for_deployment(stack, "daily-digest/daily-digest", worker)
-        prepare_operations(mailbox, digest_in=timedelta(seconds=90))
-        _print_where_to_look(prefect_port, boxes, seed, dispatch_every)
+        prepare_operations(mailbox, digest_in=timedelta(seconds=90) if seed.fresh else None)
+        _print_where_to_look(ports.prefect, boxes, seed, dispatch_every)
         _print_monitor(monitor.url, seed.logins)
         _print_ingest_api(api.url, seed.token)
         _print_mail(mailbox)
-        while all(p.poll() is None for p in stack.processes):
+        while True:
+            supervisor.heal()
+            record_children(home, (process.pid for process in stack.processes))
             time.sleep(1)
-        print("A process of the stack stopped; see the logs in", home)
     except (KeyboardInterrupt, _Stop):
         print("\nStopping …")
     finally:
@@ -89,7 +187,21 @@ def run_demo(home: Path, prefect_port: int, sandbox_port: int, monitor_port: int
         if monitor is not None:
             monitor.stop()
         mailbox.stop()
-        print("Stopped.")
+        (home / CHILDREN_FILE).unlink(missing_ok=True)
+        claimed.release()
+        print("Stopped. The data stays in", home, "(start over with --fresh).")
+    return 0
+
+
+def _seed(boxes: DemoSandboxes, store_url: str, home: Path) -> StartedSeed:
+    """Seed a fresh home once; over kept data only renew the secrets."""
+    kept = home / KEPT
+    if kept.exists():
+        return StartedSeed(reopen_demo(boxes, store_url, kept), fresh=False)
+    seed = seed_demo(boxes, store_url)
+    boxes.save()
+    seed.keep(kept)  # last: a start killed before this point seeds afresh next time
+    return StartedSeed(seed, fresh=True)
 
 
 def _print_ingest_api(url: str, token: str) -> None:
@@ -101,10 +213,13 @@ Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); the next dispatch book
 """, flush=True)
 
 
-def prepare_operations(mailbox: Mailbox, digest_in: timedelta) -> None:
-    """SMTP block for the demo's mailbox, the automations, and a first digest soon."""
+def prepare_operations(mailbox: Mailbox, digest_in: timedelta | None) -> None:
+    """SMTP block for the demo's mailbox, the automations, and a first digest soon
+    (``digest_in``; none over kept data, which had its first)."""
     mailbox.connection().save(SMTP_BLOCK, overwrite=True)
     setup()
+    if digest_in is None:
+        return
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("daily-digest/daily-digest")
         client.create_flow_run_from_deployment(
@@ -131,12 +246,16 @@ mark it urgent, Sam restarts it.
 """, flush=True)
 
 
-def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, seed: DemoSeed,
+def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, started: StartedSeed,
                          dispatch_every: float) -> None:
+    seed = started.seed
     dossiers, documents, cases = seed.dossiers, seed.documents, seed.cases
     sandboxes = "\n".join(f"  sandbox {package:<13} {server.url}"
                           for package, server in boxes.servers.items())
-    shown = "\n\n".join(f"  {case.dossier} ({case.package}):\n    {case.fix}" for case in cases)
+    shown = "\n\n".join(f"  {case.dossier} ({case.package}):\n    {case.shown(boxes)}"
+                        for case in cases)
+    seeded = ("Seeded" if started.fresh
+              else "Kept from the previous start (--fresh starts over)")
     print(f"""
 Doorstroom demo is running.
 
@@ -144,10 +263,11 @@ Doorstroom demo is running.
   Store (SQLite):          {os.environ['DOORSTROOM_DATABASE_URL']}
 {sandboxes}
 
-Seeded: {dossiers} dossiers, {documents} documents. The scheduled 'dispatch' deployment runs
-every {dispatch_every:.0f} s and starts one 'sync-dossier' run per dossier. These dossiers hit
-a case of the help page and end EmployeeActionRequired, the instruction as the run's message.
-Play the employee with the command under each, then restart the failed task:
+{seeded}: {dossiers} dossiers, {documents} documents.
+The scheduled 'dispatch' deployment runs every {dispatch_every:.0f} s and starts one
+'sync-dossier' run per dossier. These dossiers hit a case of the help page and end
+EmployeeActionRequired, the instruction as the run's message. Play the employee with the
+command under each, then restart the failed task:
 
 {shown}
 

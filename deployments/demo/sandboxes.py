@@ -1,8 +1,13 @@
-"""The demo's sandboxes: one per registered package, on consecutive ports of 127.0.0.1."""
+"""The demo's sandboxes: one per registered package, on consecutive ports of 127.0.0.1.
+
+With a ``folder`` each sandbox keeps its state there (:mod:`connectors.sandbox_persistence`)
+and a later start picks it up: the packages remember their books as the store does.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from connectors.adsolut.sandbox import AdsolutSandboxState
@@ -10,6 +15,7 @@ from connectors.agent.sandbox import AgentSandboxState
 from connectors.exact_online.sandbox import ExactOnlineSandbox, ExactSandboxState
 from connectors.registry import PACKAGES
 from connectors.sandbox_kit import Sandbox
+from connectors.sandbox_persistence import DurableApp, load
 from connectors.sandbox_server import SandboxServer
 from connectors.winbooks.sandbox import WinBooksSandboxState
 
@@ -25,16 +31,43 @@ def _sandboxes() -> dict[str, Sandbox]:
 
 @dataclass
 class DemoSandboxes:
-    """Every package's sandbox and where it listens."""
+    """Every package's sandbox and where it listens; kept in ``folder`` if one is given."""
 
+    folder: Path | None = None
     sandboxes: dict[str, Sandbox] = field(default_factory=_sandboxes)
     servers: dict[str, SandboxServer] = field(default_factory=dict)
+    durable: dict[str, DurableApp] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.folder is None:
+            return
+        for package in self.sandboxes:
+            kept = load(self._file(package))
+            if kept is not None:
+                self.sandboxes[package] = kept
+
+    def _file(self, package: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{package}.pickle"
 
     def start(self, first_port: int) -> DemoSandboxes:
         """Serve every sandbox, from ``first_port`` upwards."""
         for offset, (package, sandbox) in enumerate(self.sandboxes.items()):
-            self.servers[package] = SandboxServer(sandbox.app(), port=first_port + offset).start()
+            app = sandbox.app()
+            if self.folder is not None:
+                app = self.durable[package] = DurableApp(app, sandbox, self._file(package))
+            self.servers[package] = SandboxServer(app, port=first_port + offset).start()
         return self
+
+    def save(self) -> None:
+        """Keep what was changed directly, not through a request (the demo's seeding)."""
+        for durable in self.durable.values():
+            durable.save()
+
+    @property
+    def ports(self) -> int:
+        """How many consecutive ports the sandboxes take."""
+        return len(self.sandboxes)
 
     def url(self, package: str) -> str:
         """Where a package's sandbox listens."""

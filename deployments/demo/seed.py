@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ from doorstroom.documents.ingest import ingest_ubl
 from doorstroom.documents.proposal import BookingProposal, BookingRequest
 from doorstroom.documents.service import request_dossier_link, submit, withdraw
 from doorstroom.ingest_api.auth import issue_token
-from doorstroom.monitor.users import add_user
+from doorstroom.monitor.users import add_user, set_password
 from doorstroom.operations.setup import register_block_types
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session, engine_for, migrate, session_scope
@@ -30,11 +31,20 @@ BLOCKS = {"exact_online": "exact-online-demo", "winbooks": "winbooks-demo",
 
 @dataclass(frozen=True)
 class DemoCase:
-    """A seed case the demo shows, and what the employee does about it."""
+    """A seed case the demo shows, and what the employee does about it.
+
+    ``fix`` names the package's sandbox as ``{sandbox}``: the demo fills in where it
+    listens now, which a later start with other ports may change.
+    """
 
     dossier: str
     package: str
+    sandbox: str
     fix: str
+
+    def shown(self, boxes: DemoSandboxes) -> str:
+        """The fix with the sandbox's current address."""
+        return self.fix.replace("{sandbox}", boxes.url(self.sandbox))
 
 
 def save_connections(boxes: DemoSandboxes) -> None:
@@ -90,13 +100,38 @@ class DemoLogin:
 
 @dataclass(frozen=True)
 class DemoSeed:
-    """What the demo seeded: counts, the cases to show, the API token and the logins."""
+    """What the demo seeded: counts, the cases to show, the API token and the logins.
 
+    Kept in ``demo.json`` beside the store (without the secrets), so that a later start
+    over the same data can show it again with a new token and new passwords.
+    """
+
+    office_id: int
     dossiers: int
     documents: int
     cases: list[DemoCase]
     token: str
     logins: list[DemoLogin]
+
+    def keep(self, path: Path) -> None:
+        """Write what a later start needs (no token, no passwords)."""
+        path.write_text(json.dumps({
+            "office_id": self.office_id, "dossiers": self.dossiers,
+            "documents": self.documents, "cases": [asdict(case) for case in self.cases]}))
+
+
+def reopen_demo(boxes: DemoSandboxes, store_url: str, kept: Path) -> DemoSeed:
+    """A start over kept data: the store migrated, fresh connections, a new API token and
+    new passwords for the demo's logins (only their hashes were kept)."""
+    record = json.loads(kept.read_text())
+    migrate(store_url)
+    register_block_types()
+    save_connections(boxes)
+    with session_scope(engine_for(store_url)) as session:
+        office_id = record["office_id"]
+        return DemoSeed(office_id, record["dossiers"], record["documents"],
+                        [DemoCase(**case) for case in record["cases"]],
+                        issue_token(session, office_id), _logins(session, office_id, new=False))
 
 
 def seed_demo(boxes: DemoSandboxes, store_url: str) -> DemoSeed:
@@ -112,12 +147,13 @@ def seed_demo(boxes: DemoSandboxes, store_url: str) -> DemoSeed:
                  *_expert_m(seeder, boxes), _adsolut(seeder, boxes)]
         _support_case(seeder, boxes)
         token = issue_token(session, office_id)
-        logins = _logins(session, office_id)
-        return DemoSeed(seeder.dossiers, seeder.documents, cases, token, logins)
+        logins = _logins(session, office_id, new=True)
+        return DemoSeed(office_id, seeder.dossiers, seeder.documents, cases, token, logins)
 
 
-def _logins(session: Session, office_id: int) -> list[DemoLogin]:
-    """An office-level user, a dossier manager of three dossiers, and a support user."""
+def _logins(session: Session, office_id: int, new: bool) -> list[DemoLogin]:
+    """An office-level user, a dossier manager of three dossiers, and a support user;
+    ``new=False`` gives the existing ones new passwords."""
     own = repo.dossier_ids_named(session, office_id,
                                  ["Brouwerij XYZ", "Bakkerij Janssens", "Drukkerij Vermeulen"])
     people = [("peter@kantoor-peeters.be", "Peter Peeters", UserRole.OFFICE, office_id, [],
@@ -129,7 +165,10 @@ def _logins(session: Session, office_id: int) -> list[DemoLogin]:
     logins = []
     for email, name, role, office, dossiers, who in people:
         password = secrets.token_urlsafe(12)
-        add_user(session, email, name, role, password, office, dossiers, "nl")
+        if new:
+            add_user(session, email, name, role, password, office, dossiers, "nl")
+        else:
+            set_password(session, email, password)
         logins.append(DemoLogin(email, password, who))
     return logins
 
@@ -160,8 +199,8 @@ def _exact(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     xyz = seeder.dossier("Brouwerij XYZ", "exact_online", "1004")
     request_dossier_link(seeder.session, xyz)
     seeder.invoices(xyz, 2, 1004)
-    return DemoCase("Brouwerij XYZ", "Exact Online",
-                    f"curl -X POST {boxes.url('exact_online')}/_sandbox/divisions/1004/rights "
+    return DemoCase("Brouwerij XYZ", "Exact Online", "exact_online",
+                    "curl -X POST {sandbox}/_sandbox/divisions/1004/rights "
                     "-H 'content-type: application/json' -d '{\"value\": true}'")
 
 
@@ -171,18 +210,17 @@ def _winbooks(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     boxes.winbooks.set_vat_closed("JANSSENS", 2017, 12, True)
     dossier = seeder.dossier("Schrijnwerkerij Janssens", "winbooks", "JANSSENS")
     seeder.invoices(dossier, 3, 2001, first_dated=date(2017, 9, 14), spread_to="201712")
-    reopen = (f"curl -X POST {boxes.url('winbooks')}/_sandbox/folders/JANSSENS/periods/"
-              "2017/{month}/vat-closed -H 'content-type: application/json' "
-              "-d '{{\"value\": false}}'")
-    return DemoCase("Schrijnwerkerij Janssens", "WinBooks on Web",
-                    reopen.format(month=9) + "\n    " + reopen.format(month=12))
+    reopen = ("curl -X POST {sandbox}/_sandbox/folders/JANSSENS/periods/2017/%d/vat-closed "
+              "-H 'content-type: application/json' -d '{\"value\": false}'")
+    return DemoCase("Schrijnwerkerij Janssens", "WinBooks on Web", "winbooks",
+                    reopen % 9 + "\n    " + reopen % 12)
 
 
 def _wings(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     boxes.wings.add_dossier("JACOBS", "Drukkerij Jacobs", version=1, required_version=2)
     seeder.invoices(seeder.dossier("Drukkerij Jacobs", "wings", "JACOBS"), 2, 3001)
-    return DemoCase("Drukkerij Jacobs", "Wings",
-                    f"curl -X POST {boxes.url('wings')}/_sandbox/dossiers/JACOBS/upgrade")
+    return DemoCase("Drukkerij Jacobs", "Wings", "wings",
+                    "curl -X POST {sandbox}/_sandbox/dossiers/JACOBS/upgrade")
 
 
 def _expert_m(seeder: _Seeder, boxes: DemoSandboxes) -> list[DemoCase]:
@@ -200,13 +238,13 @@ def _expert_m(seeder: _Seeder, boxes: DemoSandboxes) -> list[DemoCase]:
         **booking.model_dump(mode="json"), "booking_id": booking_id}
     boxes.expert_m.link_payment("WUYTS", booking_id)
     withdraw(seeder.session, document_id)
-    url = boxes.url("expert_m")
     return [
-        DemoCase("Bouw Claes", "Expert/M",
-                 f"curl -X POST {url}/_sandbox/dossiers/CLAES/database-present "
+        DemoCase("Bouw Claes", "Expert/M", "expert_m",
+                 "curl -X POST {sandbox}/_sandbox/dossiers/CLAES/database-present "
                  "-H 'content-type: application/json' -d '{\"value\": true}'"),
-        DemoCase("Fietsen Wuyts", "Expert/M",
-                 f"curl -X POST {url}/_sandbox/dossiers/WUYTS/payments/{booking_id}/remove"),
+        DemoCase("Fietsen Wuyts", "Expert/M", "expert_m",
+                 "curl -X POST {sandbox}/_sandbox/dossiers/WUYTS/payments/"
+                 + booking_id + "/remove"),
     ]
 
 
@@ -215,6 +253,5 @@ def _adsolut(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     boxes.adsolut.set_period_open("MERTENS", "201802", False)
     dossier = seeder.dossier("Kapsalon Mertens", "adsolut", "MERTENS")
     seeder.invoices(dossier, 2, 5001, first_dated=date(2018, 2, 5))
-    return DemoCase("Kapsalon Mertens", "Adsolut",
-                    f"curl -X POST {boxes.url('adsolut')}/_sandbox/databases/MERTENS/periods/"
-                    "201802/open")
+    return DemoCase("Kapsalon Mertens", "Adsolut", "adsolut",
+                    "curl -X POST {sandbox}/_sandbox/databases/MERTENS/periods/201802/open")

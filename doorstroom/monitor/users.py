@@ -47,3 +47,11 @@ def add_user(session: Session, email: str, name: str, role: UserRole, password: 
     _check(session, email, role, office_id, dossier_ids, language, password)
     return repo.add_user(session, email, name or email, role, hash_password(password),
                          office_id, dossier_ids, language)
+
+
+def set_password(session: Session, email: str, password: str) -> None:
+    """A new password for an existing user (the demo's logins, a forgotten password)."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidUser(f"the password must have at least {MIN_PASSWORD} characters")
+    if not repo.set_password_hash(session, email.strip(), hash_password(password)):
+        raise InvalidUser(f"no user has e-mail address {email}")

@@ -419,6 +419,15 @@ def dossier_ids_named(session: Session, office_id: int, names: Sequence[str]) ->
         Dossier.office_id == office_id, Dossier.name.in_(names))))
 
 
+def set_password_hash(session: Session, email: str, password_hash: str) -> bool:
+    """Give a user a new password hash; False when no user has this e-mail address."""
+    user = user_by_email(session, email)
+    if user is None:
+        return False
+    user.password_hash = password_hash
+    return True
+
+
 def add_user(session: Session, email: str, name: str, role: UserRole, password_hash: str,
              office_id: int | None, dossier_ids: Sequence[int], language: str) -> User:
     """A new user with, for dossier-level users, their dossier rights."""
