@@ -173,7 +173,7 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         _print_where_to_look(ports.prefect, boxes, seed, dispatch_every)
         _print_monitor(monitor.url, seed.logins)
         _print_ingest_api(api.url, seed.token)
-        _print_mail(mailbox)
+        _print_mail(mailbox, first_digest=seed.fresh)
         while True:
             supervisor.heal()
             record_children(home, (process.pid for process in stack.processes))
@@ -226,9 +226,10 @@ def prepare_operations(mailbox: Mailbox, digest_in: timedelta | None) -> None:
             deployment.id, state=Scheduled(scheduled_time=datetime.now(UTC) + digest_in))
 
 
-def _print_mail(mailbox: Mailbox) -> None:
+def _print_mail(mailbox: Mailbox, first_digest: bool) -> None:
+    when = "one about 90 s after start, then " if first_digest else ""
     print(f"""E-mail (SMTP on 127.0.0.1:{mailbox.port}) lands in {mailbox.folder}/:
-the office staff's daily digest (one about 90 s after start, then every weekday at 07:00)
+the office staff's daily digest ({when}every weekday at 07:00)
 and support's notice for every run that ends SupportRequired (Prefect UI → Automations).
 """, flush=True)
 

@@ -41,7 +41,7 @@ def _ports() -> tuple[int, int, int]:
     for base in range(21000, 30000, 331):
         ports = (base, base + 10, base + 50)
         try:
-            ensure_ports_free({"": p for p in (ports[0], ports[2], ports[2] + 25,
+            ensure_ports_free({str(p): p for p in (ports[0], ports[2], ports[2] + 25,
                                                *range(ports[1], ports[1] + 5), ports[1] + 100)})
         except StackRefused:
             continue
