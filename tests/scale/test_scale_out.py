@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
+from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
@@ -23,11 +24,13 @@ from sqlalchemy import func, select
 from connectors.sandbox_faults import Fault
 from deployments.local_stack import start_prefect_server
 from doorstroom.documents.service import submit
+from doorstroom.settings import get_settings
 from doorstroom.store.db import engine_for, session_scope
 from doorstroom.store.models import Dossier, Office, SyncTask, TaskStatus
 from tests.conftest import ARTIFACTS
-from tests.helpers import a_proposal
+from tests.helpers import a_proposal, wait_until_settled
 from tests.scale.conftest import EXACT_BLOCK, Cluster
+from tests.storm import executions, failed_task, storm
 
 pytestmark = [pytest.mark.scale, pytest.mark.timeout(1200)]
 DOSSIERS, PER_DOSSIER = 50, 10
@@ -179,3 +182,37 @@ def test_prefect_server_down_three_minutes_under_load_then_nothing_red_and_nothi
     assert final == Counter({"done": len(task_ids)})
     assert len(booked) == len(task_ids) and set(booked.values()) == {1}
     assert alive, "the workers must live through a Prefect outage"
+
+
+@pytest.fixture
+def store_on_cluster(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's store and Prefect API are the cluster's (PostgreSQL), for a test that
+    drives Doorstroom's own restart paths in-process against them."""
+    monkeypatch.setenv("DOORSTROOM_DATABASE_URL", cluster.store_url)
+    get_settings.cache_clear()
+    try:
+        with temporary_settings({PREFECT_API_URL: cluster.stack.env["PREFECT_API_URL"]}):
+            yield
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def test_twenty_restarts_on_postgresql_make_one_execution_and_one_booking(
+        cluster: Cluster, store_on_cluster: None) -> None:
+    """The restart storm of ``tests/flows`` on PostgreSQL with two workers: people's
+    restarts (monitor, CLI), auto-recheck and recover-interrupted, all at once — the
+    compare-and-set and the lease hold under PostgreSQL's isolation too."""
+    task_id, run_id = failed_task(cluster.exact, EXACT_BLOCK, 9301)
+    before = executions(run_id)
+
+    answers = storm(task_id, run_id, api_retries=0)
+    [task] = wait_until_settled([task_id])
+
+    figures = {"restarts": 20, "accepted": answers["restarted"],
+               "executions": executions(run_id) - before,
+               "bookings": len(cluster.exact.state.entries(9301))}
+    print(f"restart storm on PostgreSQL: {dict(answers)} {figures}")
+    assert answers["restarted"] == 1, answers
+    assert task.status == TaskStatus.DONE
+    assert figures["bookings"] == 1 and figures["executions"] == 1, figures
