@@ -100,9 +100,17 @@ def _note(task: SyncTask, language: str) -> str:
     return gettext(language, N_("Restarted by %(who)s.")) % {"who": task.restarted_by}
 
 
+def _status_label(key: str, language: str, waits_for: TaskKind | None) -> str:
+    if key in ("pending", "queued") and waits_for is not None:
+        return gettext(language, N_("Waiting for: %(task)s")) % {
+            "task": gettext(language, KIND_LABELS[waits_for])}
+    return gettext(language, STATUS_LABELS[key])
+
+
 def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
-             prefect_ui_url: str) -> TaskRow:
-    """The row of ``task`` for a reader with ``role`` and ``language``."""
+             prefect_ui_url: str, waits_for: TaskKind | None = None) -> TaskRow:
+    """The row of ``task`` for a reader with ``role`` and ``language``; ``waits_for`` names
+    the failed task it waits behind (``queries.waiting_behind``)."""
     key = status_key(task)
     instruction, hint = _instruction(task, key, language)
     run = task.last_flow_run_id
@@ -111,7 +119,7 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         office=task.dossier.office.name, moment=format_moment(task.updated_at, language, timezone),
         document=_document(task), kind=gettext(language, KIND_LABELS[task.kind]),
         package=package_name(task.dossier.package, language),
-        status=key, status_label=gettext(language, STATUS_LABELS[key]),
+        status=key, status_label=_status_label(key, language, waits_for),
         instruction=instruction, note=_note(task, language),
         hint=hint if role == UserRole.SUPPORT else "",
         attempts=task.attempts,

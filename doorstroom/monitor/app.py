@@ -27,7 +27,6 @@ from doorstroom.store import queries
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import User
 from doorstroom.store.queries import Viewer
-from doorstroom.views import task_row
 
 STATIC = Path(__file__).with_name("static")
 PER_PAGE = 50
@@ -154,7 +153,8 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
         tasks = queries.tasks_to_follow_up(session, viewer, dossier_id, limit=PER_PAGE + 1,
                                            offset=(page - 1) * PER_PAGE)
         return pages.render(request, user, "follow_up.html", client=client, page=page,
-                            more=len(tasks) > PER_PAGE, rows=pages.rows(tasks[:PER_PAGE], user))
+                            more=len(tasks) > PER_PAGE,
+                            rows=pages.rows(session, tasks[:PER_PAGE], user))
 
     @app.get("/dossiers/{dossier_id}/summary", response_class=HTMLResponse)
     def dossier_summary(request: Request, session: SessionDep, user: UserDep,
@@ -172,7 +172,8 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                                            offset=(page - 1) * PER_PAGE,
                                            open_only=show == "open")
         return pages.render(request, user, "follow_up.html", client=None, show=show, page=page,
-                            more=len(tasks) > PER_PAGE, rows=pages.rows(tasks[:PER_PAGE], user))
+                            more=len(tasks) > PER_PAGE,
+                            rows=pages.rows(session, tasks[:PER_PAGE], user))
 
     @app.get("/support", response_class=HTMLResponse)
     def support(request: Request, session: SessionDep, user: UserDep,
@@ -180,7 +181,8 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
         tasks = queries.support_queue(session, Viewer.of(user), limit=PER_PAGE + 1,
                                       offset=(page - 1) * PER_PAGE)
         return pages.render(request, user, "support.html", page=page,
-                            more=len(tasks) > PER_PAGE, rows=pages.rows(tasks[:PER_PAGE], user))
+                            more=len(tasks) > PER_PAGE,
+                            rows=pages.rows(session, tasks[:PER_PAGE], user))
 
 
 def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
@@ -192,8 +194,7 @@ def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
         if task is None:
             raise HTTPException(404)
         if fragment or wants_fragment(request):
-            row = task_row(task, user.role, user.language, config.timezone,
-                           config.prefect_ui_url)
+            [row] = pages.rows(session, [task], user)
             return pages.render(request, user, "_task_row.html", status_code=status_code,
                                 row=row, notice=notice, next_url=next_url,
                                 show_dossier=request.query_params.get("wide") == "1")

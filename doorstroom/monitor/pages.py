@@ -18,6 +18,8 @@ from doorstroom.i18n import LANGUAGE_NAMES, N_, environment, language_of
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.security import csrf_token
 from doorstroom.settings import get_settings
+from doorstroom.store import queries
+from doorstroom.store.db import Session
 from doorstroom.store.models import SyncTask, User
 from doorstroom.views import ICON_LABELS, TaskRow, task_row
 
@@ -98,10 +100,11 @@ class Pages:
                            status=status_code, message=message,
                            signed_in="user_id" in request.session)
 
-    def rows(self, tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
+    def rows(self, session: Session, tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
         """The rows of ``tasks`` as ``user`` sees them."""
+        waiting = queries.waiting_behind(session, tasks)
         return [task_row(task, user.role, user.language, self.config.timezone,
-                         self.config.prefect_ui_url) for task in tasks]
+                         self.config.prefect_ui_url, waiting.get(task.id)) for task in tasks]
 
     @staticmethod
     def flash(request: Request, text: str) -> None:

@@ -7,6 +7,7 @@ dossiers they hold a right on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from doorstroom.store.models import (
     Office,
     Responsibility,
     SyncTask,
+    TaskKind,
     TaskStatus,
     User,
     UserRole,
@@ -174,6 +176,24 @@ def failed_for_support_in_run(session: Session, flow_run_id: str) -> list[SyncTa
         SyncTask.last_flow_run_id == flow_run_id, SyncTask.status == TaskStatus.FAILED,
         SyncTask.responsibility == Responsibility.SUPPORT)
     return _rows(session, page, *order)
+
+
+def waiting_behind(session: Session, tasks: Sequence[SyncTask]) -> dict[int, TaskKind]:
+    """Of ``tasks``, those that wait behind a failed task of their dossier, and its kind.
+
+    A dossier's bookings go only once its link exists: while its "create dossier" task is
+    failed, the dossier's pending and queued bookings wait for it (and run on its restart) —
+    shown as such, not as an anonymous queue.
+    """
+    queued = {t.id: t.dossier_id for t in tasks if t.kind != TaskKind.CREATE_DOSSIER
+              and t.status in (TaskStatus.PENDING, TaskStatus.QUEUED)}
+    if not queued:
+        return {}
+    unlinked = set(session.scalars(select(SyncTask.dossier_id).where(
+        SyncTask.dossier_id.in_(set(queued.values())),
+        SyncTask.kind == TaskKind.CREATE_DOSSIER, SyncTask.status == TaskStatus.FAILED)))
+    return {task_id: TaskKind.CREATE_DOSSIER for task_id, dossier_id in queued.items()
+            if dossier_id in unlinked}
 
 
 def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:

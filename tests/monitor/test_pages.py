@@ -12,7 +12,7 @@ from sqlalchemy import select
 from doorstroom.documents.service import submit
 from doorstroom.failures import Responsibility
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import AuditEntry, SyncTask, TaskStatus, UserRole
+from doorstroom.store.models import AuditEntry, SyncTask, TaskKind, TaskStatus, UserRole
 from tests.helpers import a_dossier, a_proposal, a_task, a_user, an_office, email_of
 from tests.monitor.conftest import csrf_of, log_in, post
 
@@ -203,3 +203,27 @@ def test_given_a_task_someone_restarted_already_then_the_restart_says_who(
 
     assert answer.status_code == 409
     assert "Al opnieuw gestart door els@kantoor.be" in answer.text
+
+
+def test_bookings_behind_a_failed_dossier_link_say_what_they_wait_for(
+        monitor: TestClient) -> None:
+    office = an_office("Wachtend")
+    dossier = a_dossier(office, "Brouwerij Wacht", 0, "b")
+    with session_scope() as session:
+        session.add(SyncTask(dossier_id=dossier, kind=TaskKind.CREATE_DOSSIER,
+                             status=TaskStatus.FAILED, responsibility=Responsibility.EMPLOYEE,
+                             failure_code=RIGHTS, failure_params={"dossier": "Brouwerij Wacht"},
+                             attempts=1))
+        waiting = submit(session, dossier, a_proposal(), []).document_id
+        task = session.scalar(select(SyncTask.id).where(SyncTask.document_id == waiting))
+    elsewhere = a_dossier(office, "Gewoon In De Rij", 0, "b")
+    with session_scope() as session:
+        submit(session, elsewhere, a_proposal(), [])
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office)))
+
+    page = monitor.get(f"/dossiers/{dossier}").text
+    row = monitor.get(f"/tasks/{task}/row").text
+    plain = monitor.get(f"/dossiers/{elsewhere}").text
+
+    assert "Wacht op: Dossier aanmaken" in page and "Wacht op: Dossier aanmaken" in row
+    assert "Wachtend" in plain and "Wacht op" not in plain
