@@ -59,6 +59,11 @@ class Connector(abc.ABC):
     def create_booking(self, request: BookingRequest) -> str:
         """Create the booking (with its attachments) and return the package's id for it."""
 
+    def same_booking(self, one: str, other: str) -> bool:
+        """Whether two references name the same booking (a package whose lookup cannot see
+        every part of a reference compares the parts it can)."""
+        return one == other
+
     @abc.abstractmethod
     def delete_booking(self, external_ref: str) -> None:
         """Remove a booking that was withdrawn upstream."""

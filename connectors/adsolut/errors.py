@@ -19,6 +19,7 @@ PACKAGE = "Adsolut"
 # This package's own failure codes (texts: the catalogue, msgid = the code).
 ADSOLUT_DATABASE_RIGHTS_MISSING = define("adsolut.database_rights_missing", Kind.EMPLOYEE,
                                          "dossier")
+ADSOLUT_REMOVE_BY_HAND = define("adsolut.remove_by_hand", Kind.EMPLOYEE, "document", "dossier")
 
 CLOSED_PERIOD_FRAGMENTS = ("geen open boekperiode", "periode is afgesloten")
 LOGIN_FRAGMENTS = ("aanmelding mislukt", "login failed", "invalid user")
@@ -40,6 +41,12 @@ def soap_fault(message: str, dossier: str) -> SyncFailure:
     if any(fragment in message.lower() for fragment in LOGIN_FRAGMENTS):
         return failure(c.CREDENTIALS_REJECTED, detail=message, package=PACKAGE)
     return failure(c.PACKAGE_REJECTED, detail=message, package=PACKAGE, message=message[:300])
+
+
+def remove_by_hand(number: str, dossier: str) -> SyncFailure:
+    """A booking whose Adsolut id nobody was told: only the office can remove it."""
+    return failure(ADSOLUT_REMOVE_BY_HAND, detail="no purchaseInvoiceId known",
+                   document=number, dossier=dossier)
 
 
 def http_failure(response: httpx.Response) -> SyncFailure:

@@ -1,9 +1,12 @@
-"""A local Adsolut ExchangeService (SOAP 1.1) on 127.0.0.1.
+"""A local Adsolut ExchangeService (SOAP 1.1) on 127.0.0.1, as its help pages describe it.
 
-State per database: user and password, booking years with open or closed periods, imported
-bookings (open items) by reference. Answers use Adsolut's result shape
-(``Success / Error / ResultInfo / NOK_Records / OK_Records`` and per-record ``Errors``);
-``/_sandbox/*`` controls play the office employee and inject faults.
+It accepts only the published operations with their published parameters (anything else is
+the fault an ASMX service answers), keeps the session in a cookie, reads import records as
+``<invoice>`` with ``<blrela>`` and ``<blboekhpl>`` and refuses unknown fields per record, and
+answers with the published result types (``OK_Records``/``NOK_Records`` of ``XmlRecordInfo``,
+``Documenten`` of ``OpenDocumentItem``, ``ErrorId`` as an int). Like the real service it
+imports the same invoice twice when asked twice: finding an earlier import is the caller's
+job. ``/_sandbox/*`` controls play the office employee and inject faults.
 """
 
 from __future__ import annotations
@@ -79,6 +82,23 @@ class AdsolutSandboxState(SandboxState):
             return list(self.databases[name].bookings.values())
 
 
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "AuthenticateUser": ("userName", "passWord", "database"),
+    "ImportDivBookings": ("xml",),
+    "ImportSalesInvoices": ("xml",),
+    "GetOpenItems": ("relCode", "levCode"),
+    "RemovePurchaseInvoice": ("purchaseInvoiceId",),
+    "GetMasterData": ("kind",),  # modelled
+}
+"""Each operation and its parameters, as the service's help pages list them."""
+HEADER_FIELDS = ("factuur", "factdat", "vervdat", "relaties_code", "codefcbd_codefcbd", "tebet",
+                 "basis", "btwtebet", "boekjaar_boekjaar", "periode_periode", "dagboek_dagboek")
+REQUIRED_HEADER = ("factuur", "relaties_code", "boekjaar_boekjaar", "periode_periode",
+                   "dagboek_dagboek")
+LINE_FIELDS = ("boekhpl_reknr", "bedrag", "codedc", "btwcodes_btwcode")
+SESSION_COOKIE = "ASP.NET_SessionId"
+
+
 def _element(tag: str, text: str | None = None) -> etree._Element:
     node = etree.Element(f"{{{NS}}}{tag}")
     node.text = text
@@ -86,9 +106,9 @@ def _element(tag: str, text: str | None = None) -> etree._Element:
 
 
 def _envelope(action: str, result: etree._Element) -> Response:
-    envelope = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soap": SOAP, None: NS})
+    envelope = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soap": SOAP})
     body = etree.SubElement(envelope, f"{{{SOAP}}}Body")
-    answer = etree.SubElement(body, f"{{{NS}}}{action}Response")
+    answer = etree.SubElement(body, f"{{{NS}}}{action}Response", nsmap={None: NS})
     result.tag = f"{{{NS}}}{action}Result"
     answer.append(result)
     return Response(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
@@ -98,10 +118,33 @@ def _envelope(action: str, result: etree._Element) -> Response:
 def _fault(message: str, status: int = 500) -> Response:
     envelope = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soap": SOAP})
     fault = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP}}}Body"), f"{{{SOAP}}}Fault")
-    etree.SubElement(fault, "faultcode").text = "soap:Server"
+    etree.SubElement(fault, "faultcode").text = "soap:Client" if status < 500 else "soap:Server"
     etree.SubElement(fault, "faultstring").text = message
     return Response(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
                     status_code=status, media_type="text/xml; charset=utf-8")
+
+
+def _read_call(body: bytes, soap_action: str) -> tuple[str, dict[str, str]] | Response:
+    """The operation and its parameters, or the fault ASMX answers to a bad request."""
+    try:
+        envelope = etree.fromstring(body, PARSER)
+    except etree.XMLSyntaxError:
+        return _fault("Server was unable to process request. Data at the root level is invalid.")
+    call = envelope.find(f"{{{SOAP}}}Body/*")
+    if call is None or etree.QName(call).namespace != NS:
+        return _fault("Server did not recognize the value of HTTP Header SOAPAction.")
+    action = etree.QName(call).localname
+    if action not in OPERATIONS or soap_action.strip('"') != f"{NS}/{action}":
+        return _fault(f"Server did not recognize the value of HTTP Header SOAPAction: "
+                      f"{soap_action}.")
+    params: dict[str, str] = {}
+    for child in call:
+        name = etree.QName(child)
+        if name.namespace != NS or name.localname not in OPERATIONS[action]:
+            return _fault(f"Server was unable to read request. Unexpected element "
+                          f"<{name.localname}> in {action}.")
+        params[name.localname] = child.text or ""
+    return action, params
 
 
 def create_app(state: AdsolutSandboxState) -> FaultInjector:
@@ -110,18 +153,18 @@ def create_app(state: AdsolutSandboxState) -> FaultInjector:
 
     @app.post("/ExchangeService.asmx")
     async def service(request: Request) -> Response:
-        try:
-            envelope = etree.fromstring(await request.body(), PARSER)
-        except etree.XMLSyntaxError:
-            return _fault("Request is not valid XML", 400)
-        call = envelope.find(f"{{{SOAP}}}Body/*")
-        if call is None:
-            return _fault("No body", 400)
-        action = etree.QName(call).localname
-        params = {etree.QName(child).localname: child.text or "" for child in call}
-        session = envelope.findtext(f"{{{SOAP}}}Header/{{{NS}}}SessionHeader/{{{NS}}}SessionId")
+        read = _read_call(await request.body(), request.headers.get("soapaction", ""))
+        if isinstance(read, Response):
+            return read
+        action, params = read
         with state.lock:
-            return _dispatch(state, action, params, session)
+            if action == "AuthenticateUser":
+                return _authenticate(state, params)
+            session = request.cookies.get(SESSION_COOKIE, "")
+            database = state.databases.get(state.sessions.get(session, ""))
+            if database is None:
+                return _fault("Session expired or unknown: call AuthenticateUser first.")
+            return _dispatch(state, database, action, params)
 
     _add_controls(app, state)
     add_fault_routes(app, state.faults)
@@ -129,89 +172,137 @@ def create_app(state: AdsolutSandboxState) -> FaultInjector:
         "Service Unavailable", status_code=status, headers=headers))
 
 
-def _dispatch(state: AdsolutSandboxState, action: str, params: dict[str, str],
-              session: str | None) -> Response:
-    if action == "AuthenticateUser":
-        return _authenticate(state, params)
-    database = state.databases.get(state.sessions.get(session or "", ""))
-    if database is None:
-        return _fault("Session expired or unknown")
-    if action == "ImportDivBookings":
-        return _import(state, database, params.get("xml", ""))
+def _dispatch(state: AdsolutSandboxState, database: Database, action: str,
+              params: dict[str, str]) -> Response:
+    if action in ("ImportDivBookings", "ImportSalesInvoices"):
+        return _import(state, database, action, params.get("xml", ""))
     if action == "GetOpenItems":
-        result = _element("Items")
-        for booking in database.bookings.values():
-            if booking["referentie"] == params.get("reference"):
-                result.append(_element("Id", booking["id"]))
-        return _envelope(action, result)
-    if action == "GetMasterData":
-        return _envelope(action, _master_items(database, params.get("kind", "")))
+        return _envelope(action, _open_items(database, params))
     if action == "RemovePurchaseInvoice":
-        return _remove(database, params.get("id", ""))
-    return _fault(f"Unknown action {action}")
+        return _remove(database, params.get("purchaseInvoiceId", ""))
+    return _envelope(action, _master_items(database, params.get("kind", "")))
 
 
 def _authenticate(state: AdsolutSandboxState, params: dict[str, str]) -> Response:
-    if (params.get("userName"), params.get("passWord")) != (state.user_name, state.password):
-        return _fault("Aanmelding mislukt: ongeldige gebruiker of wachtwoord")
+    """Success and a session cookie, or Success false with the reason (modelled)."""
+    refusal = ""
     database = state.databases.get(params.get("database", ""))
-    if database is None:
-        return _fault(f"Database {params.get('database')} bestaat niet")
-    if not database.user_allowed:
-        return _fault(f"Gebruiker {state.user_name} heeft geen toegang tot {database.name}")
-    session = secrets.token_hex(8)
-    state.sessions[session] = params["database"]
-    return _envelope("AuthenticateUser", _element("Session", session))
+    if (params.get("userName"), params.get("passWord")) != (state.user_name, state.password):
+        refusal = "Aanmelding mislukt: ongeldige gebruiker of wachtwoord"
+    elif database is None:
+        refusal = f"Database {params.get('database')} bestaat niet"
+    elif not database.user_allowed:
+        refusal = f"Gebruiker {state.user_name} heeft geen toegang tot {database.name}"
+    result = _element("Result")
+    result.append(_element("Success", "false" if refusal else "true"))
+    result.append(_element("ErrorMessage", refusal))
+    answer = _envelope("AuthenticateUser", result)
+    if not refusal:
+        session = secrets.token_hex(12)
+        state.sessions[session] = params["database"]
+        answer.set_cookie(SESSION_COOKIE, session, httponly=True)
+    return answer
 
 
-def _import(state: AdsolutSandboxState, database: Database, xml: str) -> Response:
+def _record_errors(invoice: etree._Element) -> tuple[dict[str, str], list[dict[str, str]], str]:
+    """The header and lines of one ``<invoice>``, and what is wrong with it ("" if nothing)."""
+    headers = invoice.findall("blrela")
+    lines = invoice.findall("blboekhpl")
+    unknown = [child.tag for child in invoice if child.tag not in ("blrela", "blboekhpl")]
+    if len(headers) != 1 or not lines or unknown:
+        return {}, [], f"Ongeldige structuur: een blrela en minstens een blboekhpl ({unknown})"
+    header = {child.tag: child.text or "" for child in headers[0]}
+    rows = [{child.tag: child.text or "" for child in line} for line in lines]
+    strange = ([name for name in header if name not in HEADER_FIELDS]
+               + [name for row in rows for name in row if name not in LINE_FIELDS])
+    if strange:
+        return header, rows, f"Onbekend veld: {', '.join(sorted(set(strange)))}"
+    missing = [name for name in REQUIRED_HEADER if not header.get(name)]
+    if missing or any(row.get("codedc") not in ("D", "C") for row in rows):
+        return header, rows, f"Verplicht veld ontbreekt: {', '.join(missing) or 'codedc'}"
+    return header, rows, ""
+
+
+def _import(state: AdsolutSandboxState, database: Database, action: str, xml: str) -> Response:
     try:
-        record = etree.fromstring(xml.encode(), PARSER)
+        root = etree.fromstring(xml.encode(), PARSER)
     except etree.XMLSyntaxError:
-        return _result("ImportDivBookings", False, "XML ongeldig", [], ["XML ongeldig"])
-    fields = {child.tag: child.text or "" for child in record if child.tag != "blboekhpl"}
-    period = fields.get("boekjaar_boekjaar", "") + fields.get("periode_periode", "")
-    existing = [b for b in database.bookings.values()
-                if b["referentie"] == fields.get("referentie")]
-    if existing:
-        return _result("ImportDivBookings", True, "", [existing[0]["id"]], [])
-    if period not in database.open_periods:
-        return _result("ImportDivBookings", False, "1 record geweigerd", [],
-                       [f"Geen open boekperiode gevonden voor periode {period}"])
-    booking_id = state.next_id()
-    database.bookings[booking_id] = {**fields, "id": booking_id,
-                                     "lines": len(record.findall("blboekhpl"))}
-    return _result("ImportDivBookings", True, "", [booking_id], [])
+        return _result(action, False, "XML ongeldig", [], [])
+    ok: list[dict[str, str]] = []
+    nok: list[tuple[dict[str, str], str]] = []
+    for invoice in root.findall("invoice"):
+        header, rows, problem = _record_errors(invoice)
+        period = header.get("boekjaar_boekjaar", "") + header.get("periode_periode", "")
+        if not problem and period not in database.open_periods:
+            problem = f"Geen open boekperiode gevonden voor periode {period}"
+        if problem:
+            nok.append((header, problem))
+            continue
+        booking_id = state.next_id()  # a second import of the same invoice books it again
+        database.bookings[booking_id] = {**header, "id": booking_id, "lines": len(rows),
+                                         "sales": str(action == "ImportSalesInvoices")}
+        ok.append(database.bookings[booking_id])
+    return _result(action, not nok and bool(ok), "" if ok or nok else "Geen records", ok, nok)
 
 
-def _result(action: str, success: bool, error: str, ok_ids: list[str],
-            record_errors: list[str]) -> Response:
+def _record_info(header: dict[str, str], errors: str = "") -> etree._Element:
+    info = _element("XmlRecordInfo")
+    keys = ["boekjaar", "dagboek", "factuur"] + (["id"] if "id" in header else [])
+    values = [header.get("boekjaar_boekjaar", ""), header.get("dagboek_dagboek", ""),
+              header.get("factuur", "")] + ([header["id"]] if "id" in header else [])
+    for tag, text in (("Reference", header.get("factuur", "")), ("KeyFields", ";".join(keys)),
+                      ("KeyValues", ";".join(values)), ("Errors", errors)):
+        info.append(_element(tag, text))
+    return info
+
+
+def _result(action: str, success: bool, error: str, ok: list[dict[str, str]],
+            nok: list[tuple[dict[str, str], str]]) -> Response:
     result = _element("Result")
     result.append(_element("Success", str(success).lower()))
     result.append(_element("Error", error))
-    result.append(_element("ResultInfo", f"{len(ok_ids)} OK, {len(record_errors)} NOK"))
-    result.append(_element("NOK_Records", str(len(record_errors))))
-    result.append(_element("OK_Records", str(len(ok_ids))))
-    records = _element("Records")
-    for booking_id in ok_ids:
-        entry = _element("Record")
-        entry.append(_element("Id", booking_id))
-        records.append(entry)
-    if record_errors:
-        entry = _element("Record")
-        errors = _element("Errors")
-        for message in record_errors:
-            errors.append(_element("string", message))
-        entry.append(errors)
-        records.append(entry)
-    result.append(records)
+    result.append(_element("ResultInfo", f"{len(ok)} OK, {len(nok)} NOK"))
+    refused = _element("NOK_Records")
+    for header, problem in nok:
+        refused.append(_record_info(header, problem))
+    accepted = _element("OK_Records")
+    for booking in ok:
+        accepted.append(_record_info(booking))
+    result.extend([refused, accepted])
     return _envelope(action, result)
+
+
+def _open_items(database: Database, params: dict[str, str]) -> etree._Element:
+    """The open documents of a customer (relCode) or a supplier (levCode)."""
+    rel, lev = params.get("relCode", ""), params.get("levCode", "")
+    result = _element("Result")
+    documents = _element("Documenten")
+    saldo = 0.0
+    for booking in database.bookings.values():
+        sales = booking["sales"] == "True"
+        if not ((sales and rel and booking["relaties_code"] == rel)
+                or (not sales and lev and booking["relaties_code"] == lev)):
+            continue
+        item = _element("OpenDocumentItem")
+        for tag, text in (("Boekjaar", booking["boekjaar_boekjaar"]),
+                          ("Periode", booking["periode_periode"]),
+                          ("Dagboek", booking["dagboek_dagboek"]),
+                          ("DocumentNumber", booking["factuur"]),
+                          ("DocumentDatum", booking.get("factdat", "")),
+                          ("VervalDatum", booking.get("vervdat", "")),
+                          ("Bedrag", booking.get("tebet", "0")), ("Munt", "EUR")):
+            item.append(_element(tag, text))
+        saldo += float(booking.get("tebet") or 0)
+        documents.append(item)
+    for tag, text in (("Success", "true"), ("ErrorMessage", ""), ("Saldo", f"{saldo:.2f}")):
+        result.append(_element(tag, text))
+    result.append(documents)
+    return result
 
 
 def _master_items(database: Database, kind: str) -> etree._Element:
     rows: list[tuple[str, str]] = {
-        "relaties": sorted({(b.get("relatie_btwnummer") or b.get("relatie_naam", ""),
-                             b.get("relatie_naam", "")) for b in database.bookings.values()}),
+        "relaties": sorted({(b.get("relaties_code", ""), "") for b in database.bookings.values()}),
         "rekeningen": [(c, "") for c in ("400000", "440000", "604000", "611000")],
         "btwcodes": [("21", "21%"), ("6", "6%"), ("0", "0%")],
         "dagboeken": [("600", "Aankopen"), ("700", "Verkopen")],
@@ -226,12 +317,20 @@ def _master_items(database: Database, kind: str) -> etree._Element:
     return items
 
 
-def _remove(database: Database, booking_id: str) -> Response:
+def _remove(database: Database, purchase_invoice_id: str) -> Response:
+    if not purchase_invoice_id.lstrip("-").isdigit():
+        return _fault("Server was unable to read request. Input string was not in a correct "
+                      "format.")
     result = _element("Result")
-    found = database.bookings.pop(booking_id, None) is not None
+    booking = database.bookings.get(purchase_invoice_id)
+    found = booking is not None and booking["sales"] != "True"
+    if found:
+        del database.bookings[purchase_invoice_id]
     result.append(_element("Success", str(found).lower()))
-    result.append(_element("ErrorId", "" if found else "NOT_FOUND"))
-    result.append(_element("ErrorMessage", "" if found else f"Factuur {booking_id} onbekend"))
+    result.append(_element("ErrorId", "0" if found else "1"))  # 1: modelled
+    result.append(_element("ErrorMessage", "" if found else
+                           f"Aankoopfactuur {purchase_invoice_id} niet gevonden"))
+    result.append(_element("Data"))
     return _envelope("RemovePurchaseInvoice", result)
 
 
@@ -285,8 +384,9 @@ class AdsolutSandbox(Sandbox):
         self.state.allow_user(code)
 
     def bookings(self, code: str) -> list[str]:
-        """Ids of the database's imported bookings."""
-        return [str(booking["id"]) for booking in self.state.bookings(code)]
+        """The database's imported bookings, as the connector refers to them."""
+        return [f"{b['relaties_code']}:{b['factuur']}:{b['id']}"
+                for b in self.state.bookings(code)]
 
     def close_period(self, code: str, year: int, month: int) -> None:
         """Close a book period."""

@@ -45,9 +45,11 @@ def test_given_a_document_when_posted_twice_then_one_booking_found_by_its_refere
     harness = make_harness()
     first = harness.connector.post_booking(a_request())
     second = harness.connector.post_booking(a_request())
-    assert first == second
+    same = harness.connector.same_booking
+    assert same(first, second)
     assert harness.bookings() == [first]
-    assert harness.connector.find_booking(a_request()) == first
+    found = harness.connector.find_booking(a_request())
+    assert found is not None and same(found, first)
     assert harness.connector.find_booking(a_request("INV-OTHER", document_id=2)) is None
 
 
@@ -104,7 +106,8 @@ def test_given_a_connection_dropped_after_commit_when_retried_then_no_duplicate(
         harness.connector.post_booking(a_request())
     assert dropped.value.code.name == "connection_lost"
     booking = harness.connector.post_booking(a_request())
-    assert harness.bookings() == [booking]
+    [booked] = harness.bookings()
+    assert harness.connector.same_booking(booked, booking)
 
 
 def test_given_an_answer_in_an_unknown_shape_then_support(make_harness: MakeHarness) -> None:
@@ -125,7 +128,8 @@ def test_given_a_booked_supplier_when_master_data_is_read_then_every_kind_is_the
     assert data.gl_accounts and data.vat_codes and data.journals and data.periods
     assert any(item.code == "604000" for item in data.gl_accounts)
     assert any(item.code.endswith("202603") or item.code == "202603" for item in data.periods)
-    assert any(item.name == "Acme NV" or "BE0123456789" in (item.code, *item.extra.values())
+    assert any(item.name == "Acme NV"  # or known by its VAT number's digits
+               or any("0123456789" in text for text in (item.code, *item.extra.values()))
                for item in data.parties)
 
 

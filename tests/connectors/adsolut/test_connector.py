@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 from lxml import etree
 
-from connectors.adsolut.client import booking_xml
-from connectors.adsolut.connector import AdsolutConnector
+from connectors.adsolut.connector import AdsolutConnector, booking_xml
 from connectors.base import DossierRef
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, render
@@ -30,13 +29,29 @@ def a_request(document_id: int = 7, issued: date = date(2026, 3, 10)) -> Booking
 
 
 def test_given_a_booking_then_the_import_xml_has_header_and_lines() -> None:
-    xml = etree.fromstring(booking_xml(a_request(issued=date(2018, 2, 5))).encode())
-    assert xml.tag == "blrela"
-    assert xml.findtext("boekjaar_boekjaar") == "2018"
-    assert xml.findtext("periode_periode") == "02"
-    assert xml.findtext("dagboek_dagboek") == "600"
-    assert xml.findtext("referentie") == "DS7"
-    assert [line.findtext("rekening") for line in xml.findall("blboekhpl")] == ["604000"]
+    xml = etree.fromstring(booking_xml(a_request(issued=date(2018, 2, 5)).proposal).encode())
+    [invoice] = xml.findall("invoice")
+    assert invoice.findtext("blrela/boekjaar_boekjaar") == "2018"
+    assert invoice.findtext("blrela/periode_periode") == "02"
+    assert invoice.findtext("blrela/dagboek_dagboek") == "600"
+    assert invoice.findtext("blrela/factuur") == "A-7"
+    assert [line.findtext("boekhpl_reknr") for line in invoice.findall("blboekhpl")] == [
+        "604000"]
+
+
+def test_given_a_record_with_an_unknown_field_then_the_sandbox_refuses_it(
+        connector: AdsolutConnector) -> None:
+    xml = booking_xml(a_request().proposal).replace("<factuur>", "<referentie>DS7</referentie>"
+                                                                 "<factuur>")
+    result = connector.client.import_records("ImportDivBookings", xml)
+    assert not result.success and "Onbekend veld: referentie" in result.nok[0].errors
+
+
+def test_given_an_unknown_parameter_then_the_service_answers_a_fault(
+        connector: AdsolutConnector) -> None:
+    with pytest.raises(SupportRequired) as fault:
+        connector.client.call("GetOpenItems", {"reference": "DS7"})
+    assert "Unexpected element <reference>" in fault.value.detail
 
 
 def test_given_no_open_period_201802_then_the_seed_instruction(
