@@ -1,17 +1,24 @@
-"""HTTP client for WinBooks on Web: licence tokens, object-model routes, ContinuePath paging.
+"""HTTP client for WinBooks on Web: licence tokens, object-model routes, criteria, paging.
+
+Follows WinBooks' DEV pages and the whitecube client (``docs/packages.md``):
 
 - ``POST {base}/OAuth20/Token`` with ``Authorization: Basic base64(e-mail)`` and
   ``grant_type=exchange_token`` (first time) or ``refresh_token``, the token in ``code``;
-  tokens rotate and are shared through the block (:class:`TokenKeeper`).
-- ``/app/{OM}/{Code}/Folder/{Folder}`` reads, adds (POST) and deletes one object;
-  ``/app/{OMS}/Folder/{Folder}/ExecuteCriteria`` queries; a ``ContinuePath`` answer header
-  means more rows follow and is sent back to get them.
+  tokens rotate and are shared through the block (:class:`TokenKeeper`); a 401 refreshes.
+- ``/app/{OM}/{Code or Id}/Folder/{Folder}`` reads, adds (POST) and deletes one object;
+  ``POST /app/{OMS}/Folder/{Folder}`` adds a list of objects (``OMS`` = ``OM`` + ``s``);
+- ``POST /app/{OMS}/Folder/{Folder}/ExecuteCriteria`` queries with
+  ``{"EntityType", "Conditions": [{"Operator", "PropertyName", "OtherPropertyName",
+  "Values"}], "Orders", "FirstResult", "MaxResult"}`` — the server ignores keys it does not
+  know, so a misspelt body silently selects everything;
+- a ``ContinuePath`` answer header means more rows follow: the same request is sent again with
+  that header.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -23,21 +30,39 @@ from connectors.winbooks import errors
 
 ENTITY_TYPES = {
     "BookPeriods": "Winbooks.TORM.OM.Accounting.BookPeriod, Winbooks.TORM.OM",
-    "Thirds": "Winbooks.TORM.OM.Third, Winbooks.TORM.OM",
+    "Suppliers": "Winbooks.TORM.OM.Supplier, Winbooks.TORM.OM",
+    "Customers": "Winbooks.TORM.OM.Customer, Winbooks.TORM.OM",
     "GLAccounts": "Winbooks.TORM.OM.Accounting.GLAccount, Winbooks.TORM.OM",
     "GLTransHeaders": "Winbooks.TORM.OM.Accounting.GLTransHeader, Winbooks.TORM.OM",
-    "Vats": "Winbooks.TORM.OM.Accounting.VatAccount, Winbooks.TORM.OM",
+    "GLTranss": "Winbooks.TORM.OM.Accounting.GLTrans, Winbooks.TORM.OM",
+    "Vats": "Winbooks.TORM.OM.Accounting.Vat, Winbooks.TORM.OM",
     "Journals": "Winbooks.TORM.OM.Accounting.Journal, Winbooks.TORM.OM",
 }
+EQ, NOT = 0, 21
+"""ExecuteCriteria operators (the whitecube client's table: 0 equal, 21 not)."""
 
 
-def criteria_body(oms: str, equal: Mapping[str, object]) -> dict[str, Any]:
-    """An ExecuteCriteria body selecting rows whose properties equal ``equal`` (modelled)."""
-    return {
-        "EntityType": ENTITY_TYPES[oms], "Alias": "this",
-        "Criterions": [{"PropertyName": name, "Operator": 0, "Value": value}
-                       for name, value in equal.items()],
-    }
+def eq(name: str, value: object) -> dict[str, Any]:
+    """The condition ``name == value``."""
+    return {"Operator": EQ, "PropertyName": name, "OtherPropertyName": "", "Values": [value]}
+
+
+def not_(condition: dict[str, Any]) -> dict[str, Any]:
+    """The negation of a condition."""
+    return {"Operator": NOT, "PropertyName": "", "OtherPropertyName": "", "Values": [condition]}
+
+
+def criteria_body(oms: str, conditions: Sequence[dict[str, Any]],
+                  orders: Sequence[tuple[str, bool]] = (), first: int = 0,
+                  most: int | None = None) -> dict[str, Any]:
+    """An ExecuteCriteria body, as the DEV pages' examples build it."""
+    body: dict[str, Any] = {"EntityType": ENTITY_TYPES[oms], "Conditions": list(conditions)}
+    if orders:
+        body["Orders"] = [{"PropertyName": name, "Alias": None, "Projections": None,
+                           "Ascending": ascending} for name, ascending in orders]
+    if most is not None:
+        body.update(FirstResult=first, MaxResult=most)
+    return body
 
 
 class WinBooksClient:
@@ -91,10 +116,12 @@ class WinBooksClient:
         except httpx.TransportError as error:
             raise classify_transport_error(error) from error
 
-    def criteria(self, oms: str, **equal: object) -> list[dict[str, Any]]:
-        """Rows of ``oms`` whose properties equal ``equal``, following ContinuePath."""
+    def criteria(self, oms: str, *conditions: dict[str, Any],
+                 orders: Sequence[tuple[str, bool]] = (),
+                 most: int | None = None) -> list[dict[str, Any]]:
+        """Rows of ``oms`` meeting every condition, following ContinuePath."""
         path = f"{oms}/Folder/{self.folder}/ExecuteCriteria"
-        body = criteria_body(oms, equal)
+        body = criteria_body(oms, conditions, orders, 0, most)
         rows: list[dict[str, Any]] = []
         headers: dict[str, str] = {}
         while True:
@@ -104,28 +131,39 @@ class WinBooksClient:
                 raise errors.unexpected(f"{oms}: answer is not a list")
             rows.extend(page)
             more = response.headers.get("ContinuePath")
-            if not more:
+            if not more or (most is not None and len(rows) >= most):
                 return rows
             headers = {"ContinuePath": more}
 
-    def get(self, om: str, code: str) -> dict[str, Any] | None:
-        """One object, or ``None`` when it does not exist."""
-        response = self.request("GET", f"{om}/{code}/Folder/{self.folder}", allow=(404,))
+    def get(self, om: str, key: str) -> dict[str, Any] | None:
+        """One object by its code or Id, or ``None`` when it does not exist."""
+        response = self.request("GET", f"{om}/{key}/Folder/{self.folder}", allow=(404,))
         return None if response.status_code == 404 else self._object(response)
 
-    def add(self, om: str, code: str, body: Mapping[str, Any],
-            context: Mapping[str, str] | None = None) -> bool:
-        """Add an object; ``False`` when one with that code already exists."""
+    def add(self, om: str, code: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Add one object under its code; an object that exists already is read instead."""
         response = self.request("POST", f"{om}/{code}/Folder/{self.folder}",
-                                json={**body, "Code": code}, context=context, allow=(409,))
+                                json={**body, "Code": code}, allow=(409,))
         if response.status_code == 409:
-            return False
-        self._object(response)
-        return True
+            found = self.get(om, code)
+            if found is None:
+                raise errors.unexpected(f"{om} {code}: 409 on add, 404 on read")
+            return found
+        return self._object(response)
 
-    def delete(self, om: str, code: str) -> None:
+    def add_many(self, oms: str, objects: Sequence[Mapping[str, Any]],
+                 context: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """Add a list of objects; the answer lists what was made (``Id`` and ``Href``)."""
+        response = self.request("POST", f"{oms}/Folder/{self.folder}", json=list(objects),
+                                context=context)
+        made = self._json(response)
+        if not isinstance(made, list) or not all(isinstance(item, dict) for item in made):
+            raise errors.unexpected(f"{oms}: the answer to an add is not a list of objects")
+        return made
+
+    def delete(self, om: str, key: str) -> None:
         """Delete an object; one that is already gone counts as deleted."""
-        self.request("DELETE", f"{om}/{code}/Folder/{self.folder}", allow=(404,))
+        self.request("DELETE", f"{om}/{key}/Folder/{self.folder}", allow=(404,))
 
     def _object(self, response: httpx.Response) -> dict[str, Any]:
         data = self._json(response)

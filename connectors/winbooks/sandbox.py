@@ -1,11 +1,15 @@
 """A local WinBooks on Web: the REST subset Doorstroom uses, on 127.0.0.1.
 
-Paths follow WinBooks on Web's object-model routes (``/app/{OM}/{Code}/Folder/{Folder}``,
-``/app/{OMS}/Folder/{Folder}/ExecuteCriteria``, ``POST /OAuth20/Token`` with the licence
-e-mail as Basic credentials). The criteria body and the error body
-(``{"ErrorCode", "Message"}``) are modelled: no public source gives their exact shape.
-State per folder: book periods with their booking and VAT status, thirds, GL accounts and
-transactions. ``/_sandbox/*`` controls play the office employee and inject faults.
+Routes as WinBooks on Web's DEV pages give them: ``/app/{OM}/{Code or Id}/Folder/{Folder}``,
+``POST /app/{OMS}/Folder/{Folder}`` (a list of objects), ``/app/{OMS}/Folder/{Folder}/
+ExecuteCriteria`` with ``Conditions`` (operators 0 equal, 7 in, 21 not), ``Orders``,
+``FirstResult``/``MaxResult`` and ``ContinuePath`` paging, ``POST /OAuth20/Token`` with the
+licence e-mail as Basic credentials. Like the real server it ignores body keys it does not
+know — a criteria body without ``Conditions`` selects every row. Transactions are
+``GLTransHeader``s with ``GLTransactions``, kept and addressed by their ``Id``; lines must add
+up to zero and sit in the header's book period. Modelled: the error body
+(``{"ErrorCode", "Message"}``), the add's answer (``Id`` and ``Href``), the book periods'
+``Status``/``VatStatus``. ``/_sandbox/*`` controls play the office employee and inject faults.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import base64
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -31,7 +37,11 @@ from connectors.sandbox_faults import (
 )
 from connectors.sandbox_kit import Sandbox, SandboxState
 
-GL_ACCOUNTS = ("440000", "400000", "604000", "611000", "612000", "700000")
+GL_ACCOUNTS = ("400000", "411000", "440000", "451000", "604000", "611000", "612000", "700000")
+JOURNALS = {"600": "Aankopen", "700": "Verkopen"}
+PAGE = 100
+"""Rows per answer; more follow through ``ContinuePath``."""
+TRANSACTION_TYPE = "Winbooks.TORM.OM.Accounting.GLTransHeader, Winbooks.TORM.OM"
 
 
 @dataclass
@@ -40,6 +50,7 @@ class PeriodState:
 
     closed: bool = False
     vat_closed: bool = False
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
 @dataclass
@@ -50,7 +61,8 @@ class Folder:
     name: str
     rights: bool = True
     periods: dict[tuple[int, int], PeriodState] = field(default_factory=dict)
-    thirds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parties: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {"Supplier": {}, "Customer": {}})
     transactions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -160,13 +172,6 @@ def _authorised(request: Request, state: WinBooksSandboxState) -> bool:
         return state.access_tokens.get(token, 0.0) > time.time()
 
 
-def _criteria(body: Any) -> dict[str, str]:
-    """``{PropertyName: Value}`` of the equality criterions of an ExecuteCriteria body."""
-    terms = body.get("Criterions", []) if isinstance(body, dict) else []
-    return {str(t["PropertyName"]): str(t["Value"]) for t in terms
-            if isinstance(t, dict) and t.get("Operator", 0) == 0 and "PropertyName" in t}
-
-
 def _folder_or_error(state: WinBooksSandboxState, code: str) -> Folder | JSONResponse:
     folder = state.folders.get(code)
     if folder is None:
@@ -176,90 +181,214 @@ def _folder_or_error(state: WinBooksSandboxState, code: str) -> Folder | JSONRes
     return folder
 
 
+def _matches(row: dict[str, Any], condition: Any) -> bool:
+    """Whether a row meets one condition (equal, in, not); others are refused earlier."""
+    operator, values = condition.get("Operator", 0), condition.get("Values") or []
+    if operator == 21:
+        return not all(_matches(row, inner) for inner in values)
+    value = row.get(str(condition.get("PropertyName", "")))
+    if operator == 7:
+        return str(value) in {str(v) for v in values}
+    return bool(values) and str(value) == str(values[0])
+
+
+def _select(rows: list[dict[str, Any]], body: Any) -> list[dict[str, Any]] | JSONResponse:
+    """ExecuteCriteria over ``rows``; keys the server does not know are ignored."""
+    body = body if isinstance(body, dict) else {}
+    conditions = [c for c in body.get("Conditions") or [] if isinstance(c, dict)]
+    if any(c.get("Operator", 0) not in (0, 7, 21) for c in conditions):
+        return wow_error(400, "OPERATOR_NOT_SUPPORTED", "operator not supported here")
+    chosen = [row for row in rows if all(_matches(row, c) for c in conditions)]
+    for order in reversed(body.get("Orders") or []):
+        name = str(order.get("PropertyName", ""))
+        chosen.sort(key=lambda row: (row.get(name) is None, row.get(name)),
+                    reverse=not order.get("Ascending", True))
+    first = int(body.get("FirstResult") or 0)
+    most = body.get("MaxResult")
+    return chosen[first:first + int(most)] if most else chosen[first:]
+
+
 def _add_api_routes(app: FastAPI, state: WinBooksSandboxState) -> None:
+    async def folder_for(request: Request, folder_code: str) -> Folder | JSONResponse:
+        if not _authorised(request, state):
+            return wow_error(401, "UNAUTHORIZED", "Access token invalid")
+        return _folder_or_error(state, folder_code)
+
     @app.post("/app/{oms}/Folder/{folder_code}/ExecuteCriteria")
     async def criteria(request: Request, oms: str, folder_code: str) -> Response:
-        if not _authorised(request, state):
-            return wow_error(401, "UNAUTHORIZED", "Access token invalid")
-        folder = _folder_or_error(state, folder_code)
+        folder = await folder_for(request, folder_code)
         if isinstance(folder, JSONResponse):
             return folder
-        rows = _collection(folder, oms)
+        with state.lock:
+            rows = _collection(folder, oms)
         if rows is None:
             return wow_error(404, "UNKNOWN_OBJECT_MODEL", oms)
-        wanted = _criteria(await request.json())
-        return JSONResponse([row for row in rows
-                             if all(str(row.get(k, "")) == v for k, v in wanted.items())])
+        chosen = _select(rows, await request.json())
+        if isinstance(chosen, JSONResponse):
+            return chosen
+        offset = int(request.headers.get("ContinuePath") or 0)
+        page = chosen[offset:offset + PAGE]
+        more = {"ContinuePath": str(offset + PAGE)} if len(chosen) > offset + PAGE else {}
+        return JSONResponse(page, headers=more)
 
-    @app.api_route("/app/{om}/{code}/Folder/{folder_code}", methods=["GET", "POST", "DELETE"])
-    async def one(request: Request, om: str, code: str, folder_code: str) -> Response:
-        if not _authorised(request, state):
-            return wow_error(401, "UNAUTHORIZED", "Access token invalid")
-        folder = _folder_or_error(state, folder_code)
+    @app.post("/app/{oms}/Folder/{folder_code}")
+    async def add_many(request: Request, oms: str, folder_code: str) -> Response:
+        folder = await folder_for(request, folder_code)
+        if isinstance(folder, JSONResponse):
+            return folder
+        if oms != "GLTransHeaders":
+            return wow_error(404, "UNKNOWN_OBJECT_MODEL", oms)
+        body = await request.json()
+        if not isinstance(body, list):
+            return wow_error(400, "BAD_REQUEST", "a list of objects is expected")
+        with state.lock:
+            return _add_transactions(folder, body, str(request.base_url).rstrip("/"))
+
+    @app.api_route("/app/{om}/{key}/Folder/{folder_code}", methods=["GET", "POST", "DELETE"])
+    async def one(request: Request, om: str, key: str, folder_code: str) -> Response:
+        folder = await folder_for(request, folder_code)
         if isinstance(folder, JSONResponse):
             return folder
         body = await request.json() if request.method == "POST" else None
         with state.lock:
-            return _one(folder, request.method, om, code, body)
+            return _one(folder, request.method, om, key, body)
 
 
 def _collection(folder: Folder, oms: str) -> list[dict[str, Any]] | None:
     if oms == "BookPeriods":
-        return [{"RelatedYear": y, "RelatedMonth": m, "Code": f"{y}{m:02d}",
-                 "Status": "Closed" if p.closed else "Open",
-                 "VatStatus": "Closed" if p.vat_closed else "Open"}
-                for (y, m), p in folder.periods.items()]
-    if oms == "Thirds":
-        return list(folder.thirds.values())
+        return [row for (y, m), p in sorted(folder.periods.items())
+                for row in _period_rows(y, m, p)]
+    if oms in ("Suppliers", "Customers"):
+        return list(folder.parties[oms[:-1]].values())
     if oms == "GLAccounts":
         return [{"Code": code} for code in GL_ACCOUNTS]
     if oms == "Vats":
         return [{"Code": code, "Rate": rate} for code, rate in (("21", 21), ("6", 6), ("0", 0))]
     if oms == "Journals":
-        return [{"Code": "600", "Label": "Aankopen"}, {"Code": "700", "Label": "Verkopen"}]
+        return [{"Code": code, "Label": label} for code, label in JOURNALS.items()]
     if oms == "GLTransHeaders":
-        return [{k: v for k, v in t.items() if k != "GLTrans"}
+        return [{k: v for k, v in t.items() if k != "GLTransactions"}
                 for t in folder.transactions.values()]
+    if oms == "GLTranss":
+        return [line for t in folder.transactions.values() for line in t["GLTransactions"]]
     return None
 
 
-def _one(folder: Folder, method: str, om: str, code: str, body: Any) -> Response:
-    store = {"Third": folder.thirds, "GLTransHeader": folder.transactions}.get(om)
+def _period_rows(year: int, month: int, period: PeriodState) -> list[dict[str, Any]]:
+    """A month's book period; January also has the opening period (Number 0) of its year."""
+    row = {"Id": period.id, "RelatedYear": year, "RelatedMonth": month, "Number": month,
+           "Code": f"{year}{month:02d}", "Status": "Closed" if period.closed else "Open",
+           "VatStatus": "Closed" if period.vat_closed else "Open"}
+    opening = {**row, "Id": f"{period.id}-opening", "Number": 0, "Code": f"{year}00"}
+    return [opening, row] if month == 1 else [row]
+
+
+def _one(folder: Folder, method: str, om: str, key: str, body: Any) -> Response:
+    if om == "GLTransHeader":
+        if method == "POST":
+            return wow_error(405, "METHOD_NOT_ALLOWED", "add transactions as a list")
+        found = folder.transactions.get(key)
+        if found is None:
+            return wow_error(404, "NOT_FOUND", key)
+        if method == "DELETE":
+            del folder.transactions[key]
+            return Response(status_code=204)
+        return JSONResponse(found)
+    store = folder.parties.get(om)
     if store is None:
         return wow_error(404, "UNKNOWN_OBJECT_MODEL", om)
     if method == "GET":
-        return JSONResponse(store[code]) if code in store else wow_error(404, "NOT_FOUND", code)
+        return JSONResponse(store[key]) if key in store else wow_error(404, "NOT_FOUND", key)
     if method == "DELETE":
-        if code not in store:
-            return wow_error(404, "NOT_FOUND", code)
-        del store[code]
-        return Response(status_code=204)
-    if code in store:
-        return wow_error(409, "ALREADY_EXISTS", f"{om} {code} already exists")
-    if om == "GLTransHeader":
-        refused = _refuse_transaction(folder, body)
+        return (Response(status_code=204) if store.pop(key, None)
+                else wow_error(404, "NOT_FOUND", key))
+    if key in store:
+        return wow_error(409, "ALREADY_EXISTS", f"{om} {key} already exists")
+    third = (body or {}).get("Third")
+    if not isinstance(third, dict) or not third.get("Name"):
+        return wow_error(400, "THIRD_MISSING", f"A {om} is created with its Third (Name)")
+    store[key] = {**body, "Code": key, "Id": str(uuid.uuid4())}
+    return JSONResponse(store[key])
+
+
+def _period_by_id(folder: Folder, period_id: str) -> tuple[str, PeriodState] | None:
+    for (year, month), period in folder.periods.items():
+        if period.id == period_id:
+            return f"{year}{month:02d}", period
+    return None
+
+
+def _add_transactions(folder: Folder, headers: list[Any], base: str) -> Response:
+    made = []
+    for header in headers:
+        refused = _refuse_transaction(folder, header)
         if refused is not None:
             return refused
-    store[code] = {**body, "Code": code}
-    return JSONResponse(store[code])
+        transaction_id = str(uuid.uuid4())
+        lines = [{**line, "GLTransHeader_Id": transaction_id,
+                  "Supplier_Id": _party_id(folder, "Supplier", line.get("SupplierCode")),
+                  "Customer_Id": _party_id(folder, "Customer", line.get("CustomerCode"))}
+                 for line in header["GLTransactions"]]
+        folder.transactions[transaction_id] = {**header, "Id": transaction_id,
+                                               "GLTransactions": lines}
+        made.append({"Id": transaction_id,
+                     "Href": f"{base}/app/GLTransHeader/{transaction_id}/Folder/{folder.code}"})
+    return JSONResponse(made, status_code=201)
 
 
-def _refuse_transaction(folder: Folder, body: dict[str, Any]) -> JSONResponse | None:
-    header = str(body.get("BookPeriod", ""))
-    codes = {header} | {str(line.get("BookPeriod") or header) for line in body.get("GLTrans", [])}
-    for period_code in sorted(codes):
-        try:
-            period = folder.periods[(int(period_code[:4]), int(period_code[4:]))]
-        except (KeyError, ValueError):
-            return wow_error(400, "BOOK_PERIOD_MISSING", f"Book period {period_code} missing")
-        if period.closed:
-            return wow_error(400, "BOOK_PERIOD_CLOSED", f"Book period {period_code} is locked")
-        if period.vat_closed:
-            return wow_error(400, "VAT_PERIOD_CLOSED", f"No open VAT period for {period_code}")
-    if body.get("Third") not in folder.thirds:
-        return wow_error(400, "THIRD_MISSING", f"Unknown third {body.get('Third')}")
-    if any(line.get("Account") not in GL_ACCOUNTS for line in body.get("GLTrans", [])):
+def _party_id(folder: Folder, om: str, code: Any) -> str | None:
+    party = folder.parties[om].get(str(code)) if code else None
+    return None if party is None else str(party["Id"])
+
+
+def _amount(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _refuse_transaction(folder: Folder, header: Any) -> JSONResponse | None:
+    """What WinBooks would refuse in a transaction, as an error answer; None if it is fine."""
+    if not isinstance(header, dict) or header.get("$type") != TRANSACTION_TYPE:
+        return wow_error(400, "BAD_TYPE", "a GLTransHeader is expected")
+    lines = header.get("GLTransactions")
+    if not isinstance(lines, list) or not lines:
+        return wow_error(400, "NO_TRANSACTIONS", "GLTransactions is missing or empty")
+    found = _period_by_id(folder, str(header.get("BookPeriod_Id")))
+    if found is None:
+        return wow_error(400, "BOOK_PERIOD_MISSING", "BookPeriod_Id is missing or unknown")
+    code, period = found
+    if period.closed:
+        return wow_error(400, "BOOK_PERIOD_CLOSED", f"Book period {code} is locked")
+    vat_periods = [found] + [_period_by_id(folder, str(line["VatPeriod_Id"]))
+                             for line in lines if line.get("VatPeriod_Id")]
+    closed = [known[0] if known else "?" for known in vat_periods
+              if known is None or known[1].vat_closed]
+    if closed:
+        return wow_error(400, "VAT_PERIOD_CLOSED", f"No open VAT period for {', '.join(closed)}")
+    if header.get("JournalCode") not in JOURNALS:
+        return wow_error(400, "JOURNAL_MISSING", f"Unknown journal {header.get('JournalCode')}")
+    return _refuse_lines(folder, header, lines)
+
+
+def _refuse_lines(folder: Folder, header: dict[str, Any],
+                  lines: list[Any]) -> JSONResponse | None:
+    taken = {(t["JournalCode"], t["DocNumber"]) for t in folder.transactions.values()}
+    if (header["JournalCode"], header.get("DocNumber")) in taken:
+        return wow_error(400, "DOCNUMBER_USED", f"DocNumber {header.get('DocNumber')} is used")
+    first = next((line for line in lines if line.get("LineOrder") == 0), None)
+    if first is None or not (_party_id(folder, "Supplier", first.get("SupplierCode"))
+                             or _party_id(folder, "Customer", first.get("CustomerCode"))):
+        return wow_error(400, "THIRD_MISSING", "line 0 must be on a known supplier or customer")
+    if any(line.get("BookPeriod_Id", header["BookPeriod_Id"]) != header["BookPeriod_Id"]
+           for line in lines):
+        return wow_error(400, "BOOK_PERIOD_MISMATCH", "every line is in the header's period")
+    if any(line.get("GLAccountCode") not in GL_ACCOUNTS for line in lines):
         return wow_error(400, "ACCOUNT_MISSING", "Unknown GL account")
+    amounts = [_amount(line.get("Amount")) for line in lines]
+    if any(a is None for a in amounts) or sum(a for a in amounts if a is not None) != 0:
+        return wow_error(400, "NOT_BALANCED", "the lines do not add up to zero")
     return None
 
 
@@ -325,8 +454,8 @@ class WinBooksSandbox(Sandbox):
         self.state.set_rights(code, True)
 
     def bookings(self, code: str) -> list[str]:
-        """Codes of the folder's transactions."""
-        return [str(transaction["Code"]) for transaction in self.state.transactions(code)]
+        """``Id``s of the folder's transactions."""
+        return [str(transaction["Id"]) for transaction in self.state.transactions(code)]
 
     def close_period(self, code: str, year: int, month: int) -> None:
         """Close a book period."""

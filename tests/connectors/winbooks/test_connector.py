@@ -24,20 +24,44 @@ def connector(winbooks_sandbox: Running) -> Iterator[WinBooksConnector]:
     connector.close()
 
 
-def test_given_a_document_when_posted_then_a_transaction_with_vat_lines(
+def test_given_a_document_when_posted_then_a_balanced_transaction_in_its_period(
         connector: WinBooksConnector, winbooks_sandbox: Running) -> None:
-    code = connector.post_booking(BookingRequest(document_id=41, proposal=a_proposal("F-41")))
+    ref = connector.post_booking(BookingRequest(document_id=41, proposal=a_proposal("F-41")))
 
     [transaction] = winbooks_sandbox.state.transactions("PEETERS")
-    assert code == transaction["Code"] == "DS41"
-    assert transaction["BookPeriod"] == "202603"
-    assert transaction["DocNumber"] == "F-41"
-    assert transaction["GLTrans"][0] == {"Account": "604000", "BookPeriod": "202603",
-                                         "Amount": "121.00",
-                                         "VatCode": "21", "VatBaseAmount": "100.00",
-                                         "VatAmount": "21.00", "Comment": "Goods"}
-    third = winbooks_sandbox.state.folders["PEETERS"].thirds[transaction["Third"]]
-    assert third["VatNumber"] == "BE0123456789"
+    period = winbooks_sandbox.state.folders["PEETERS"].periods[(2026, 3)]
+    assert ref == transaction["Id"]
+    assert (transaction["BookPeriod_Id"], transaction["JournalCode"],
+            transaction["DocNumber"]) == (period.id, "600", 1)
+    lines = [(line["LineOrder"], line["GLAccountCode"], line["Amount"], line.get("VatCode"))
+             for line in transaction["GLTransactions"]]
+    assert lines == [(0, "440000", "-121.00", None), (1, "604000", "100.00", "21"),
+                     (2, "411000", "21.00", "21")]
+    assert transaction["GLTransactions"][0]["SupplierCode"] == "T0123456789"
+    assert transaction["GLTransactions"][0]["Reference"] == "F-41"
+    supplier = winbooks_sandbox.state.folders["PEETERS"].parties["Supplier"]["T0123456789"]
+    assert supplier["Third"]["VatNumber"] == "BE0123456789"
+
+
+def test_given_the_old_criteria_body_then_the_server_ignores_its_filter(
+        connector: WinBooksConnector) -> None:
+    """The body the connector once sent (``Criterions``/``Value``) selects every row: the
+    reason a search could land a booking on an arbitrary period."""
+    old = {"EntityType": "Winbooks.TORM.OM.Accounting.BookPeriod, Winbooks.TORM.OM",
+           "Criterions": [{"PropertyName": "RelatedYear", "Operator": 0, "Value": 2026}]}
+    answer = connector.client.request("POST", "BookPeriods/Folder/PEETERS/ExecuteCriteria",
+                                      json=old)
+    years = {row["RelatedYear"] for row in answer.json()}
+    assert len(years) > 1
+    assert connector.book_period("202603")["Code"] == "202603"
+
+
+def test_given_two_documents_then_the_journal_numbers_them_in_sequence(
+        connector: WinBooksConnector, winbooks_sandbox: Running) -> None:
+    connector.post_booking(BookingRequest(document_id=1, proposal=a_proposal("F-1")))
+    connector.post_booking(BookingRequest(document_id=2, proposal=a_proposal("F-2")))
+    numbers = [t["DocNumber"] for t in winbooks_sandbox.state.transactions("PEETERS")]
+    assert numbers == [1, 2]
 
 
 def test_given_a_closed_vat_period_then_the_seed_instruction_for_that_period(
@@ -53,7 +77,8 @@ def test_given_a_closed_vat_period_then_the_seed_instruction_for_that_period(
         "document naar het volgende boekjaar, neem dan contact op met support.")
 
     winbooks_sandbox.state.set_vat_closed("PEETERS", 2017, 9, False)
-    assert connector.post_booking(request) == "DS42"
+    assert connector.post_booking(request) == winbooks_sandbox.state.transactions(
+        "PEETERS")[0]["Id"]
 
 
 def test_given_two_periods_then_the_instruction_names_both_in_one_sentence() -> None:
