@@ -42,7 +42,9 @@ def _session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
+"""Committed when the route returns, before its answer is sent: an acknowledgement the client
+reads is stored (FastAPI's default would commit after the answer has left)."""
 
 
 def _office(session: SessionDep, authorization: Annotated[str, Header()] = "") -> int:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from connectors.sandbox_server import SandboxServer
 from doorstroom.ingest_api.app import create_app
 from doorstroom.ingest_api.auth import issue_token
-from doorstroom.store.db import session_scope
+from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import Document, Dossier
 from tests.helpers import a_dossier, a_proposal, an_office
 
@@ -143,3 +146,29 @@ def test_given_twelve_identical_submissions_at_once_then_one_201_and_eleven_200(
 
     assert answers == Counter({201: 1, 200: 11})
     assert documents() == before + 1
+
+
+def test_an_acknowledgement_leaves_only_once_the_document_is_committed(
+        store_url: str, office: tuple[int, dict[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over a real server: a crash after the client read "stored" must not lose the document
+    (the kill drill lost one before the commit moved ahead of the answer)."""
+    office_id, headers = office
+    dossier = a_dossier(office_id, "Commit eerst", 0, "b")
+    committed: list[float] = []
+    original = Session.commit
+
+    def slow_commit(session: Session) -> None:
+        time.sleep(0.5)
+        original(session)
+        committed.append(time.monotonic())
+
+    monkeypatch.setattr(Session, "commit", slow_commit)
+    with SandboxServer(create_app()) as server:
+        answer = httpx.post(f"{server.url}/api/v1/dossiers/{dossier}/documents/proposal",
+                            json={"proposal": a_proposal().model_dump(mode="json")},
+                            headers=headers, timeout=10)
+        answered = time.monotonic()
+
+    assert answer.status_code == 201
+    assert committed and committed[0] <= answered
