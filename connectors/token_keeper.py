@@ -27,6 +27,11 @@ from doorstroom.failures import failure
 TOKEN_MARGIN = timedelta(seconds=30)
 
 TokenRequest = Callable[[Any], httpx.Response]
+TooEarly = Callable[[httpx.Response], bool]
+
+
+class _RefreshTooEarly(Exception):
+    """The package refused a refresh because the current access token is still valid."""
 
 
 class TokenKeeper:
@@ -38,11 +43,14 @@ class TokenKeeper:
     """
 
     def __init__(self, connection: Any, block_name: str, package: str,
-                 request_tokens: TokenRequest) -> None:
+                 request_tokens: TokenRequest, too_early: TooEarly = lambda _answer: False,
+                 ) -> None:
         self.connection = connection
         self.block_name = block_name
         self.package = package
         self.request_tokens = request_tokens
+        self.too_early = too_early
+        """Recognises the package's "not yet: your access token is still valid" answer."""
 
     def valid(self) -> bool:
         """Whether the connection holds an access token that is not about to expire."""
@@ -53,10 +61,19 @@ class TokenKeeper:
 
     def access_token(self, force_refresh: bool = False) -> str:
         """A valid access token, refreshing (and saving the rotated tokens) when needed."""
+        held = self.connection.access_token
         if force_refresh:
             self.connection.access_token = None
         if not self.valid():
-            self._refresh()
+            try:
+                self._refresh()
+            except _RefreshTooEarly:
+                # The package still honours the token we hold (our clock or margin ran
+                # ahead of it): keep using it; without one, try again in a while.
+                if held is None:
+                    raise failure(c.RATE_LIMITED, detail="token refresh too early",
+                                  seconds="60") from None
+                self.connection.access_token = held
         return str(self.connection.access_token.get_secret_value())
 
     def _refresh(self) -> None:
@@ -79,6 +96,8 @@ class TokenKeeper:
             response = self.request_tokens(self.connection)
         except httpx.TransportError as error:
             raise classify_transport_error(error) from error
+        if self.too_early(response):
+            raise _RefreshTooEarly
         if response.status_code in (400, 401):
             raise failure(c.CREDENTIALS_REJECTED, detail=f"token HTTP {response.status_code}",
                           package=self.package)

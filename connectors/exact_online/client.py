@@ -57,7 +57,8 @@ class ExactOnlineClient:
         self.block_name = block_name
         self.http = http or httpx.Client(timeout=connection.timeout_seconds)
         self._owns_http = http is None
-        self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens)
+        self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens,
+                                  errors.too_early_to_refresh)
         self.clock = clock
         self.limiter = RateLimiter("exact_online", division, call_limits(connection), clock)
         self._minute_reset: float = 0.0
@@ -92,6 +93,11 @@ class ExactOnlineClient:
                 division: str | None = None) -> httpx.Response:
         """One API call on this division; any unsuccessful answer raises a SyncFailure."""
         url = f"{self.connection.base_url}/api/v1/{division or self.division}/{path}"
+        return self._checked(method, url, params, json, context)
+
+    def _checked(self, method: str, url: str, params: Mapping[str, str] | None, json: Any,
+                 context: Mapping[str, str] | None = None) -> httpx.Response:
+        """Send, retry once on 401 with a fresh token, classify anything unsuccessful."""
         response = self._send(method, url, params, json, self.access_token())
         if response.status_code == 401:
             response = self._send(method, url, params, json, self.access_token(True))
@@ -145,7 +151,7 @@ class ExactOnlineClient:
             next_url = data.get("__next")
             if not next_url:
                 return rows
-            response = self._send("GET", str(next_url), None, None, self.access_token())
+            response = self._checked("GET", str(next_url), None, None)  # every page alike
 
     def create(self, path: str, body: Mapping[str, Any],
                context: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -32,6 +32,11 @@ from doorstroom.failures import codes as c
 from doorstroom.store.models import DocumentKind
 
 
+def vat_code(code: str) -> str:
+    """Exact's VAT codes are three characters, space-padded (``'2  '``)."""
+    return code.ljust(3)
+
+
 class EntryKind:
     """Where one document kind is booked in Exact Online."""
 
@@ -41,8 +46,7 @@ class EntryKind:
         self.party_field = party_field
         self.lines_field = lines_field
         self.entry_type = entry_type
-        # Exact's Documents.Type numbers are not confirmed in public docs; kept here only.
-        self.document_type = document_type
+        self.document_type = document_type  # Documents.Type: 20 purchase, 10 sales invoice
 
 
 PURCHASE, SALES = "purchaseentry/PurchaseEntries", "salesentry/SalesEntries"
@@ -67,7 +71,7 @@ class ExactOnlineConnector(Connector):
                                         block_name, http)
         # One connector serves one flow run: what a run reads once it need not read per document.
         self._accounts: dict[str, str] = {}
-        self._periods: dict[int, list[tuple[date, date]]] = {}
+        self._periods_known: list[tuple[date, date]] = []
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -122,7 +126,7 @@ class ExactOnlineConnector(Connector):
             "Document": document,
             kind.lines_field: [
                 {"GLAccount": self._gl_account(line.gl_account), "AmountFC": str(line.amount),
-                 "VATCode": line.vat_code, "VATAmountFC": str(line.vat_amount),
+                 "VATCode": vat_code(line.vat_code), "VATAmountFC": str(line.vat_amount),
                  "Description": line.description}
                 for line in proposal.lines
             ],
@@ -134,14 +138,17 @@ class ExactOnlineConnector(Connector):
             raise errors.unexpected("created entry has no EntryID") from error
 
     def _check_period(self, proposal: BookingProposal) -> None:
-        """The entry date must fall in a financial period of the division."""
+        """The entry date must fall in a financial period of the division, found by its start
+        and end date: a financial year need not be the calendar year."""
         day = proposal.issue_date
-        if day.year not in self._periods:
-            rows = self.client.results("financial/FinancialPeriods", f"FinYear eq {day.year}",
-                                       "FinYear,FinPeriod,StartDate,EndDate")
-            self._periods[day.year] = [(_odata_day(p["StartDate"]), _odata_day(p["EndDate"]))
-                                       for p in rows]
-        if not any(start <= day <= end for start, end in self._periods[day.year]):
+        if not any(start <= day <= end for start, end in self._periods_known):
+            moment = f"datetime'{day.isoformat()}'"
+            rows = self.client.results(
+                "financial/FinancialPeriods", f"StartDate le {moment} and EndDate ge {moment}",
+                "FinYear,FinPeriod,StartDate,EndDate")
+            self._periods_known.extend((_odata_day(p["StartDate"]), _odata_day(p["EndDate"]))
+                                       for p in rows)
+        if not any(start <= day <= end for start, end in self._periods_known):
             raise failure(c.NO_OPEN_BOOKING_PERIOD, detail="no financial period",
                           period=proposal.period)
 
@@ -160,9 +167,11 @@ class ExactOnlineConnector(Connector):
 
     def _create_account(self, proposal: BookingProposal) -> str:
         purchase = ENTRY_KINDS[proposal.kind].resource == PURCHASE
+        # A customer needs Status 'C' (not only IsSales), or its sales entries are refused
+        # "Ongeldig: Klant (Type)".
+        fields = {"IsSupplier": True} if purchase else {"IsSales": True, "Status": "C"}
         row = self.client.create("crm/Accounts", {
-            "Name": proposal.party.name, "VATNumber": proposal.party.vat_number,
-            "IsSupplier": purchase, "IsSales": not purchase,
+            "Name": proposal.party.name, "VATNumber": proposal.party.vat_number, **fields,
         })
         account = str(row["ID"])
         self._accounts[proposal.party.vat_number or proposal.party.name] = account
@@ -210,7 +219,7 @@ class ExactOnlineConnector(Connector):
                      for a in results("crm/Accounts", "", "ID,Name,VATNumber,IsSupplier")],
             gl_accounts=[MasterItem(code=str(g["Code"]), name=str(g.get("Description", "")))
                          for g in results("financial/GLAccounts", "", "Code,Description")],
-            vat_codes=[MasterItem(code=str(v["Code"]), name=str(v.get("Description", "")))
+            vat_codes=[MasterItem(code=str(v["Code"]).strip(), name=str(v.get("Description", "")))
                        for v in results("vat/VATCodes", "", "Code,Description")],
             journals=[MasterItem(code=str(j["Code"]), name=str(j.get("Description", "")))
                       for j in results("financial/Journals", "", "Code,Description")],

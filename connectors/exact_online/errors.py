@@ -1,8 +1,12 @@
 """Exact Online's answers → failure codes: the shared HTTP table, extended for Exact.
 
 Exact says *why* it refuses in a ``Reason`` header (403) and in the body
-``{"error": {"message": {"value": ...}}}``; closed periods come back as 400 with
-"Periode is afgesloten" (Dutch site) or "Period is closed" (English site).
+``{"error": {"message": {"value": ...}}}``. Business refusals come as 400 **and** as 500 with
+that body ("Periode is afgesloten: 2026 - 3", "Ongeldig: Btw-percentage []"): a 500 that
+carries a message is a refusal to read, not an outage to retry. A 403 without a ``Reason``
+is not necessarily lost access: the app's scope or the user's division scope may exclude
+the call — support looks. The token endpoint's "access_token not expired" (``Reason:
+TooEarlyToRefreshTokens``) means: keep the token you have.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ EXACT_DOSSIER_RIGHTS_MISSING = define("exact_online.dossier_rights_missing", Kin
 EXACT_DIVISION_ACCESS_LOST = define("exact_online.division_access_lost", Kind.EMPLOYEE, "dossier")
 EXACT_DIVISION_BLOCKED = define("exact_online.division_blocked", Kind.SUPPORT, "dossier")
 EXACT_LICENSE_EXPIRED = define("exact_online.license_expired", Kind.SUPPORT, "dossier")
+EXACT_FORBIDDEN = define("exact_online.forbidden", Kind.SUPPORT, "dossier")
 
 CLOSED_PERIOD_MARKERS = ("afgesloten", "is closed", "clôturée")
 
@@ -43,16 +48,34 @@ def error_message(response: httpx.Response) -> str:
         return ""
 
 
+def too_early_to_refresh(response: httpx.Response) -> bool:
+    """The token endpoint's "Rate limit exceeded: access_token not expired"."""
+    if response.status_code != 400:
+        return False
+    if response.headers.get("Reason") == "TooEarlyToRefreshTokens":
+        return True
+    try:
+        return "access_token not expired" in str(response.json().get("error_description", ""))
+    except (ValueError, AttributeError):
+        return False
+
+
 def classify(response: httpx.Response, dossier: str, context: Mapping[str, str]) -> SyncFailure:
     """The failure for one unsuccessful Exact Online answer."""
     message = error_message(response)
     if response.status_code == 403:
-        code = FORBIDDEN_REASONS.get(response.headers.get("Reason", ""),
-                                     EXACT_DIVISION_ACCESS_LOST)
-        return failure(code, detail=message, dossier=dossier)
-    if response.status_code == 400 and any(m in message.lower() for m in CLOSED_PERIOD_MARKERS):
+        reason = response.headers.get("Reason", "")
+        if reason in FORBIDDEN_REASONS:
+            return failure(FORBIDDEN_REASONS[reason], detail=message, dossier=dossier)
+        return failure(EXACT_FORBIDDEN, detail=f"403 {reason or 'without Reason'}: {message}",
+                       dossier=dossier)
+    refusal = response.status_code in (400, 500) and bool(message)
+    if refusal and any(m in message.lower() for m in CLOSED_PERIOD_MARKERS):
         return failure(c.NO_OPEN_BOOKING_PERIOD, detail=message,
                        period=context.get("period", "?"))
+    if refusal and response.status_code == 500:
+        return failure(c.PACKAGE_REJECTED, detail=f"HTTP 500: {message}", package=PACKAGE,
+                       message=message[:300])
     table: Mapping[int, StatusRule] = DEFAULT_STATUS_MAP
     return classify_status(response, PACKAGE, table, message)
 

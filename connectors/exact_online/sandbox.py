@@ -32,7 +32,10 @@ from connectors.sandbox_faults import (
 )
 from connectors.sandbox_kit import Sandbox, SandboxState
 
-ODATA_FILTER_TERM = re.compile(r"(\w+) eq (guid'[^']*'|'(?:[^']|'')*'|-?\d+)")
+ODATA_FILTER_TERM = re.compile(
+    r"(\w+) (eq|le|ge|lt|gt) (guid'[^']*'|datetime'[^']*'|'(?:[^']|'')*'|-?\d+)")
+COMPARE = {"eq": lambda a, b: a == b, "le": lambda a, b: a <= b, "ge": lambda a, b: a >= b,
+           "lt": lambda a, b: a < b, "gt": lambda a, b: a > b}
 
 
 def odata_date(day: date) -> str:
@@ -41,17 +44,37 @@ def odata_date(day: date) -> str:
     return f"/Date({int(moment.timestamp() * 1000)})/"
 
 
+def _literal(raw: str) -> str:
+    if raw.startswith("guid'"):
+        return raw[5:-1]
+    if raw.startswith("datetime'"):
+        return raw[9:-1]
+    if raw.startswith("'"):
+        return raw[1:-1].replace("''", "'")
+    return raw
+
+
+def filter_terms(expression: str) -> list[tuple[str, str, str]]:
+    """The ``Field op value`` terms of an ``and``-joined ``$filter``, values unquoted."""
+    return [(name, op, _literal(raw))
+            for name, op, raw in ODATA_FILTER_TERM.findall(expression or "")]
+
+
 def parse_filter(expression: str) -> dict[str, str]:
     """The ``Field eq value`` terms of an ``and``-joined ``$filter``, values unquoted."""
-    terms: dict[str, str] = {}
-    for name, raw in ODATA_FILTER_TERM.findall(expression or ""):
-        if raw.startswith("guid'"):
-            terms[name] = raw[5:-1]
-        elif raw.startswith("'"):
-            terms[name] = raw[1:-1].replace("''", "'")
-        else:
-            terms[name] = raw
-    return terms
+    return {name: value for name, op, value in filter_terms(expression) if op == "eq"}
+
+
+def meets(row: dict[str, Any], terms: list[tuple[str, str, str]]) -> bool:
+    """Whether a row meets every term; dates compare as ISO dates."""
+    for name, op, value in terms:
+        have = row.get(name, "")
+        if isinstance(have, date):
+            if not COMPARE[op](have, date.fromisoformat(value[:10])):
+                return False
+        elif not COMPARE[op](str(have), value):
+            return False
+    return True
 
 
 @dataclass
@@ -91,7 +114,8 @@ DEFAULT_GL_ACCOUNTS = {
 }
 
 
-DEFAULT_VAT_CODES = {"21": "BTW 21%", "6": "BTW 6%", "0": "BTW 0%"}
+DEFAULT_VAT_CODES = {"21 ": "BTW 21%", "6  ": "BTW 6%", "0  ": "BTW 0%"}
+"""Exact's VAT codes are three characters, space-padded."""
 DEFAULT_JOURNALS = {"600": "Aankopen", "700": "Verkopen"}
 
 
@@ -124,15 +148,19 @@ class ExactSandboxState(SandboxState):
         return token
 
     def add_division(self, code: int, name: str, *, rights: bool = True,
-                     years: tuple[int, ...] = (2025, 2026, 2027)) -> Division:
-        """A division with twelve monthly periods per year and the default GL accounts."""
+                     years: tuple[int, ...] = (2025, 2026, 2027),
+                     first_month: int = 1) -> Division:
+        """A division with twelve monthly periods per financial year and the default GL
+        accounts; a financial year starting in ``first_month`` carries the number of the
+        calendar year it starts in (not every office's year is the calendar year)."""
         division = Division(code=code, name=name, rights=rights)
         for year in years:
-            for month in range(1, 13):
-                end = date(year + (month == 12), month % 12 + 1, 1).toordinal() - 1
-                division.periods[(year, month)] = Period(
-                    year, month, date(year, month, 1), date.fromordinal(end)
-                )
+            for number in range(1, 13):
+                month0 = first_month - 1 + number - 1
+                start = date(year + month0 // 12, month0 % 12 + 1, 1)
+                after = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+                division.periods[(year, number)] = Period(
+                    year, number, start, date.fromordinal(after.toordinal() - 1))
         for code_, label in DEFAULT_GL_ACCOUNTS.items():
             division.gl_accounts[code_] = {"ID": str(uuid.uuid4()), "Code": code_,
                                            "Description": label}
@@ -249,9 +277,9 @@ def _add_oauth_routes(app: FastAPI, state: ExactSandboxState) -> None:
             live = [exp for exp, g in state.access_tokens.values() if g == grant and exp - now > 30]
             if live:
                 return JSONResponse(
-                    {"error": "invalid_request",
+                    {"error": "access_denied",
                      "error_description": "Rate limit exceeded: access_token not expired"},
-                    status_code=400,
+                    status_code=400, headers={"Reason": "TooEarlyToRefreshTokens"},
                 )
             del state.refresh_tokens[old]
             access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
@@ -311,21 +339,16 @@ def _add_api_routes(app: FastAPI, state: ExactSandboxState) -> None:
 
 
 def _get_periods(division: Division, query: dict[str, str], *_: Any) -> Response:
-    wanted = parse_filter(query.get("$filter", ""))
-    rows = [
-        {"FinYear": p.year, "FinPeriod": p.number, "StartDate": odata_date(p.start),
-         "EndDate": odata_date(p.end)}
-        for p in division.periods.values()
-        if all(str(getattr(p, {"FinYear": "year", "FinPeriod": "number"}[k])) == v
-               for k, v in wanted.items() if k in ("FinYear", "FinPeriod"))
-    ]
-    return results(rows)
+    terms = filter_terms(query.get("$filter", ""))
+    return results([{"FinYear": p.year, "FinPeriod": p.number, "StartDate": odata_date(p.start),
+                     "EndDate": odata_date(p.end)} for p in division.periods.values()
+                    if meets({"FinYear": p.year, "FinPeriod": p.number, "StartDate": p.start,
+                              "EndDate": p.end}, terms)])
 
 
 def _filtered(rows: Any, query: dict[str, str]) -> JSONResponse:
-    wanted = parse_filter(query.get("$filter", ""))
-    return results([row for row in rows
-                    if all(str(row.get(k, "")) == v for k, v in wanted.items())])
+    terms = filter_terms(query.get("$filter", ""))
+    return results([row for row in rows if meets(row, terms)])
 
 
 def _get_divisions(division: Division, query: dict[str, str], *_: Any) -> Response:
@@ -348,7 +371,8 @@ def _post_account(division: Division, _q: Any, body: dict[str, Any], *_: Any) ->
     if not body.get("Name"):
         return exact_error(400, "Verplicht: Naam")
     row = {"ID": str(uuid.uuid4()), "Name": body["Name"], "VATNumber": body.get("VATNumber", ""),
-           "IsSupplier": bool(body.get("IsSupplier")), "IsSales": bool(body.get("IsSales"))}
+           "IsSupplier": bool(body.get("IsSupplier")), "IsSales": bool(body.get("IsSales")),
+           "Status": str(body.get("Status", ""))}
     division.accounts[row["ID"]] = row
     return created(row)
 
@@ -381,8 +405,12 @@ def _post_entry(division: Division, _q: Any, body: dict[str, Any], _k: Any,
     period = _entry_period(division, entry_date)
     if period is None:
         return exact_error(400, f"Boekjaar/periode bestaat niet: {entry_date.isoformat()}")
-    if period.closed:
-        return exact_error(400, "Periode is afgesloten")
+    if period.closed:  # Exact answers this refusal as a 500 as well as a 400
+        return exact_error(500, f"Periode is afgesloten: {period.year} \u2013 {period.number}")
+    if party_field == "Customer" and division.accounts[body[party_field]].get("Status") != "C":
+        return exact_error(400, "Ongeldig: Klant (Type)")
+    if any(line.get("VATCode") not in DEFAULT_VAT_CODES for line in body[lines_field]):
+        return exact_error(500, "Ongeldig: Btw-percentage []")
     row = dict(body)
     row.update(EntryID=str(uuid.uuid4()), EntryNumber=len(division.entries) + 1,
                FinancialYear=period.year, FinancialPeriod=period.number, _resource=resource)

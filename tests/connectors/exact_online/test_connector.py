@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+import httpx
 import pytest
 
 from connectors.base import DossierRef
@@ -148,3 +149,75 @@ def test_given_a_sales_credit_note_when_posted_then_a_sales_entry_for_the_custom
     customer = exact_sandbox.state.divisions[11].accounts[entry["Customer"]]
     assert customer["IsSales"] and not customer["IsSupplier"]
     assert connector.post_booking(BookingRequest(document_id=7, proposal=proposal)) == entry_id
+
+
+def test_given_a_financial_year_from_july_then_the_period_is_found_by_its_dates(
+        exact_sandbox: RunningExact) -> None:
+    """FinYear is not the calendar year: March 2026 lies in financial year 2025 here."""
+    exact_sandbox.state.add_division(12, "Boekjaar juli", first_month=7)
+    connector = ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
+                                     DossierRef(2, "Boekjaar juli", "12"))
+    connector.post_booking(a_request(issued=date(2026, 3, 10)))
+    [entry] = exact_sandbox.state.entries(12)
+    assert (entry["FinancialYear"], entry["FinancialPeriod"]) == (2025, 9)
+
+
+def test_given_a_closed_period_answered_as_500_then_the_employee_reopens_it(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    exact_sandbox.state.set_period_closed(11, 2026, 3, True)
+    with pytest.raises(EmployeeActionRequired) as closed:
+        connector.post_booking(a_request())
+    assert closed.value.code.name == "no_open_booking_period"
+    assert "Periode is afgesloten: 2026" in closed.value.detail
+
+
+def test_given_a_refusal_answered_as_500_then_support_reads_it_not_a_retry(
+        connector: ExactOnlineConnector) -> None:
+    proposal = a_proposal("INV-V", date(2026, 3, 10))
+    strange = proposal.model_copy(update={"lines": [proposal.lines[0].model_copy(
+        update={"vat_code": "99"})]})
+    with pytest.raises(SupportRequired) as refused:
+        connector.post_booking(BookingRequest(document_id=2, proposal=strange))
+    assert refused.value.code.name == "package_rejected"
+    assert "Btw-percentage" in refused.value.params["message"]
+
+
+def test_given_a_refresh_too_early_then_the_held_token_is_used_not_credentials_rejected(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    connector.check_dossier()
+    held = connector.client.connection.access_token
+    # Our clock thinks the token is about to expire; Exact still honours it for minutes.
+    connector.client.connection.access_token_expires_at = None
+
+    connector.check_dossier()
+
+    assert connector.client.connection.access_token == held
+
+
+def test_given_a_403_without_a_reason_then_support_not_lost_access(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    exact_sandbox.state.add_fault(Fault(kind="status", status=403, path_contains="Divisions"))
+    with pytest.raises(SupportRequired) as forbidden:
+        connector.check_dossier()
+    assert forbidden.value.code.name == "exact_online.forbidden"
+
+
+def test_given_a_new_customer_then_it_is_made_with_status_c(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    sale = a_proposal("S-1", date(2026, 3, 10)).model_copy(
+        update={"kind": DocumentKind.SALES_INVOICE})
+    connector.post_booking(BookingRequest(document_id=3, proposal=sale))
+    [account] = exact_sandbox.state.divisions[11].accounts.values()
+    assert account["Status"] == "C" and account["IsSales"]
+
+
+def test_given_an_error_on_a_later_page_then_it_is_classified_like_the_first(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    first = {"d": {"results": [{"ID": "a"}], "__next": f"{exact_sandbox.url}/api/v1/11/"
+                                                         "crm/Accounts?$skiptoken=1"}}
+    connector.client.request = lambda *a, **k: httpx.Response(  # type: ignore[method-assign]
+        200, json=first, request=httpx.Request("GET", exact_sandbox.url))
+    exact_sandbox.state.add_fault(Fault(kind="status", status=503, path_contains="Accounts"))
+    with pytest.raises(SyncFailure) as failed:
+        connector.client.results("crm/Accounts")
+    assert failed.value.code.name == "package_unavailable"
