@@ -67,6 +67,9 @@ class PackageDescriptor:
     """The package's emulator on 127.0.0.1, with the hands to play the office employee."""
     probed: frozenset[str] = frozenset()
     """Employee failure codes whose cause a read-only look can see gone (auto-recheck)."""
+    probe_errors_per_hour: int | None = None
+    """At most this many probes per dossier per hour may find the cause still there (each is
+    an error answer at the package); ``None``: only the back-off limits them."""
     call_limits: Callable[[Any], Sequence[RateLimit]] = field(default=no_limits)
     """The package's published call limits, from a loaded connection."""
 

@@ -18,5 +18,6 @@ EXACT_ONLINE = PackageDescriptor(
     sandbox=ExactOnlineSandbox,
     probed=frozenset({errors.EXACT_DOSSIER_RIGHTS_MISSING.name,
                       errors.EXACT_DIVISION_ACCESS_LOST.name}),
+    probe_errors_per_hour=errors.ERRORS_PER_ENDPOINT_HOUR - 1,
     call_limits=call_limits,
 )

@@ -30,6 +30,10 @@ EXACT_DIVISION_BLOCKED = define("exact_online.division_blocked", Kind.SUPPORT, "
 EXACT_LICENSE_EXPIRED = define("exact_online.license_expired", Kind.SUPPORT, "dossier")
 EXACT_FORBIDDEN = define("exact_online.forbidden", Kind.SUPPORT, "dossier")
 
+ERRORS_PER_ENDPOINT_HOUR = 10
+"""More error answers (400/401/403/404) than this per user, division, endpoint and hour
+block the app's key (Exact's fair-use rule, quoted by docs.maesn.com/rate-limits)."""
+
 CLOSED_PERIOD_MARKERS = ("afgesloten", "is closed", "clôturée")
 
 FORBIDDEN_REASONS = {

@@ -161,7 +161,7 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         monitor = SandboxServer(create_monitor_app(MonitorConfig.from_settings(
             session_key_from_prefect())), port=ports.monitor).start()
         # prefect.yaml's deployments, two of them sooner: a new document is dispatched
-        # within seconds, and an employee's fix is seen within a minute.
+        # within seconds, and an employee's fix is looked for every minute (with back-off).
         worker_args = (f"--every=dispatch={dispatch_every}", f"--every=recheck={RECHECK_EVERY}")
         worker = start_worker(stack, home / "worker.log", *worker_args)
         supervisor.watch("worker", lambda: start_worker(
@@ -241,8 +241,9 @@ Log in as (passwords are new at every start):
 {people}
 Els sees Brouwerij XYZ orange: open it, read the instruction, run its curl above, then click
 the restart icon on the right; the row follows the task until it is done and the dossier
-turns black. Or do only the fix: within a minute the 'recheck' deployment sees the cause gone
-and restarts the task itself ("Automatisch opgelost"). Drukkerij Vermeulen is red: Els can
+turns black. Or do only the fix: the 'recheck' deployment looks again after 1, 2, 4 … minutes
+(at most hourly, within Exact's error budget), sees the cause gone and restarts the task
+itself ("Automatisch opgelost"). Drukkerij Vermeulen is red: Els can
 mark it urgent, Sam restarts it.
 """, flush=True)
 

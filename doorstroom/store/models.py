@@ -253,6 +253,22 @@ class MasterRecord(Base):
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Probe(Base):
+    """One read-only look of auto-recheck at a dossier's package, and what it saw.
+
+    Kept so that recheck backs off per dossier and stays within a package's error budget
+    (Exact Online blocks a key after more than 10 errors per endpoint per hour).
+    """
+
+    __tablename__ = "probes"
+    __table_args__ = (Index("ix_probes_dossier_at", "dossier_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))
+    """``gone`` (the cause is gone), ``present`` (still there) or ``error`` (no answer)."""
+
+
 class AuditEntry(Base):
     """Who did what, when: restarts, escalations, dispatches."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -32,6 +32,7 @@ from doorstroom.store.models import (
     DossierRight,
     MasterRecord,
     Office,
+    Probe,
     RunRestart,
     SyncTask,
     TaskKind,
@@ -288,6 +289,27 @@ def probe_candidates(session: Session, codes: Sequence[str],
                SyncTask.failure_code.in_(codes), SyncTask.last_flow_run_id.is_not(None))
         .order_by(Dossier.id, SyncTask.id).limit(limit))
     return [ProbeCandidate(row[0], str(row[1]), str(row[2]), *row[3:]) for row in rows]
+
+
+def record_probe(session: Session, dossier_id: int, outcome: str, at: datetime) -> None:
+    """Remember one look of auto-recheck at a dossier."""
+    session.add(Probe(dossier_id=dossier_id, outcome=outcome, at=at))
+
+
+def recent_probes(session: Session, dossier_ids: Sequence[int],
+                  since: datetime) -> dict[int, list[tuple[datetime, str]]]:
+    """Each dossier's probes since ``since``, newest first."""
+    rows = session.execute(select(Probe.dossier_id, Probe.at, Probe.outcome).where(
+        Probe.dossier_id.in_(dossier_ids), Probe.at >= since).order_by(Probe.at.desc()))
+    history: dict[int, list[tuple[datetime, str]]] = {}
+    for dossier_id, at, outcome in rows:
+        history.setdefault(dossier_id, []).append((_aware(at), outcome))
+    return history
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the store writes UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def restarts_of_run(session: Session, flow_run_id: str, actor: str) -> int:
