@@ -138,6 +138,10 @@ class ExactSandboxState(SandboxState):
         self.calls: dict[str, list[float]] = {}  # division → call times of the last minute
         self.daily_calls: dict[str, int] = {}
         self.http_429 = 0  # answered by the rate limiter (injected ones: faults.http_429)
+        self.errors: dict[tuple[int, str], list[float]] = {}  # (division, endpoint) → times
+        self.errors_per_hour = 10
+        """More error answers than this per division and endpoint in an hour block the key
+        for that endpoint (Exact's fair-use rule; the block's answer is modelled)."""
 
     # --- setup used by tests, the demo and the controls ---------------------------------
     def issue_refresh_token(self) -> str:
@@ -188,6 +192,19 @@ class ExactSandboxState(SandboxState):
             return list(self.divisions[code].entries.values())
 
     # --- request-time helpers ---------------------------------------------------------------
+    def blocked(self, division: int, endpoint: str) -> bool:
+        """Whether this endpoint answered too many errors on this division in the last hour."""
+        now = time.time()
+        with self.lock:
+            recent = [t for t in self.errors.get((division, endpoint), []) if t > now - 3600]
+            self.errors[(division, endpoint)] = recent
+            return len(recent) > self.errors_per_hour
+
+    def count_error(self, division: int, endpoint: str) -> None:
+        """Record an error answer (400/401/403/404) of an endpoint on a division."""
+        with self.lock:
+            self.errors.setdefault((division, endpoint), []).append(time.time())
+
     def count_call(self, division: str) -> tuple[int, int, float]:
         """Record a call on a division (Exact counts per division, in a sliding minute);
         return minutely remaining, daily remaining, minute reset (s)."""
@@ -325,17 +342,29 @@ def _add_api_routes(app: FastAPI, state: ExactSandboxState) -> None:
             code = int(division_code)
         except ValueError:
             return exact_error(400, "Invalid division")
-        division = _division_or_error(state, code)
-        if isinstance(division, JSONResponse):
-            return division
         key_match = re.fullmatch(r"(\w+)\(guid'([0-9a-f-]+)'\)", resource)
         name, key = (key_match.group(1), key_match.group(2)) if key_match else (resource, None)
-        handler = _HANDLERS.get((request.method, f"{service}/{name}"))
-        if handler is None:
-            return exact_error(404, f"Endpoint not found: {service}/{name}")
-        body = await request.json() if request.method == "POST" else None
-        with state.lock:
-            return handler(division, dict(request.query_params), body, key, f"{service}/{name}")
+        endpoint = f"{service}/{name}"
+        if state.blocked(code, endpoint):
+            return exact_error(429, f"Too many errors on {endpoint} in the last hour: the key is "
+                               "blocked for this endpoint", headers={"Retry-After": "3600"})
+        answer = await _answer(request, state, code, endpoint, key)
+        if answer.status_code in (400, 401, 403, 404):
+            state.count_error(code, endpoint)
+        return answer
+
+
+async def _answer(request: Request, state: ExactSandboxState, code: int, endpoint: str,
+                  key: str | None) -> Response:
+    division = _division_or_error(state, code)
+    if isinstance(division, JSONResponse):
+        return division
+    handler = _HANDLERS.get((request.method, endpoint))
+    if handler is None:
+        return exact_error(404, f"Endpoint not found: {endpoint}")
+    body = await request.json() if request.method == "POST" else None
+    with state.lock:
+        return handler(division, dict(request.query_params), body, key, endpoint)
 
 
 def _get_periods(division: Division, query: dict[str, str], *_: Any) -> Response:

@@ -221,3 +221,17 @@ def test_given_an_error_on_a_later_page_then_it_is_classified_like_the_first(
     with pytest.raises(SyncFailure) as failed:
         connector.client.results("crm/Accounts")
     assert failed.value.code.name == "package_unavailable"
+
+
+def test_given_more_than_ten_errors_on_an_endpoint_in_an_hour_then_the_key_is_blocked(
+        exact_sandbox: RunningExact) -> None:
+    """Exact's rule the recheck budget exists for: the eleventh error blocks the endpoint."""
+    exact_sandbox.state.add_division(13, "Zonder rechten", rights=False)
+    connector = ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
+                                     DossierRef(3, "Zonder rechten", "13"))
+    for _ in range(11):
+        with pytest.raises(EmployeeActionRequired):
+            connector.check_dossier()
+    with pytest.raises(SyncFailure) as blocked:
+        connector.check_dossier()
+    assert blocked.value.code.name == "rate_limited"
