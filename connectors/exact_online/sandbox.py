@@ -114,7 +114,7 @@ DEFAULT_GL_ACCOUNTS = {
 }
 
 
-DEFAULT_VAT_CODES = {"21 ": "BTW 21%", "6  ": "BTW 6%", "0  ": "BTW 0%"}
+DEFAULT_VAT_CODES = {"21 ": "BTW 21%", "12 ": "BTW 12%", "6  ": "BTW 6%", "0  ": "BTW 0%"}
 """Exact's VAT codes are three characters, space-padded."""
 DEFAULT_JOURNALS = {"600": "Aankopen", "700": "Verkopen"}
 

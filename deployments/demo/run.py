@@ -209,7 +209,8 @@ def _print_ingest_api(url: str, token: str) -> None:
 Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); the next dispatch books it:
 
   curl -X POST {url}/api/v1/dossiers/1/documents/ubl -H 'Authorization: Bearer {token}' \\
-       -H 'content-type: application/xml' --data-binary @../shared/ubl/vat-category-Z.xml
+       -H 'content-type: application/xml' \\
+       --data-binary @../shared/ubl-be/UBLBE_BE0000000196_V01-15000003.xml
 """, flush=True)
 
 

@@ -188,10 +188,12 @@ def _exact(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     for name, division, count in (("Bakkerij Janssens", 1001, 6), ("Garage Maes", 1002, 4)):
         boxes.exact.add_division(division, name, years=YEARS)
         seeder.invoices(seeder.dossier(name, "exact_online", str(division)), count, division)
-    # An official Peppol BIS 3 invoice (dated 2017) ingested as UBL: it travels to a booking.
+    # An official Belgian UBL.BE invoice (dated 2018, 21% VAT) ingested as UBL: it travels to
+    # a booking. (The Peppol BIS base example carries 25% VAT, which no Belgian division has.)
     boxes.exact.add_division(1005, "Handelshuis Peppol", years=YEARS)
     peppol = seeder.dossier("Handelshuis Peppol", "exact_online", "1005")
-    example = Path(__file__).resolve().parents[2].parent / "shared" / "ubl" / "base-example.xml"
+    example = (Path(__file__).resolve().parents[2].parent / "shared" / "ubl-be"
+               / "UBLBE_BE0000000196_V01-15000001.xml")
     if example.exists():
         ingest_ubl(seeder.session, peppol, example.read_bytes(), filename=example.name)
         seeder.documents += 1

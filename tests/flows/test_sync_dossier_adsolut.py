@@ -36,4 +36,4 @@ def test_given_no_open_period_when_synced_then_employee_opens_it_and_restart_boo
     [task] = wait_until_settled([task_id])
 
     assert task.status == TaskStatus.DONE
-    assert [b["id"] for b in adsolut_sandbox.state.bookings("WOUTERS")] == [task.external_ref]
+    assert adsolut_sandbox.sandbox.bookings("WOUTERS") == [task.external_ref]

@@ -48,5 +48,5 @@ def test_given_a_closed_vat_period_when_synced_then_employee_reopens_and_restart
     [task] = wait_until_settled([task_id])
 
     assert task.status == TaskStatus.DONE
-    assert [t["Code"] for t in winbooks_sandbox.state.transactions("JANSSENS")] == [
+    assert [t["Id"] for t in winbooks_sandbox.state.transactions("JANSSENS")] == [
         task.external_ref]
