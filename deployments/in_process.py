@@ -12,10 +12,13 @@ worker) and cancellation from the UI (a thread cannot be killed; a cancelled run
 current task). ``--process-per-run`` keeps both.
 
 Heartbeats: the worker sends ``prefect.flow-run.heartbeat`` for every run it executes, from one
-thread, every ``heartbeat_seconds``. (Prefect's engine can send them itself, one thread per
-run, but joins that thread for about a second at the end of every run: a quarter of the
-throughput in ``bench/throughput.py``.) When the worker dies the heartbeats stop, and the
-``doorstroom-no-heartbeat`` automation crashes its runs, which are then recovered.
+thread, every ``heartbeat_seconds``, and switches the engine's own off for the runs it executes
+(Prefect 3.9 sends them by default every 180 s). The engine's thread sends one the moment a run
+starts — for a run of a second, a heartbeat racing its Completed into the automations service,
+which then saw "no heartbeat for 120 s" after every short run and started a needless
+``recover-interrupted`` run each time — and joins that thread for about a second at the end of
+every run. When the worker dies its heartbeats stop, and the ``doorstroom-no-heartbeat``
+automation crashes its runs, which are then recovered.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from prefect.events import emit_event
 from prefect.exceptions import Abort
 from prefect.flow_engine import run_flow
 from prefect.flows import Flow
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.states import Pending
 from prefect.utilities.engine import propose_state_sync
 
@@ -163,8 +167,9 @@ class InProcessWorker:
         with self._lock:
             self._running[flow_run.id] = flow_run.name
         try:
-            state = run_flow(flow, flow_run=flow_run, parameters=flow_run.parameters,
-                             return_type="state")
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                state = run_flow(flow, flow_run=flow_run, parameters=flow_run.parameters,
+                                 return_type="state")
             log.info("flow run %s ended %s in %.1f s", flow_run.name,
                      getattr(state, "name", state), time.monotonic() - started)
         except BaseException:  # keep the worker alive; crash the run once Prefect answers

@@ -161,6 +161,10 @@ class ExactOnlineClient:
             raise errors.unexpected(f"{path}: created object missing")
         return data
 
+    def update(self, path: str, body: Mapping[str, Any]) -> None:
+        """PUT changed fields of an object (Exact answers 204 without a body)."""
+        self.request("PUT", path, json=body)
+
     def _d(self, response: httpx.Response) -> Any:
         try:
             return response.json()["d"]

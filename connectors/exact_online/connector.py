@@ -70,7 +70,7 @@ class ExactOnlineConnector(Connector):
         self.client = ExactOnlineClient(connection, dossier.external_id, dossier.name,
                                         block_name, http)
         # One connector serves one flow run: what a run reads once it need not read per document.
-        self._accounts: dict[str, str] = {}
+        self._accounts: dict[str, dict[str, Any]] = {}
         self._periods_known: list[tuple[date, date]] = []
 
     def close(self) -> None:
@@ -112,7 +112,7 @@ class ExactOnlineConnector(Connector):
         proposal = request.proposal
         self._check_period(proposal)
         kind = ENTRY_KINDS[proposal.kind]
-        party = self._find_account(proposal) or self._create_account(proposal)
+        party = self._party(proposal)
         document = self._ensure_document(request, kind, party)
         body = {
             "Journal": proposal.journal,
@@ -154,28 +154,38 @@ class ExactOnlineConnector(Connector):
 
     def _find_account(self, proposal: BookingProposal) -> str | None:
         """The party's account id; found ones are remembered (find and create both ask)."""
+        found = self._account_row(proposal)
+        return None if found is None else str(found["ID"])
+
+    def _account_row(self, proposal: BookingProposal) -> dict[str, Any] | None:
         party = proposal.party
         key = party.vat_number or party.name
         if key not in self._accounts:
             wanted = (f"VATNumber eq {quote(party.vat_number)}" if party.vat_number
                       else f"Name eq {quote(party.name)}")
-            rows = self.client.results("crm/Accounts", wanted, "ID")
+            rows = self.client.results("crm/Accounts", wanted, "ID,Status,IsSupplier,IsSales")
             if not rows:
                 return None
-            self._accounts[key] = str(rows[0]["ID"])
+            self._accounts[key] = rows[0]
         return self._accounts[key]
 
-    def _create_account(self, proposal: BookingProposal) -> str:
+    def _party(self, proposal: BookingProposal) -> str:
+        """The account to book on, made a supplier or a customer where it is not one yet.
+
+        A customer needs Status 'C' (not only IsSales), or its sales entries are refused
+        "Ongeldig: Klant (Type)" — also an account first made as a supplier.
+        """
         purchase = ENTRY_KINDS[proposal.kind].resource == PURCHASE
-        # A customer needs Status 'C' (not only IsSales), or its sales entries are refused
-        # "Ongeldig: Klant (Type)".
-        fields = {"IsSupplier": True} if purchase else {"IsSales": True, "Status": "C"}
-        row = self.client.create("crm/Accounts", {
-            "Name": proposal.party.name, "VATNumber": proposal.party.vat_number, **fields,
-        })
-        account = str(row["ID"])
-        self._accounts[proposal.party.vat_number or proposal.party.name] = account
-        return account
+        role = {"IsSupplier": True} if purchase else {"IsSales": True, "Status": "C"}
+        found = self._account_row(proposal)
+        if found is None:
+            found = self.client.create("crm/Accounts", {
+                "Name": proposal.party.name, "VATNumber": proposal.party.vat_number, **role})
+            self._accounts[proposal.party.vat_number or proposal.party.name] = found
+        elif any(found.get(name) != value for name, value in role.items()):
+            self.client.update(f"crm/Accounts(guid'{found['ID']}')", role)
+            found.update(role)
+        return str(found["ID"])
 
     @cached_property
     def _gl_accounts(self) -> dict[str, str]:

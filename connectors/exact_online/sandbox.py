@@ -331,7 +331,7 @@ ENTRY_RESOURCES = {
 
 def _add_api_routes(app: FastAPI, state: ExactSandboxState) -> None:
     @app.api_route("/api/v1/{division_code}/{service}/{resource}",
-                   methods=["GET", "POST", "DELETE"])
+                   methods=["GET", "POST", "PUT", "DELETE"])
     async def api(request: Request, division_code: str, service: str, resource: str) -> Response:
         if not _authorised(request, state):
             return exact_error(401, "Unauthorized")
@@ -362,7 +362,7 @@ async def _answer(request: Request, state: ExactSandboxState, code: int, endpoin
     handler = _HANDLERS.get((request.method, endpoint))
     if handler is None:
         return exact_error(404, f"Endpoint not found: {endpoint}")
-    body = await request.json() if request.method == "POST" else None
+    body = await request.json() if request.method in ("POST", "PUT") else None
     with state.lock:
         return handler(division, dict(request.query_params), body, key, endpoint)
 
@@ -404,6 +404,15 @@ def _post_account(division: Division, _q: Any, body: dict[str, Any], *_: Any) ->
            "Status": str(body.get("Status", ""))}
     division.accounts[row["ID"]] = row
     return created(row)
+
+
+def _put_account(division: Division, _q: Any, body: dict[str, Any], key: str | None,
+                 *_: Any) -> Response:
+    if key is None or key not in division.accounts:
+        return exact_error(404, "Not found")
+    known = {"Name", "VATNumber", "IsSupplier", "IsSales", "Status"}
+    division.accounts[key].update({k: v for k, v in body.items() if k in known})
+    return Response(status_code=204)
 
 
 def _get_gl_accounts(division: Division, query: dict[str, str], *_: Any) -> Response:
@@ -487,6 +496,7 @@ _HANDLERS: dict[tuple[str, str], Any] = {
     ("GET", "financial/Journals"): _get_journals,
     ("GET", "crm/Accounts"): _get_accounts,
     ("POST", "crm/Accounts"): _post_account,
+    ("PUT", "crm/Accounts"): _put_account,
     ("GET", "documents/Documents"): _get_documents,
     ("POST", "documents/Documents"): _post_document,
     ("GET", "documents/DocumentAttachments"): _get_attachments,

@@ -6,11 +6,13 @@ import time
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.events import emit_event
 from prefect.states import Crashed, Running
 
 from doorstroom.documents.service import request_dossier_link
 from doorstroom.restart import restart_task
+from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import Responsibility, TaskStatus
@@ -120,3 +122,25 @@ def test_given_bookings_waiting_behind_a_failed_dossier_link_then_recovery_leave
     restart_task(link, actor="els@kantoor.be")
     assert {t.status for t in wait_until_settled([link, *bookings])} == {TaskStatus.DONE}
     assert len(exact_sandbox.state.entries(5901)) == 2
+
+
+def test_a_completed_run_sets_off_no_alarm_after_the_heartbeat_bound(
+        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
+    """A short run ends without the no-heartbeat automation handing it to recovery: the
+    engine's own heartbeat at the run's start raced its Completed and set it off every time."""
+    exact_sandbox.state.add_division(5702, "Korte Run BV")
+    dossier = a_dossier(an_office(), "Korte Run BV", 5702, exact_block)
+    [task_id] = documents_for(dossier, [a_proposal()])
+    dispatch()
+    [task] = wait_until_settled([task_id])
+    assert task.status == TaskStatus.DONE and task.last_flow_run_id
+
+    time.sleep(get_settings().heartbeat_timeout_seconds + 15)
+
+    with get_client(sync_client=True) as client:
+        recoveries = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["recover-interrupted"])),
+            limit=200)
+    alarms = [run for run in recoveries
+              if str(run.parameters.get("flow_run_id", "")).endswith(task.last_flow_run_id)]
+    assert alarms == []

@@ -235,3 +235,14 @@ def test_given_more_than_ten_errors_on_an_endpoint_in_an_hour_then_the_key_is_bl
     with pytest.raises(SyncFailure) as blocked:
         connector.check_dossier()
     assert blocked.value.code.name == "rate_limited"
+
+
+def test_given_a_supplier_that_now_buys_then_its_account_becomes_a_customer_too(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    connector.post_booking(a_request("P-1"))
+    sale = a_proposal("S-2", date(2026, 3, 10)).model_copy(
+        update={"kind": DocumentKind.SALES_INVOICE})
+    connector.post_booking(BookingRequest(document_id=4, proposal=sale))
+    [account] = exact_sandbox.state.divisions[11].accounts.values()
+    assert account["IsSupplier"] and account["IsSales"] and account["Status"] == "C"
+    assert len(exact_sandbox.state.entries(11)) == 2
