@@ -105,6 +105,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest a UBL file for a dossier and queue its booking."""
     from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
+    from doorstroom.documents.service import DocumentConflict
     from doorstroom.documents.ubl import UblError
     from doorstroom.store.db import session_scope
 
@@ -117,7 +118,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         with session_scope() as session:
             result = ingest_ubl(session, args.dossier, data,
                                 "sales" if args.sales else "purchase", args.file.name)
-    except (UblError, UnknownDossier) as error:
+    except (UblError, UnknownDossier, DocumentConflict) as error:
         print(f"refused, nothing stored: {error}", file=sys.stderr)
         return 2
     state = "stored" if result.created else "already known (stored once)"

@@ -77,8 +77,10 @@ def propose(session: Session, dossier_id: int, document: UblDocument, direction:
     proposal = BookingProposal(
         kind=KINDS[(direction, document.document_type)], number=document.number[:100],
         issue_date=document.issue_date, due_date=document.due_date,
-        currency=document.currency, party=Party(name=party.name[:200],
-                                                vat_number=party.vat_number[:40]),
+        currency=document.currency, party=Party(
+            name=party.name[:200], vat_number=party.vat_number[:40],
+            legal_id=party.legal_id[:80], endpoint=party.endpoint[:120],
+            tax_representative_vat=party.tax_representative_vat[:40]),
         journal=defaults.purchase_journal if purchase else defaults.sales_journal,
         description=f"{party.name} {document.number}"[:200], lines=lines,
         total_excl=sum((line.amount for line in lines), Decimal(0)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from doorstroom.documents.booking import propose
-from doorstroom.documents.proposal import Attachment
+from doorstroom.documents.proposal import Attachment, Party
 from doorstroom.documents.service import submit
 from doorstroom.documents.ubl import UblDocument, UblError, parse_ubl
 from doorstroom.store.db import Session
@@ -42,15 +42,20 @@ def ingest_ubl(session: Session, dossier_id: int, data: bytes, direction: str = 
     return Ingested(submitted.document_id, submitted.created, proposed.needs_person)
 
 
-def _normal_vat(number: str) -> str:
-    return "".join(ch for ch in number.upper() if ch.isalnum())
-
-
 def _check_own_company(dossier: Dossier, document: UblDocument, direction: str) -> None:
-    """A purchase invoice must be addressed to the dossier's company (a sale must be from it)."""
+    """A purchase invoice must be addressed to the dossier's company (a sale must be from it).
+
+    Compared by national number, whatever identifier the document gives: the VAT number, the
+    enterprise number (a Belgian VAT number and enterprise number share their ten digits) or
+    the electronic address. Skipped only when the document names the company by none of them.
+    """
     own = document.buyer if direction == "purchase" else document.seller
-    field = "buyer VAT number (BT-48)" if direction == "purchase" else "seller VAT (BT-31)"
-    if dossier.vat_number and own.vat_number and (
-            _normal_vat(own.vat_number) != _normal_vat(dossier.vat_number)):
-        raise UblError(field, f"{own.vat_number} is not the VAT number of dossier "
-                              f"'{dossier.name}' ({dossier.vat_number})")
+    field = "buyer (BT-48/BT-47/BT-49)" if direction == "purchase" else "seller (BT-31/BT-30)"
+    party = Party(name=own.name[:200] or "?", vat_number=own.vat_number[:40],
+                  legal_id=own.legal_id[:80], endpoint=own.endpoint[:120])
+    ours = Party(name=dossier.name, vat_number=dossier.vat_number or "").digits()
+    theirs = party.digits()
+    if ours and theirs and not ours & theirs:
+        shown = own.vat_number or own.legal_id or own.endpoint
+        raise UblError(field, f"{shown} is not the company of dossier '{dossier.name}' "
+                              f"({dossier.vat_number})")

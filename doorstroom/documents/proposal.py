@@ -16,12 +16,57 @@ from doorstroom.store.models import DocumentKind
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
 
 
+def _compact(value: str) -> str:
+    """Upper-case letters and digits only: ``BE 0123.456.789`` → ``BE0123456789``."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def _scheme_id(value: str) -> str:
+    """``scheme:identifier`` with the identifier compacted (``0208:0123.456.789`` →
+    ``0208:0123456789``); an identifier without a scheme stays compacted."""
+    scheme, _, identifier = value.rpartition(":")
+    return f"{scheme.strip()}:{_compact(identifier)}" if scheme else _compact(identifier)
+
+
 class Party(BaseModel):
-    """The supplier (purchase) or customer (sales) of the document."""
+    """The supplier (purchase) or customer (sales) of the document, with what identifies it."""
 
     model_config = ConfigDict(frozen=True)
     name: str = Field(min_length=1, max_length=200)
     vat_number: str = Field(default="", max_length=40)
+    """BT-31 (seller) / BT-48 (buyer)."""
+    legal_id: str = Field(default="", max_length=80)
+    """Legal registration (BT-30/BT-47) as ``scheme:identifier``, e.g. ``0208:0123456789``."""
+    endpoint: str = Field(default="", max_length=120)
+    """Electronic address (BT-34/BT-49) as ``scheme:identifier``."""
+    tax_representative_vat: str = Field(default="", max_length=40)
+    """The seller's tax representative's VAT number (BT-63)."""
+
+    @property
+    def identity(self) -> str:
+        """Who this party is, for telling documents apart: the VAT number, else the legal
+        registration, else the electronic address, else the tax representative's VAT — each
+        normalised — and only when none exists, the name. Two suppliers without a VAT number
+        never share an identity by accident."""
+        if _compact(self.vat_number):
+            return f"vat:{_compact(self.vat_number)}"
+        for kind, value in (("legal", self.legal_id), ("endpoint", self.endpoint)):
+            if _compact(value):
+                return f"{kind}:{_scheme_id(value)}"
+        if _compact(self.tax_representative_vat):
+            return f"rep:{_compact(self.tax_representative_vat)}"
+        return "name:" + " ".join(self.name.casefold().split())
+
+    def digits(self) -> set[str]:
+        """The national numbers in the identifiers (a Belgian VAT and enterprise number share
+        their ten digits), for matching a party to a dossier's company."""
+        found = set()
+        for value in (self.vat_number, self.legal_id.rpartition(":")[2],
+                      self.endpoint.rpartition(":")[2]):
+            digits = "".join(ch for ch in value if ch.isdigit())
+            if len(digits) >= 8:
+                found.add(digits[-10:])
+        return found
 
 
 class ProposalLine(BaseModel):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
 from doorstroom.documents.proposal import Attachment, BookingProposal
-from doorstroom.documents.service import submit, withdraw
+from doorstroom.documents.service import DocumentConflict, submit, withdraw
 from doorstroom.documents.ubl import MAX_BYTES, UblError
 from doorstroom.ingest_api.auth import office_for
 from doorstroom.store.db import Session, session_scope
@@ -75,6 +75,14 @@ def _accepted(document_id: int, created: bool, needs_person: list[int]) -> JSONR
 def create_app() -> FastAPI:
     """The ingest API."""
     app = FastAPI(title="Doorstroom ingest API", version="1")
+
+    @app.exception_handler(DocumentConflict)
+    async def conflict(_request: Request, error: DocumentConflict) -> JSONResponse:
+        return JSONResponse({"error": {
+            "document_id": error.document_id, "field": error.field,
+            "message": f"document {error.document_id} has this number from this party with "
+                       f"another {error.field}; nothing was stored or replaced"}},
+            status_code=409)
 
     @app.exception_handler(UblError)
     async def ubl_error(_request: Request, error: UblError) -> JSONResponse:

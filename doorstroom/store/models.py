@@ -138,7 +138,8 @@ class Document(Base):
     """An invoice or credit note with its booking proposal (kept as validated JSON)."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("dossier_id", "kind", "party_vat", "number"),)
+    __table_args__ = (UniqueConstraint("dossier_id", "kind", "party_key", "number",
+                                       name="uq_documents_party_number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
@@ -147,6 +148,10 @@ class Document(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     party_name: Mapped[str] = mapped_column(String(200))
     party_vat: Mapped[str] = mapped_column(String(40), default="")
+    party_key: Mapped[str] = mapped_column(String(160))
+    """The party's identity (``Party.identity``): with kind and number, what makes a document."""
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    """The normalised proposal's hash: the same key with other content is a conflict."""
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     total_excl: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     total_vat: Mapped[Decimal] = mapped_column(Numeric(14, 2))

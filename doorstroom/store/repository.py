@@ -353,20 +353,22 @@ def booked_ref(session: Session, document_id: int | None) -> str | None:
 
 
 # --- documents -------------------------------------------------------------------------------
-def find_document(session: Session, dossier_id: int, proposal: BookingProposal) -> int | None:
-    """The id of a document already stored for this dossier with the same kind, party, number."""
-    return session.scalar(select(Document.id).where(
+def find_document(session: Session, dossier_id: int,
+                  proposal: BookingProposal) -> Document | None:
+    """The document already stored for this dossier with the same kind, party, number."""
+    return session.scalar(select(Document).where(
         Document.dossier_id == dossier_id, Document.kind == proposal.kind,
-        Document.party_vat == proposal.party.vat_number, Document.number == proposal.number))
+        Document.party_key == proposal.party.identity, Document.number == proposal.number))
 
 
 def add_document(session: Session, dossier_id: int, proposal: BookingProposal,
-                 files: Sequence[Attachment]) -> int:
+                 files: Sequence[Attachment], content_sha256: str) -> int:
     """Store a document with its files and queue its post-booking task; return its id."""
     document = Document(
         dossier_id=dossier_id, kind=proposal.kind, number=proposal.number,
         issue_date=proposal.issue_date, due_date=proposal.due_date,
         party_name=proposal.party.name, party_vat=proposal.party.vat_number,
+        party_key=proposal.party.identity, content_sha256=content_sha256,
         currency=proposal.currency, total_excl=proposal.total_excl,
         total_vat=proposal.total_vat, total_incl=proposal.total_incl,
         proposal=proposal.model_dump(mode="json"),

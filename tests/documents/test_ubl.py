@@ -123,3 +123,28 @@ def test_given_the_suppliers_default_account_in_master_data_then_used_and_no_per
     assert proposed.needs_person == []
     assert proposed.proposal.journal == "600"
     assert proposed.proposal.period == "201711"
+
+
+def a_cent_off(customization: str | None = None) -> bytes:
+    """The official Belgian invoice with its line a cent above the header's line total."""
+    text = (SHARED / "ubl-be" / "UBLBE_BE0000000196_V01-15000001.xml").read_text()
+    head, _, line = text.rpartition('<cbc:LineExtensionAmount currencyID="EUR">400<')
+    text = head + '<cbc:LineExtensionAmount currencyID="EUR">400.01<' + line
+    if customization:
+        text = text.replace("urn:cen.eu:en16931:2017#conformant#urn:UBL.BE:1.0.0.20180214",
+                            customization)
+    return text.encode()
+
+
+def test_a_belgian_invoice_whose_lines_differ_from_the_header_by_a_cent_is_valid() -> None:
+    document = parse_ubl(a_cent_off())
+    assert document.profile == "UBL.BE"
+    assert document.line_total == Decimal("400")
+
+
+def test_the_same_document_declared_peppol_or_plain_en16931_is_refused_by_br_co_10() -> None:
+    for customization in ("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:"
+                          "billing:3.0", "urn:cen.eu:en16931:2017"):
+        with pytest.raises(UblError) as refused:
+            parse_ubl(a_cent_off(customization))
+        assert refused.value.field == "LineExtensionAmount (BR-CO-10)"

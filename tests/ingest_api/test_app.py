@@ -84,7 +84,7 @@ def test_given_an_invoice_for_another_company_then_422(
     answer = client.post(f"/api/v1/dossiers/{dossier}/documents/ubl", content=BELGIAN,
                          headers=auth)
     assert answer.status_code == 422
-    assert answer.json()["error"]["field"] == "buyer VAT number (BT-48)"
+    assert answer.json()["error"]["field"] == "buyer (BT-48/BT-47/BT-49)"
 
 
 def test_given_an_oversized_file_then_413(client: TestClient,
@@ -172,3 +172,49 @@ def test_an_acknowledgement_leaves_only_once_the_document_is_committed(
 
     assert answer.status_code == 201
     assert committed and committed[0] <= answered
+
+
+def without_seller_vat(enterprise: str, number: str = "15000001") -> bytes:
+    """The official Belgian invoice from a supplier with only an enterprise number."""
+    text = BELGIAN.decode()
+    start = text.index("<cac:AccountingSupplierParty>")
+    end = text.index("</cac:AccountingSupplierParty>")
+    seller = text[start:end]
+    scheme_start = seller.index("<cac:PartyTaxScheme>")
+    scheme_end = seller.index("</cac:PartyTaxScheme>") + len("</cac:PartyTaxScheme>")
+    seller = (seller[:scheme_start] + seller[scheme_end:]).replace("0000000196", enterprise)
+    return (text[:start] + seller + text[end:]).replace(
+        "<cbc:ID>15000001</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1).encode()
+
+
+def test_two_suppliers_without_vat_sharing_a_number_are_two_documents(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Twee Leveranciers NV", 0, "unused")
+    url = f"/api/v1/dossiers/{dossier}/documents/ubl"
+    first = client.post(url, content=without_seller_vat("0111111111"), headers=auth)
+    second = client.post(url, content=without_seller_vat("0222222222"), headers=auth)
+    again = client.post(url, content=without_seller_vat("0222222222"), headers=auth)
+
+    assert (first.status_code, second.status_code, again.status_code) == (201, 201, 200)
+    assert first.json()["document_id"] != second.json()["document_id"]
+    assert again.json()["document_id"] == second.json()["document_id"]
+
+
+def test_the_same_number_from_the_same_party_with_other_content_is_a_409(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    dossier = a_dossier(office_id, "Conflict NV", 0, "unused")
+    url = f"/api/v1/dossiers/{dossier}/documents/proposal"
+    proposal = a_proposal("DUP-1").model_dump(mode="json")
+    changed = a_proposal("DUP-1", amount="200.00").model_dump(mode="json")
+    before = documents()
+
+    stored = client.post(url, json={"proposal": proposal}, headers=auth)
+    refused = client.post(url, json={"proposal": changed}, headers=auth)
+
+    assert stored.status_code == 201 and refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["document_id"] == stored.json()["document_id"]
+    assert error["field"] == "lines"
+    assert documents() == before + 1

@@ -13,8 +13,10 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
+import httpx
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName
@@ -22,11 +24,14 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
 from connectors.sandbox_faults import Fault
+from connectors.sandbox_server import SandboxServer
 from deployments.local_stack import start_prefect_server
 from doorstroom.documents.service import submit
+from doorstroom.ingest_api.app import create_app as create_ingest_app
+from doorstroom.ingest_api.auth import issue_token
 from doorstroom.settings import get_settings
 from doorstroom.store.db import engine_for, session_scope
-from doorstroom.store.models import Dossier, Office, SyncTask, TaskStatus
+from doorstroom.store.models import Document, Dossier, Office, SyncTask, TaskStatus
 from tests.conftest import ARTIFACTS
 from tests.helpers import a_proposal, wait_until_settled
 from tests.scale.conftest import EXACT_BLOCK, Cluster
@@ -216,3 +221,33 @@ def test_twenty_restarts_on_postgresql_make_one_execution_and_one_booking(
     assert answers["restarted"] == 1, answers
     assert task.status == TaskStatus.DONE
     assert figures["bookings"] == 1 and figures["executions"] == 1, figures
+
+
+def test_identical_submissions_racing_on_postgresql_store_one_document_and_one_task(
+        cluster: Cluster, store_on_cluster: None) -> None:
+    """Twelve identical proposals at once through the real ingest API on PostgreSQL: one
+    document, one task; every answer 201 or 200 "already received", none a 500."""
+    with session_scope(engine_for(cluster.store_url)) as session:
+        office = Office(name="Race kantoor")
+        session.add(office)
+        session.flush()
+        dossier = Dossier(office_id=office.id, name="Race NV", package="exact_online",
+                          external_id="9401", connection_block=EXACT_BLOCK)
+        session.add(dossier)
+        session.flush()
+        token = issue_token(session, office.id)
+        dossier_id = dossier.id
+    body = {"proposal": a_proposal("RACE-1").model_dump(mode="json")}
+    with SandboxServer(create_ingest_app()) as api, ThreadPoolExecutor(12) as pool:
+        url = f"{api.url}/api/v1/dossiers/{dossier_id}/documents/proposal"
+        answers = list(pool.map(lambda _n: httpx.post(
+            url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code,
+            range(12)))
+
+    with session_scope(engine_for(cluster.store_url)) as session:
+        stored = session.scalars(select(Document.id).where(
+            Document.dossier_id == dossier_id)).all()
+        queued = session.scalar(select(func.count()).select_from(SyncTask).where(
+            SyncTask.dossier_id == dossier_id))
+    assert sorted(set(answers)) == [200, 201] and answers.count(201) == 1, answers
+    assert len(stored) == 1 and queued == 1
