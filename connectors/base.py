@@ -12,7 +12,7 @@ import abc
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from doorstroom.documents.proposal import BookingRequest, MasterData
+from doorstroom.documents.proposal import BookingProposal, BookingRequest, MasterData
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
 
@@ -36,6 +36,9 @@ class Connector(abc.ABC):
     display_name: ClassVar[str]
     """The package's name in failure texts (the same as its catalogue's ``package.<key>``)."""
     supports_line_periods: ClassVar[bool] = False
+    supports_foreign_currency: ClassVar[bool] = False
+    """Whether the connector books a document in another currency than EUR (with the rate
+    the document implies); otherwise such a document stops for a person."""
     """Whether lines may be booked in periods of their own (spreading over periods)."""
 
     def __init__(self, connection: Any, dossier: DossierRef, block_name: str = "") -> None:
@@ -78,10 +81,23 @@ class Connector(abc.ABC):
             raise failure(c.PACKAGE_REJECTED, detail="line periods",
                           package=self.display_name,
                           message="lines in their own book periods are not supported")
+        self._check_currency(request.proposal)
         existing = self.find_booking(request)
         if existing is not None:
             return existing
         return self.create_booking(request)
+
+    def _check_currency(self, proposal: BookingProposal) -> None:
+        """Never book foreign amounts as euro: a document in another currency needs its VAT
+        in euro (BT-111) and a package that takes a currency and rate."""
+        if proposal.currency == "EUR":
+            return
+        if proposal.eur_rate() is None:
+            raise failure(c.FOREIGN_CURRENCY_WITHOUT_EUR_VAT, detail="no BT-6/BT-111 in EUR",
+                          currency=proposal.currency)
+        if not self.supports_foreign_currency:
+            raise failure(c.FOREIGN_CURRENCY_NOT_SUPPORTED, detail="connector books EUR only",
+                          package=self.display_name, currency=proposal.currency)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default holds none."""

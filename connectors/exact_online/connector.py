@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -63,6 +64,7 @@ class ExactOnlineConnector(Connector):
     """Exact Online for one division (``dossier.external_id`` is the division code)."""
 
     display_name: ClassVar[str] = errors.PACKAGE
+    supports_foreign_currency: ClassVar[bool] = True  # Currency + Rate on the entry
 
     def __init__(self, connection: ExactOnlineConnection, dossier: DossierRef,
                  block_name: str = "", http: httpx.Client | None = None) -> None:
@@ -123,6 +125,7 @@ class ExactOnlineConnector(Connector):
             "YourRef": proposal.number,
             "Description": proposal.description or f"{proposal.party.name} {proposal.number}",
             "Currency": proposal.currency,
+            **_rate(proposal),
             "Document": document,
             kind.lines_field: [
                 {"GLAccount": self._gl_account(line.gl_account), "AmountFC": str(line.amount),
@@ -247,6 +250,15 @@ class ExactOnlineConnector(Connector):
             except SyncFailure as error:
                 if error.code != c.PACKAGE_REJECTED:  # 404: not in this resource
                     raise
+
+
+def _rate(proposal: BookingProposal) -> dict[str, str]:
+    """A foreign-currency entry carries the rate the document implies (its VAT in euro / its
+    VAT in its own currency), so that Exact's euro VAT is the document's."""
+    rate = proposal.eur_rate()
+    if proposal.currency == "EUR" or rate is None:
+        return {}
+    return {"Rate": str(rate.quantize(Decimal("0.0000000001")))}
 
 
 def _odata_day(value: Any) -> date:

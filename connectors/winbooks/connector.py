@@ -96,7 +96,38 @@ def transaction_lines(proposal: BookingProposal, period_id: str,
                       "VatCode": proposal.lines[0].vat_code,
                       "Amount": str(-sign * proposal.total_vat),
                       "VatBaseAmount": str(sign * proposal.total_excl)})
-    return lines
+    return lines if proposal.currency == "EUR" else in_euro(proposal, lines)
+
+
+def in_euro(proposal: BookingProposal, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A foreign-currency transaction: each line keeps its amount in the document's currency
+    (``CurrencyCode``/``CurrencyAmount``/``CurrencyRate``) and books euro, the VAT exactly as
+    the document states it in euro (BT-111), the party line what balances the rest."""
+    rate = proposal.eur_rate()
+    assert rate is not None  # Connector.post_booking stops the document otherwise
+    vat_eur = proposal.total_vat_in_vat_currency or Decimal(0)
+    cent = Decimal("0.01")
+    converted = []
+    for line in lines:
+        amount = Decimal(line["Amount"])
+        euro = (amount * rate).quantize(cent)
+        if line["GLAccountCode"] in VAT_ACCOUNTS.values():
+            euro = vat_eur if amount > 0 else -vat_eur
+        entry = {**line, "Amount": str(euro), "CurrencyCode": proposal.currency,
+                 "CurrencyAmount": str(amount),
+                 "CurrencyRate": str(rate.quantize(Decimal("0.0000000001")))}
+        for name, currency_name in (("VatBaseAmount", "CurrencyVatBaseAmount"),
+                                    ("VatTaxAmount", "CurrencyVatTaxAmount")):
+            if name in line:
+                original = Decimal(line[name])
+                entry[currency_name] = str(original)
+                entry[name] = str(((vat_eur if original > 0 else -vat_eur)
+                                   if name == "VatTaxAmount" else original * rate).quantize(cent))
+        if "TurnOverAmount" in line:
+            entry["TurnOverAmount"] = str((Decimal(line["TurnOverAmount"]) * rate).quantize(cent))
+        converted.append(entry)
+    converted[0]["Amount"] = str(-sum(Decimal(line["Amount"]) for line in converted[1:]))
+    return converted
 
 
 class WinBooksConnector(Connector):
@@ -104,6 +135,7 @@ class WinBooksConnector(Connector):
 
     display_name: ClassVar[str] = errors.PACKAGE
     supports_line_periods: ClassVar[bool] = True  # as the line's VAT period (modelled)
+    supports_foreign_currency: ClassVar[bool] = True  # Currency* fields of GLTrans
 
     def __init__(self, connection: WinBooksConnection, dossier: DossierRef,
                  block_name: str = "", http: httpx.Client | None = None) -> None:

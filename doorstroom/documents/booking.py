@@ -86,5 +86,10 @@ def propose(session: Session, dossier_id: int, document: UblDocument, direction:
         total_excl=sum((line.amount for line in lines), Decimal(0)),
         total_vat=sum((line.vat_amount for line in lines), Decimal(0)),
         total_incl=document.tax_inclusive,
+        vat_currency=document.vat_currency if document.vat_currency != document.currency
+        else None,
+        total_vat_in_vat_currency=document.tax_total_vat_currency
+        if document.vat_currency not in (None, document.currency) else None,
+        prepaid=document.prepaid, rounding=document.rounding, payable=document.payable,
     )
     return Proposed(proposal, [] if account else list(range(len(lines))))

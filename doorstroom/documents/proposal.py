@@ -98,6 +98,16 @@ class BookingProposal(BaseModel):
     total_excl: Money
     total_vat: Money
     total_incl: Money
+    vat_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    """BT-6: the currency the VAT is accounted in, when it is not the document's (BT-5)."""
+    total_vat_in_vat_currency: Money | None = None
+    """BT-111: the VAT total in ``vat_currency``."""
+    prepaid: Money = Decimal(0)
+    """BT-113: already paid."""
+    rounding: Money = Decimal(0)
+    """BT-114: rounding of the amount due."""
+    payable: Money | None = None
+    """BT-115: the amount due (``total_incl - prepaid + rounding`` when not given)."""
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> BookingProposal:
@@ -107,7 +117,30 @@ class BookingProposal(BaseModel):
             raise ValueError("total_vat is not the sum of the line VAT amounts")
         if self.total_excl + self.total_vat != self.total_incl:
             raise ValueError("total_incl is not total_excl + total_vat")
+        if (self.vat_currency not in (None, self.currency)
+                and self.total_vat_in_vat_currency is None):
+            raise ValueError("vat_currency needs total_vat_in_vat_currency (BT-111)")
+        if self.payable is not None and (
+                self.total_incl - self.prepaid + self.rounding != self.payable):
+            raise ValueError("payable is not total_incl - prepaid + rounding")
         return self
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What is still to be paid (BT-115)."""
+        return self.payable if self.payable is not None else (
+            self.total_incl - self.prepaid + self.rounding)
+
+    def eur_rate(self) -> Decimal | None:
+        """Euros per unit of the document's currency, as the document itself implies it: 1 for
+        a euro document, BT-111 / BT-110 when the VAT is accounted in euro, else ``None``
+        (nobody said what the VAT is in euro)."""
+        if self.currency == "EUR":
+            return Decimal(1)
+        if self.vat_currency == "EUR" and self.total_vat_in_vat_currency is not None \
+                and self.total_vat:
+            return self.total_vat_in_vat_currency / self.total_vat
+        return None
 
     @property
     def period(self) -> str:

@@ -114,6 +114,12 @@ class UblDocument(BaseModel):
     tax_total: Decimal
     tax_inclusive: Decimal
     payable: Decimal
+    prepaid: Decimal = Decimal(0)
+    rounding: Decimal = Decimal(0)
+    vat_currency: str | None = None
+    """BT-6 TaxCurrencyCode, when given."""
+    tax_total_vat_currency: Decimal | None = None
+    """BT-111: the VAT total in the VAT accounting currency (a TaxTotal without subtotals)."""
     payment_reference: str = ""
     attachments: list[UblAttachment] = Field(default_factory=list)
 
@@ -141,6 +147,12 @@ def parse_ubl(data: bytes) -> UblDocument:
         tax_total=_tax_total(root),
         tax_inclusive=_amount(root, "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", "BT-112"),
         payable=_amount(root, "cac:LegalMonetaryTotal/cbc:PayableAmount", "BT-115"),
+        prepaid=_amount(root, "cac:LegalMonetaryTotal/cbc:PrepaidAmount", "BT-113",
+                        default="0"),
+        rounding=_amount(root, "cac:LegalMonetaryTotal/cbc:PayableRoundingAmount", "BT-114",
+                         default="0"),
+        vat_currency=_optional(root, "cbc:TaxCurrencyCode") or None,
+        tax_total_vat_currency=_tax_total_in(root, _optional(root, "cbc:TaxCurrencyCode")),
         payment_reference=_optional(root, "cac:PaymentMeans/cbc:PaymentID"),
         attachments=[a for node in root.findall(
             "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS)
@@ -266,6 +278,22 @@ def _tax_total(root: etree._Element) -> Decimal:
         if total.find("cac:TaxSubtotal", NS) is not None:
             return _amount(total, "cbc:TaxAmount", "BT-110")
     raise UblError("TaxTotal (BT-110)", "missing")
+
+
+def _tax_total_in(root: etree._Element, currency: str) -> Decimal | None:
+    """BT-111: the TaxTotal in the VAT accounting currency (BT-6), which has no subtotals."""
+    if not currency:
+        return None
+    for total in root.findall("cac:TaxTotal", NS):
+        amount = total.find("cbc:TaxAmount", NS)
+        if (total.find("cac:TaxSubtotal", NS) is None and amount is not None
+                and amount.get("currencyID") == currency):
+            return _amount(total, "cbc:TaxAmount", "BT-111")
+    document_currency = _optional(root, "cbc:DocumentCurrencyCode")
+    if currency != document_currency:
+        raise UblError("TaxTotal (BT-111)", f"no VAT total in the VAT currency {currency} "
+                                            "(BR-53)")
+    return None
 
 
 def _attachment(node: etree._Element) -> UblAttachment | None:

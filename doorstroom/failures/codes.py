@@ -43,6 +43,10 @@ def define(name: str, kind: Kind, *params: str) -> FailureCode:
 
 # --- the office employee must act inside the package -------------------------------------
 NO_OPEN_BOOKING_PERIOD = define("no_open_booking_period", Kind.EMPLOYEE, "period")
+FOREIGN_CURRENCY_WITHOUT_EUR_VAT = define("foreign_currency_without_eur_vat", Kind.EMPLOYEE,
+                                          "currency")
+FOREIGN_CURRENCY_NOT_SUPPORTED = define("foreign_currency_not_supported", Kind.EMPLOYEE,
+                                        "package", "currency")
 
 # --- support must act ----------------------------------------------------------------------
 RETRIES_EXHAUSTED = define("retries_exhausted", Kind.SUPPORT, "reason")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -165,3 +166,35 @@ def test_given_lines_in_another_period_then_booked_there_or_refused_for_support(
             harness.connector.post_booking(request)
         assert refused.value.code.name == "package_rejected"
         assert harness.bookings() == []
+
+
+def a_dollar_request(eur_vat: str | None) -> BookingRequest:
+    """A USD invoice of 100 + 21 USD VAT; with ``eur_vat`` its VAT in EUR (BT-6/BT-111)."""
+    proposal = a_proposal("USD-1").model_copy(update={
+        "currency": "USD", "vat_currency": "EUR" if eur_vat else None,
+        "total_vat_in_vat_currency": Decimal(eur_vat) if eur_vat else None})
+    return BookingRequest(document_id=7, proposal=proposal)
+
+
+def test_given_a_foreign_currency_without_euro_vat_then_a_person_decides(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    with pytest.raises(EmployeeActionRequired) as stopped:
+        harness.connector.post_booking(a_dollar_request(None))
+    assert stopped.value.code.name == "foreign_currency_without_eur_vat"
+    assert harness.bookings() == []
+
+
+def test_given_a_foreign_currency_with_euro_vat_then_booked_in_euro_or_a_person_books_it(
+        make_harness: MakeHarness) -> None:
+    """Never USD figures booked as EUR: a package that takes a currency and a rate books it,
+    the others stop for a person."""
+    harness = make_harness()
+    if not harness.connector.supports_foreign_currency:
+        with pytest.raises(EmployeeActionRequired) as stopped:
+            harness.connector.post_booking(a_dollar_request("19.30"))
+        assert stopped.value.code.name == "foreign_currency_not_supported"
+        assert harness.bookings() == []
+        return
+    booked = harness.connector.post_booking(a_dollar_request("19.30"))
+    assert harness.bookings() == [booked]

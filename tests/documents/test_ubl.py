@@ -148,3 +148,29 @@ def test_the_same_document_declared_peppol_or_plain_en16931_is_refused_by_br_co_
         with pytest.raises(UblError) as refused:
             parse_ubl(a_cent_off(customization))
         assert refused.value.field == "LineExtensionAmount (BR-CO-10)"
+
+
+def in_dollars(eur_vat: str | None) -> bytes:
+    """The official Belgian invoice in USD, its VAT accounted in EUR (BT-6) when given."""
+    text = (SHARED / "ubl-be" / "UBLBE_BE0000000196_V01-15000001.xml").read_text()
+    text = text.replace('currencyID="EUR"', 'currencyID="USD"').replace(
+        "<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>",
+        "<cbc:DocumentCurrencyCode>USD</cbc:DocumentCurrencyCode>"
+        + ("<cbc:TaxCurrencyCode>EUR</cbc:TaxCurrencyCode>" if eur_vat is not None else ""))
+    if eur_vat:
+        head, _, rest = text.partition("<cac:TaxTotal>")
+        text = (head + f'<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">{eur_vat}</cbc:TaxAmount>'
+                "</cac:TaxTotal><cac:TaxTotal>" + rest)
+    return text.encode()
+
+
+def test_a_dollar_invoice_keeps_its_vat_in_euro_for_the_booking() -> None:
+    document = parse_ubl(in_dollars("77.28"))
+    assert (document.currency, document.vat_currency) == ("USD", "EUR")
+    assert document.tax_total_vat_currency == Decimal("77.28")
+
+
+def test_a_vat_currency_without_its_total_is_refused_naming_the_rule() -> None:
+    with pytest.raises(UblError) as refused:
+        parse_ubl(in_dollars(""))
+    assert refused.value.field == "TaxTotal (BT-111)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -246,3 +247,13 @@ def test_given_a_supplier_that_now_buys_then_its_account_becomes_a_customer_too(
     [account] = exact_sandbox.state.divisions[11].accounts.values()
     assert account["IsSupplier"] and account["IsSales"] and account["Status"] == "C"
     assert len(exact_sandbox.state.entries(11)) == 2
+
+
+def test_given_a_dollar_invoice_with_its_vat_in_euro_then_the_entry_carries_the_rate(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    proposal = a_proposal("USD-9", date(2026, 3, 10)).model_copy(update={
+        "currency": "USD", "vat_currency": "EUR", "total_vat_in_vat_currency": Decimal("19.30")})
+    connector.post_booking(BookingRequest(document_id=9, proposal=proposal))
+    [entry] = exact_sandbox.state.entries(11)
+    assert entry["Currency"] == "USD"
+    assert Decimal(entry["Rate"]) * Decimal("21.00") == pytest.approx(Decimal("19.30"))

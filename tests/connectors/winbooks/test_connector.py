@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -120,3 +121,16 @@ def test_given_a_spent_exchange_token_then_credentials_rejected(
     with pytest.raises(SupportRequired) as rejected:
         connector.check_dossier()
     assert rejected.value.code.name == "credentials_rejected"
+
+
+def test_given_a_dollar_invoice_with_its_vat_in_euro_then_euro_is_booked_and_dollars_kept(
+        connector: WinBooksConnector, winbooks_sandbox: Running) -> None:
+    proposal = a_proposal("USD-9").model_copy(update={
+        "currency": "USD", "vat_currency": "EUR", "total_vat_in_vat_currency": Decimal("19.30")})
+    connector.post_booking(BookingRequest(document_id=9, proposal=proposal))
+    [transaction] = winbooks_sandbox.state.transactions("PEETERS")
+    lines = transaction["GLTransactions"]
+    assert [line["CurrencyAmount"] for line in lines] == ["-121.00", "100.00", "21.00"]
+    assert lines[2]["Amount"] == "19.30"  # the VAT in euro as the invoice states it
+    assert sum(Decimal(line["Amount"]) for line in lines) == 0
+    assert {line["CurrencyCode"] for line in lines} == {"USD"}
