@@ -6,10 +6,11 @@ Kept apart from the routes so the pages, the row fragment and the support view a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from doorstroom.failures import Responsibility
 from doorstroom.failures.catalog import package_name, render, support_hint
-from doorstroom.i18n import N_, format_moment, gettext
+from doorstroom.i18n import N_, format_moment, format_money, gettext
 from doorstroom.store.models import SyncTask, TaskKind, TaskStatus, UserRole
 
 KIND_LABELS = {
@@ -75,10 +76,19 @@ class TaskRow:
         return self.status in SETTLED
 
 
-def _document(task: SyncTask) -> str:
-    if task.document is None:
+def _document(task: SyncTask, language: str) -> str:
+    """Number and party; and the amount still due when it is not the total (something was
+    prepaid or rounded, BT-113/BT-114): the figure the office pays or chases."""
+    document = task.document
+    if document is None:
         return ""
-    return f"{task.document.number} · {task.document.party_name}"
+    label = f"{document.number} · {document.party_name}"
+    proposal = document.proposal or {}
+    payable = proposal.get("payable")
+    if payable is not None and Decimal(str(payable)) != document.total_incl:
+        due = format_money(Decimal(str(payable)), document.currency, language)
+        label += " · " + gettext(language, N_("due %(amount)s")) % {"amount": due}
+    return label
 
 
 def _instruction(task: SyncTask, key: str, language: str) -> tuple[str, str]:
@@ -117,7 +127,7 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
     return TaskRow(
         id=task.id, dossier_id=task.dossier_id, dossier=task.dossier.name,
         office=task.dossier.office.name, moment=format_moment(task.updated_at, language, timezone),
-        document=_document(task), kind=gettext(language, KIND_LABELS[task.kind]),
+        document=_document(task, language), kind=gettext(language, KIND_LABELS[task.kind]),
         package=package_name(task.dossier.package, language),
         status=key, status_label=_status_label(key, language, waits_for),
         instruction=instruction, note=_note(task, language),

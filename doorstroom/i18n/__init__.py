@@ -8,6 +8,7 @@ Instructions (failure texts) come from the failures' own catalogue, not from her
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -65,6 +67,11 @@ def environment(templates: Path, language: str, *, autoescape: bool,
 def gettext(language: str, message: str) -> str:
     """``message`` in ``language``."""
     return translations(language_of(language)).gettext(message)
+
+
+def format_money(amount: Decimal, currency: str, language: str) -> str:
+    """An amount as people in ``language`` write it (``€ 484,00``)."""
+    return format_currency(amount, currency, locale=language_of(language))
 
 
 def format_moment(moment: datetime | None, language: str, timezone: str) -> str:

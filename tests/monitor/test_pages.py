@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -227,3 +228,19 @@ def test_bookings_behind_a_failed_dossier_link_say_what_they_wait_for(
 
     assert "Wacht op: Dossier aanmaken" in page and "Wacht op: Dossier aanmaken" in row
     assert "Wachtend" in plain and "Wacht op" not in plain
+
+
+def test_a_partly_prepaid_document_shows_what_is_still_due(monitor: TestClient) -> None:
+    office = an_office("Voorschot")
+    dossier = a_dossier(office, "Voorschot NV", 0, "b")
+    prepaid = a_proposal("VS-1").model_copy(update={"prepaid": Decimal("100.00"),
+                                                    "payable": Decimal("21.00")})
+    with session_scope() as session:
+        submit(session, dossier, prepaid, [])
+        submit(session, dossier, a_proposal("VS-2"), [])
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office)))
+
+    page = monitor.get(f"/dossiers/{dossier}").text
+
+    assert "VS-1 · Acme NV · te betalen € 21,00" in page.replace("\xa0", " ")
+    assert "VS-2 · Acme NV</td>" in page
