@@ -218,3 +218,30 @@ def test_the_same_number_from_the_same_party_with_other_content_is_a_409(
     assert error["document_id"] == stored.json()["document_id"]
     assert error["field"] == "lines"
     assert documents() == before + 1
+
+
+def without_buyer_vat() -> bytes:
+    """The official Belgian invoice whose buyer is named by its enterprise number only."""
+    text = BELGIAN.decode()
+    start = text.index("<cac:AccountingCustomerParty>")
+    end = text.index("</cac:AccountingCustomerParty>")
+    buyer = text[start:end]
+    scheme_start = buyer.index("<cac:PartyTaxScheme>")
+    scheme_end = buyer.index("</cac:PartyTaxScheme>") + len("</cac:PartyTaxScheme>")
+    return (text[:start] + buyer[:scheme_start] + buyer[scheme_end:] + text[end:]).encode()
+
+
+def test_the_own_company_check_reads_the_enterprise_number_when_there_is_no_vat(
+        client: TestClient, office: tuple[int, dict[str, str]]) -> None:
+    office_id, auth = office
+    ours = a_dossier(office_id, "Klant NV", 0, "unused")
+    other = a_dossier(office_id, "Iemand Anders NV", 0, "unused")
+    with session_scope() as session:
+        session.get_one(Dossier, ours).vat_number = "BE0000000295"
+        session.get_one(Dossier, other).vat_number = "BE0999999999"
+    accepted = client.post(f"/api/v1/dossiers/{ours}/documents/ubl",
+                           content=without_buyer_vat(), headers=auth)
+    refused = client.post(f"/api/v1/dossiers/{other}/documents/ubl",
+                          content=without_buyer_vat(), headers=auth)
+    assert accepted.status_code == 201
+    assert refused.status_code == 422 and "0208:0000000295" in refused.json()["error"]["message"]
