@@ -40,16 +40,29 @@ RETRIED = {"Crashed", "Failed"}
 """End states whose unfinished tasks are retried (bounded) rather than marked interrupted."""
 
 
-def _ended_state(run_id: str) -> str | None:
-    """The name of the run's final state, ``"missing"``, or ``None`` while it still runs."""
+def _ended(run_id: str) -> tuple[str, str] | None:
+    """The name and id of the run's final state (``"missing"``), or ``None`` while it runs."""
     with get_client(sync_client=True) as client:
         try:
             run = client.read_flow_run(UUID(run_id))
         except ObjectNotFound:
-            return "missing"
+            return "missing", ""
     if run.state is None or not run.state.is_final():
         return None
-    return run.state.name or str(run.state.type.value)
+    return run.state.name or str(run.state.type.value), str(run.state.id)
+
+
+def _ended_state(run_id: str) -> str | None:
+    """The name of the run's final state, ``"missing"``, or ``None`` while it still runs."""
+    ended = _ended(run_id)
+    return None if ended is None else ended[0]
+
+
+def _being_restarted(run_id: str, state_id: str) -> bool:
+    """Whether someone already restarted the run out of this very state (their retry is on
+    its way to Prefect): its tasks are theirs to run, not ours to mark interrupted."""
+    with session_scope() as session:
+        return bool(state_id) and repo.restart_of(session, run_id, state_id) is not None
 
 
 def _retried(run_id: str, state: str) -> bool:
@@ -105,17 +118,19 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "") -> int
         holders = repo.unfinished_by_run(session)
     recovered = 0
     for run_id, task_ids in holders.items():
-        state = _ended_state(run_id)
-        if state is None:
+        ended = _ended(run_id)
+        if ended is None:
             continue
+        state, state_id = ended
         if _retried(run_id, state):
             logger.warning("flow run %s ended %s: retried, %d tasks run again", run_id,
                            state, len(task_ids))
             recovered += len(task_ids)
             continue
-        if state in CLASSIFIED or _ended_state(run_id) is None:
+        if (state in CLASSIFIED or _ended_state(run_id) is None
+                or _being_restarted(run_id, state_id)):
             # Waiting behind a failed task of the run (they run on its restart), or another
-            # recover (or a person) retried the run meanwhile.
+            # recover (or a person) retried the run meanwhile — or is doing so right now.
             continue
         interrupted = _interrupt(run_id, state, task_ids)
         recovered += interrupted

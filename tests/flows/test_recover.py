@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -14,7 +15,7 @@ from doorstroom.documents.service import request_dossier_link
 from doorstroom.restart import restart_task
 from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
-from doorstroom.store.db import session_scope
+from doorstroom.store.db import StoreConflict, session_scope
 from doorstroom.store.models import Responsibility, TaskStatus
 from flows.dispatch import dispatch
 from flows.recover import AUTOMATIC_RETRIES, recover_interrupted
@@ -144,3 +145,30 @@ def test_a_completed_run_sets_off_no_alarm_after_the_heartbeat_bound(
     alarms = [run for run in recoveries
               if str(run.parameters.get("flow_run_id", "")).endswith(task.last_flow_run_id)]
     assert alarms == []
+
+
+def test_a_run_another_recovery_is_restarting_right_now_keeps_its_tasks(
+        prefect_stack: object, exact_block: str) -> None:
+    """Two recoveries of one crash: the one that lost the restart must not mark the tasks
+    interrupted while the winner's retry is on its way (seen in CI: booked tasks turned red)."""
+    sync_dossier.to_deployment(name="unserved").apply()
+    task_ids = documents_for(a_dossier(an_office(), "Dubbel Herstel NV", 0, exact_block),
+                             [a_proposal()])
+    dispatch(deployment="sync-dossier/unserved")
+    [run_id] = {t.last_flow_run_id for t in tasks(task_ids)}
+    assert run_id is not None
+    crash(run_id)
+    with get_client(sync_client=True) as client:
+        crashed = client.read_flow_run(UUID(run_id)).state
+    assert crashed is not None
+    with session_scope() as session:  # the budget is spent …
+        for number in range(AUTOMATIC_RETRIES):
+            repo.add_restart(session, run_id, f"earlier-{number}", "Crashed",
+                             "recover-interrupted")
+    with suppress(StoreConflict), session_scope() as session:  # … and a winner took this crash
+        repo.add_restart(session, run_id, str(crashed.id), "Crashed", "recover-interrupted")
+
+    recover_interrupted()
+
+    assert {t.status for t in tasks(task_ids)} == {TaskStatus.QUEUED}
+    mark_done(task_ids)
