@@ -174,16 +174,21 @@ def test_an_acknowledgement_leaves_only_once_the_document_is_committed(
     assert committed and committed[0] <= answered
 
 
+def without_vat(party: str, text: str) -> tuple[str, str, str]:
+    """``text`` split around one party (``AccountingSupplierParty`` or
+    ``AccountingCustomerParty``) whose VAT scheme (BT-31/BT-48) is removed."""
+    start = text.index(f"<cac:{party}>")
+    end = text.index(f"</cac:{party}>")
+    section = text[start:end]
+    scheme_start = section.index("<cac:PartyTaxScheme>")
+    scheme_end = section.index("</cac:PartyTaxScheme>") + len("</cac:PartyTaxScheme>")
+    return text[:start], section[:scheme_start] + section[scheme_end:], text[end:]
+
+
 def without_seller_vat(enterprise: str, number: str = "15000001") -> bytes:
     """The official Belgian invoice from a supplier with only an enterprise number."""
-    text = BELGIAN.decode()
-    start = text.index("<cac:AccountingSupplierParty>")
-    end = text.index("</cac:AccountingSupplierParty>")
-    seller = text[start:end]
-    scheme_start = seller.index("<cac:PartyTaxScheme>")
-    scheme_end = seller.index("</cac:PartyTaxScheme>") + len("</cac:PartyTaxScheme>")
-    seller = (seller[:scheme_start] + seller[scheme_end:]).replace("0000000196", enterprise)
-    return (text[:start] + seller + text[end:]).replace(
+    head, seller, tail = without_vat("AccountingSupplierParty", BELGIAN.decode())
+    return (head + seller.replace("0000000196", enterprise) + tail).replace(
         "<cbc:ID>15000001</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1).encode()
 
 
@@ -222,13 +227,7 @@ def test_the_same_number_from_the_same_party_with_other_content_is_a_409(
 
 def without_buyer_vat() -> bytes:
     """The official Belgian invoice whose buyer is named by its enterprise number only."""
-    text = BELGIAN.decode()
-    start = text.index("<cac:AccountingCustomerParty>")
-    end = text.index("</cac:AccountingCustomerParty>")
-    buyer = text[start:end]
-    scheme_start = buyer.index("<cac:PartyTaxScheme>")
-    scheme_end = buyer.index("</cac:PartyTaxScheme>") + len("</cac:PartyTaxScheme>")
-    return (text[:start] + buyer[:scheme_start] + buyer[scheme_end:] + text[end:]).encode()
+    return "".join(without_vat("AccountingCustomerParty", BELGIAN.decode())).encode()
 
 
 def test_the_own_company_check_reads_the_enterprise_number_when_there_is_no_vat(
