@@ -33,6 +33,9 @@ ACTOR = "auto-recheck"
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MOST = timedelta(hours=1)
 HOUR = timedelta(hours=1)
+HISTORY = timedelta(days=1)
+"""How far back a dossier's looks are read: far enough that the run of failing looks behind
+an hourly back-off is still seen (an hour's window would start the back-off over)."""
 clock: Clock = SYSTEM
 """Where recheck reads the time (tests move a :class:`FakeClock`)."""
 
@@ -84,7 +87,7 @@ def recheck(limit: int = 500) -> int:
     with session_scope() as session:
         candidates = repo.probe_candidates(session, codes, limit)
         history = repo.recent_probes(session, sorted({c.dossier_id for c in candidates}),
-                                     now - max(HOUR, BACKOFF_MOST))
+                                     now - HISTORY)
     restarted = 0
     for dossier_id, group in groupby(candidates, key=lambda c: c.dossier_id):
         tasks = list(group)

@@ -20,7 +20,7 @@ from doorstroom.failures import codes as c
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import Responsibility, TaskStatus, UserRole
 from flows.dispatch import dispatch
-from flows.recheck import probe_due, recheck
+from flows.recheck import HISTORY, probe_due, recheck
 from tests.helpers import (
     a_dossier,
     a_proposal,
@@ -107,3 +107,17 @@ def test_the_budget_holds_even_without_back_off() -> None:
     assert probe_due(history, start, 10)
     assert probe_due(history, start, None)
     assert probe_due(history, start + timedelta(minutes=15), 9)  # the oldest left the hour
+
+
+def test_after_the_ramp_a_dossier_whose_cause_stays_is_looked_at_hourly() -> None:
+    """With only what recheck reads (``HISTORY``), the back-off stays hourly instead of
+    starting over once the first looks leave the window."""
+    start = datetime(2026, 11, 29, 8, tzinfo=UTC)
+    history: list[tuple[datetime, str]] = []
+    for minute in range(8 * 60):
+        now = start + timedelta(minutes=minute)
+        seen = [(at, outcome) for at, outcome in history if at >= now - HISTORY]
+        if probe_due(seen, now, EXACT_ONLINE.probe_errors_per_hour):
+            history.insert(0, (now, "present"))
+    later = [at for at, _ in history if at >= start + timedelta(hours=4)]
+    assert len(later) <= 4  # hours 4 to 8: about one look an hour
