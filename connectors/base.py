@@ -36,10 +36,10 @@ class Connector(abc.ABC):
     display_name: ClassVar[str]
     """The package's name in failure texts (the same as its catalogue's ``package.<key>``)."""
     supports_line_periods: ClassVar[bool] = False
+    """Whether lines may be booked in periods of their own (spreading over periods)."""
     supports_foreign_currency: ClassVar[bool] = False
     """Whether the connector books a document in another currency than EUR (with the rate
     the document implies); otherwise such a document stops for a person."""
-    """Whether lines may be booked in periods of their own (spreading over periods)."""
 
     def __init__(self, connection: Any, dossier: DossierRef, block_name: str = "") -> None:
         self.connection = connection

@@ -152,7 +152,7 @@ class Supervisor:
 
     A dead worker or Prefect server must not take the sandboxes, the monitor and the ingest
     API with it: office staff keep their page, documents keep being accepted, and the child
-    comes back — at once if it had run a while, else after 1, 2, 4 … 60 s so that one that
+    comes back — at once if it had run a while, else after 2, 4 … 60 s so that one that
     cannot start does not spin.
     """
 

@@ -52,12 +52,6 @@ def _ended(run_id: str) -> tuple[str, str] | None:
     return run.state.name or str(run.state.type.value), str(run.state.id)
 
 
-def _ended_state(run_id: str) -> str | None:
-    """The name of the run's final state, ``"missing"``, or ``None`` while it still runs."""
-    ended = _ended(run_id)
-    return None if ended is None else ended[0]
-
-
 def _being_restarted(run_id: str, state_id: str) -> bool:
     """Whether someone already restarted the run out of this very state (their retry is on
     its way to Prefect): its tasks are theirs to run, not ours to mark interrupted."""
@@ -127,7 +121,7 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "") -> int
                            state, len(task_ids))
             recovered += len(task_ids)
             continue
-        if (state in CLASSIFIED or _ended_state(run_id) is None
+        if (state in CLASSIFIED or _ended(run_id) is None
                 or _being_restarted(run_id, state_id)):
             # Waiting behind a failed task of the run (they run on its restart), or another
             # recover (or a person) retried the run meanwhile — or is doing so right now.

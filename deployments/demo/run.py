@@ -59,16 +59,6 @@ class StartedSeed:
     seed: DemoSeed
     fresh: bool
 
-    @property
-    def logins(self) -> list[DemoLogin]:
-        """The logins, with this start's passwords."""
-        return self.seed.logins
-
-    @property
-    def token(self) -> str:
-        """This start's ingest API token."""
-        return self.seed.token
-
 
 class _Stop(Exception):
     """Raised by the signal handler to leave the wait loop."""
@@ -166,17 +156,17 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         worker = start_worker(stack, home / "worker.log", *worker_args)
         supervisor.watch("worker", lambda: start_worker(
             stack, home / "worker.log", *worker_args), worker)
-        record_children(home, (process.pid for process in stack.processes))
+        recorded = _record_children(home, stack, [])
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
         wait_for_deployment(stack, "daily-digest/daily-digest", worker)
         prepare_operations(mailbox, digest_in=timedelta(seconds=90) if seed.fresh else None)
         _print_where_to_look(ports.prefect, boxes, seed, dispatch_every)
-        _print_monitor(monitor.url, seed.logins)
-        _print_ingest_api(api.url, seed.token)
+        _print_monitor(monitor.url, seed.seed.logins)
+        _print_ingest_api(api.url, seed.seed.token)
         _print_mail(mailbox, first_digest=seed.fresh)
         while True:
             supervisor.heal()
-            record_children(home, (process.pid for process in stack.processes))
+            recorded = _record_children(home, stack, recorded)
             time.sleep(1)
     except (KeyboardInterrupt, _Stop):
         print("\nStopping …")
@@ -191,6 +181,15 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         claimed.release()
         print("Stopped. The data stays in", home, "(start over with --fresh).")
     return 0
+
+
+def _record_children(home: Path, stack: Stack, recorded: list[int]) -> list[int]:
+    """Keep the children's pids on disk for a later start to clear — rewritten only when a
+    child was started again, not every second."""
+    pids = [process.pid for process in stack.processes]
+    if pids != recorded:
+        record_children(home, pids)
+    return pids
 
 
 def _seed(boxes: DemoSandboxes, store_url: str, home: Path) -> StartedSeed:

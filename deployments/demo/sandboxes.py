@@ -64,11 +64,6 @@ class DemoSandboxes:
         for durable in self.durable.values():
             durable.save()
 
-    @property
-    def ports(self) -> int:
-        """How many consecutive ports the sandboxes take."""
-        return len(self.sandboxes)
-
     def url(self, package: str) -> str:
         """Where a package's sandbox listens."""
         return self.servers[package].url

@@ -125,12 +125,6 @@ class BookingProposal(BaseModel):
             raise ValueError("payable is not total_incl - prepaid + rounding")
         return self
 
-    @property
-    def amount_due(self) -> Decimal:
-        """What is still to be paid (BT-115)."""
-        return self.payable if self.payable is not None else (
-            self.total_incl - self.prepaid + self.rounding)
-
     def eur_rate(self) -> Decimal | None:
         """Euros per unit of the document's currency, as the document itself implies it: 1 for
         a euro document, BT-111 / BT-110 when the VAT is accounted in euro, else ``None``

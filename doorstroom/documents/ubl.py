@@ -131,6 +131,7 @@ def parse_ubl(data: bytes) -> UblDocument:
     if kind is None:
         raise UblError("root", f"not a UBL Invoice or CreditNote ({etree.QName(root).localname})")
     line_tag = "cac:InvoiceLine" if kind == "invoice" else "cac:CreditNoteLine"
+    vat_currency = _optional(root, "cbc:TaxCurrencyCode")
     document = UblDocument(
         document_type=kind,
         profile=profile_of(_optional(root, "cbc:CustomizationID")),
@@ -151,8 +152,8 @@ def parse_ubl(data: bytes) -> UblDocument:
                         default="0"),
         rounding=_amount(root, "cac:LegalMonetaryTotal/cbc:PayableRoundingAmount", "BT-114",
                          default="0"),
-        vat_currency=_optional(root, "cbc:TaxCurrencyCode") or None,
-        tax_total_vat_currency=_tax_total_in(root, _optional(root, "cbc:TaxCurrencyCode")),
+        vat_currency=vat_currency or None,
+        tax_total_vat_currency=_tax_total_in(root, vat_currency),
         payment_reference=_optional(root, "cac:PaymentMeans/cbc:PaymentID"),
         attachments=[a for node in root.findall(
             "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS)

@@ -7,12 +7,12 @@ right password.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from doorstroom.monitor.passwords import hash_password, needs_rehash, verify_password
 from doorstroom.store import queries
 from doorstroom.store import repository as repo
-from doorstroom.store.db import Session
+from doorstroom.store.db import Session, as_utc
 from doorstroom.store.models import AuditEntry, User, utcnow
 
 MAX_FAILURES = 5
@@ -32,12 +32,7 @@ def _failures_since_last_success(session: Session, email: str) -> list[AuditEntr
     failures = queries.audit_entries(session, "login_failed", email, utcnow() - WINDOW)
     if last_success is None:
         return failures
-    return [f for f in failures if _aware(f.at) > _aware(last_success)]
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; compare everything as UTC-aware."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return [f for f in failures if as_utc(f.at) > as_utc(last_success)]
 
 
 def authenticate(session: Session, email: str, password: str, client: str) -> User | None:
@@ -48,7 +43,7 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
     email = email.strip().lower()[:254]
     failures = _failures_since_last_success(session, email)
     if len(failures) >= MAX_FAILURES:
-        oldest = _aware(failures[-MAX_FAILURES].at)
+        oldest = as_utc(failures[-MAX_FAILURES].at)
         wait = (oldest + WINDOW - utcnow()).total_seconds()
         raise LoginThrottled(max(1, int(wait // 60) + 1))
     user = repo.user_by_email(session, email)

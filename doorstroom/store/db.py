@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from doorstroom.settings import get_settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-__all__ = ["Session", "StoreConflict", "StoreUnavailable", "engine_for", "make_engine", "migrate",
-           "session_scope"]
+__all__ = ["Session", "StoreConflict", "StoreUnavailable", "as_utc", "engine_for", "make_engine",
+           "migrate", "session_scope"]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as UTC-aware: SQLite hands back naive datetimes, the store writes UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -23,6 +23,7 @@ from doorstroom.documents.proposal import (
     MasterData,
 )
 from doorstroom.failures import Responsibility, SyncFailure
+from doorstroom.store.db import as_utc
 from doorstroom.store.models import (
     Attempt,
     AuditEntry,
@@ -303,13 +304,8 @@ def recent_probes(session: Session, dossier_ids: Sequence[int],
         Probe.dossier_id.in_(dossier_ids), Probe.at >= since).order_by(Probe.at.desc()))
     history: dict[int, list[tuple[datetime, str]]] = {}
     for dossier_id, at, outcome in rows:
-        history.setdefault(dossier_id, []).append((_aware(at), outcome))
+        history.setdefault(dossier_id, []).append((as_utc(at), outcome))
     return history
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the store writes UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def restarts_of_run(session: Session, flow_run_id: str, actor: str) -> int:
