@@ -11,11 +11,14 @@ or retried enough) its unfinished tasks become ``SupportRequired / run_interrupt
 restartable.
 
 The ``doorstroom-crashed`` automation starts this flow as soon as a run crashes; its own
-schedule (every 5 minutes) catches the rest.
+schedule (every 5 minutes) catches the rest — runs the no-heartbeat automation never heard
+of included: a Pending or Running run of which Prefect stored no event for the heartbeat
+bound is crashed here, then handled as above.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,12 +26,14 @@ from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import OrchestrationResult, SetStateStatus
+from prefect.events.filters import EventFilter, EventOccurredFilter, EventResourceFilter
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Crashed
 
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
 from doorstroom.restart import RestartRefused, restart_flow_run
+from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 
@@ -96,23 +101,56 @@ def crash_if_running(flow_run_id: str, reason: str) -> bool:
     return result.status == SetStateStatus.ACCEPT
 
 
+def _silent(run_id: str, bound: timedelta) -> bool:
+    """Whether a Pending or Running run has shown no sign of life for ``bound``: no state
+    change and no event of it (heartbeats included) among the events Prefect stored.
+
+    The no-heartbeat automation decides the same from the events it is handed while they
+    stream past; those a Prefect server had not handed over when it died (killed with the
+    stack, say) never reach it, and their run would stay Running forever.
+    """
+    since = datetime.now(UTC) - bound
+    with get_client(sync_client=True) as client:
+        try:
+            run = client.read_flow_run(UUID(run_id))
+        except ObjectNotFound:
+            return False
+        state = run.state
+        if (state is None or state.type not in (StateType.PENDING, StateType.RUNNING)
+                or state.timestamp > since):
+            return False
+        page = client.read_events(EventFilter(
+            occurred=EventOccurredFilter(since=since),
+            resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"])), limit=1)
+    return not page.events
+
+
 @flow(name="recover-interrupted")
-def recover_interrupted(flow_run_id: str | None = None, reason: str = "") -> int:
+def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
+                        silence_seconds: int | None = None) -> int:
     """Retry crashed runs (bounded) or mark their tasks interrupted; return how many tasks.
 
     With ``flow_run_id`` (from an automation that saw that run go silent or stuck) the run
-    is first crashed if it still runs.
+    is first crashed if it still runs. Every other run holding tasks that is Pending or
+    Running without a sign of life for ``silence_seconds`` (default: the heartbeat bound)
+    is crashed too.
     """
     logger = get_run_logger()
     if flow_run_id:
         run_id = flow_run_id.removeprefix("prefect.flow-run.")
         if crash_if_running(run_id, reason or "its worker stopped"):
             logger.warning("flow run %s crashed: %s", run_id, reason)
+    bound = timedelta(seconds=silence_seconds or get_settings().heartbeat_timeout_seconds)
     with session_scope() as session:
         holders = repo.unfinished_by_run(session)
     recovered = 0
     for run_id, task_ids in holders.items():
         ended = _ended(run_id)
+        if ended is None and _silent(run_id, bound):
+            silence = f"no sign of life for {bound.total_seconds():.0f} s"
+            if crash_if_running(run_id, silence):
+                logger.warning("flow run %s crashed: %s", run_id, silence)
+            ended = _ended(run_id)
         if ended is None:
             continue
         state, state_id = ended

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,11 +126,36 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def wait_until(condition: object, timeout: float, what: str) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float,
+               what: str | Callable[[], str]) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
+    while not condition():
+        assert time.monotonic() < deadline, what if isinstance(what, str) else what()
         time.sleep(0.5)
+
+
+def unbooked(home: Path, prefect_port: int, acknowledged: dict[str, int]) -> str:
+    """What became of the acknowledged documents not booked yet: their tasks in the store and
+    the Prefect state of the runs holding them — what a failure of this drill must show."""
+    missing = sorted(set(acknowledged) - set(booked(home)))
+    with sqlite3.connect(home / "store.db") as db:
+        rows = db.execute(
+            "SELECT d.number, t.status, t.failure_code, t.attempts, t.last_flow_run_id, "
+            "t.lease_expires_at FROM documents d JOIN sync_tasks t ON t.document_id = d.id "
+            f"WHERE d.number IN ({','.join('?' * len(missing))})", missing).fetchall()
+        restarts = db.execute("SELECT flow_run_id, from_state, actor FROM run_restarts").fetchall()
+    runs = {row[4] for row in rows if row[4]}
+    prefect = f"http://127.0.0.1:{prefect_port}/api"
+    states = {}
+    for run in runs:
+        try:
+            answer = httpx.get(f"{prefect}/flow_run_states/", params={"flow_run_id": run},
+                               timeout=10).json()
+            states[run] = [state["name"] for state in answer]
+        except (httpx.HTTPError, ValueError, TypeError, KeyError) as error:
+            states[run] = [repr(error)]
+    return (f"not every acknowledged document was booked: {len(missing)} missing\n"
+            f"tasks: {rows}\nrestarts: {restarts}\nrun states: {states}")
 
 
 def booked(home: Path) -> Counter[str]:
@@ -186,7 +212,7 @@ def test_kill_the_worker_the_server_and_the_stack_then_start_again_and_nothing_i
         assert any("Kept from the previous start" in line for line in demo.lines)
         post_documents(demo, 6, acknowledged)
         wait_until(lambda: set(booked(home)) >= set(acknowledged), 600,
-                   "not every acknowledged document was booked")
+                   lambda: unbooked(home, ports[0], acknowledged))
         last = [demo.child("deployments.serve"), demo.child("prefect")]
     finally:
         demo.process.send_signal(signal.SIGINT)

@@ -9,6 +9,7 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.events import emit_event
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.states import Crashed, Running
 
 from doorstroom.documents.service import request_dossier_link
@@ -100,6 +101,47 @@ def test_given_a_run_whose_heartbeats_stop_then_it_is_crashed_retried_and_finish
         states = client.read_flow_run_states(run.id)
     names = [state.name for state in states]
     assert "Crashed" in names and "AwaitingRetry" in names and names[-1] == "Completed"
+
+
+def heartbeat_stored(run_id: str) -> bool:
+    with get_client(sync_client=True) as client:
+        return bool(client.read_events(EventFilter(
+            event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+            resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"])), limit=1).events)
+
+
+def test_a_running_run_whose_events_were_lost_is_found_by_the_sweep(
+        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
+    """A Prefect server killed with the stack takes the events it had not handed to its
+    automations along: the run stays Running with nobody at work. The sweep reads the events
+    Prefect stored and crashes a run silent past the bound — never one with a recent sign."""
+    exact_sandbox.state.add_division(5703, "Verloren Signaal BV")
+    dossier = a_dossier(an_office(), "Verloren Signaal BV", 5703, exact_block)
+    task_ids = documents_for(dossier, [a_proposal()])
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("sync-dossier/sync-dossier")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"dossier_id": dossier}, state=Running())
+    with session_scope() as session:
+        repo.assign_to_run(session, task_ids, str(run.id))
+    time.sleep(4)
+    emit_event(event="prefect.flow-run.heartbeat",
+               resource={"prefect.resource.id": f"prefect.flow-run.{run.id}"})
+    deadline = time.monotonic() + 30
+    while not heartbeat_stored(str(run.id)):
+        assert time.monotonic() < deadline, "the heartbeat was never stored"
+        time.sleep(0.5)
+
+    recover_interrupted(silence_seconds=3)  # the run is older than 3 s, its heartbeat not
+    assert wait_for_state(str(run.id), {"Running"}, timeout=1) == "Running"
+
+    time.sleep(4)
+    recover_interrupted(silence_seconds=3)  # well before the automation's bound (45 s)
+    with get_client(sync_client=True) as client:
+        names = [state.name for state in client.read_flow_run_states(run.id)]
+    assert "Crashed" in names and "AwaitingRetry" in names
+    assert {t.status for t in wait_until_settled(task_ids)} == {TaskStatus.DONE}
+    assert len(exact_sandbox.state.entries(5703)) == 1
 
 
 def test_given_bookings_waiting_behind_a_failed_dossier_link_then_recovery_leaves_them_waiting(
