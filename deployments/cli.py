@@ -16,6 +16,11 @@ from doorstroom.store.db import StoreUnavailable
 def _use_local_prefect() -> None:
     """Point Prefect at the local server unless the environment already says otherwise."""
     os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url)
+    from deployments.prefect_auth import FILE
+
+    kept = get_settings().home / FILE  # the embedded stack's, when it runs here
+    if "PREFECT_API_AUTH_STRING" not in os.environ and kept.exists():
+        os.environ["PREFECT_API_AUTH_STRING"] = kept.read_text().strip()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -148,6 +153,21 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sessions_revoke(args: argparse.Namespace) -> int:
+    """End every monitor session of a user (a lost laptop, a leaving employee)."""
+    from doorstroom.monitor.users import InvalidUser, revoke_sessions
+    from doorstroom.store.db import session_scope
+
+    try:
+        with session_scope() as session:
+            ended = revoke_sessions(session, args.user)
+    except InvalidUser as error:
+        print(f"nothing revoked: {error}", file=sys.stderr)
+        return 2
+    print(f"{ended} session(s) of {args.user} ended; they must log in again")
+    return 0
+
+
 def cmd_monitor(args: argparse.Namespace) -> int:
     """Serve the monitor pages."""
     _use_local_prefect()
@@ -215,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--password-stdin", action="store_true",
                       help="read the password from the first line of stdin")
     user.set_defaults(func=cmd_user_add)
+    sessions = sub.add_parser("sessions", help="monitor sessions").add_subparsers(
+        dest="action", required=True)
+    revoke = sessions.add_parser("revoke", help="end every session of a user")
+    revoke.add_argument("--user", required=True, metavar="EMAIL")
+    revoke.set_defaults(func=cmd_sessions_revoke)
     monitor = sub.add_parser("monitor", help="serve the monitor pages")
     monitor.add_argument("--host", default="127.0.0.1")
     monitor.add_argument("--port", type=int, default=8800)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from deployments.prefect_auth import auth_string, basic_auth_header
+
 
 @dataclass
 class Stack:
@@ -54,9 +56,18 @@ def reset_home(home: Path) -> None:
 
 
 def prefect_env(home: Path, port: int, store_url: str) -> dict[str, str]:
-    """Environment for every process of the stack: where Prefect and the store are."""
+    """Environment for every process of the stack: where Prefect and the store are, and the
+    Prefect API's auth string (server and clients), kept in ``home``."""
     env = dict(os.environ)
+    auth = auth_string(home)
     env.update({
+        "PREFECT_SERVER_API_AUTH_STRING": auth,
+        "PREFECT_API_AUTH_STRING": auth,
+        # Leases of concurrency slots (the token-refresh locks) kept on disk: in memory
+        # (Prefect's default) they die with the server, and a slot held at that moment
+        # stays taken for good (measured: still held 100 s after a 60 s lease).
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE":
+            "prefect.server.concurrency.lease_storage.filesystem",
         "PREFECT_HOME": str(home / "prefect"),
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
         "PREFECT_SERVER_API_HOST": "127.0.0.1",
@@ -77,14 +88,17 @@ def prefect_env(home: Path, port: int, store_url: str) -> dict[str, str]:
     return env
 
 
-def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    """Poll ``url`` until it answers 200, failing early if the process died."""
+def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float = 90,
+                    auth: str | None = None) -> None:
+    """Poll ``url`` (with Prefect's ``auth`` string, if given) until it answers 200, failing
+    early if the process died."""
+    headers = basic_auth_header(auth) if auth else {}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"process exited with {process.returncode} before {url} was up")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2, headers=headers).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -125,7 +139,8 @@ def start_worker(stack: Stack, log_path: Path, *args: str) -> subprocess.Popen[b
 def wait_for_deployment(stack: Stack, name: str, process: subprocess.Popen[bytes],
                         timeout: float = 90) -> None:
     """Wait until the worker has registered deployment ``flow/deployment``."""
-    wait_for_health(f"{stack.env['PREFECT_API_URL']}/deployments/name/{name}", process, timeout)
+    wait_for_health(f"{stack.env['PREFECT_API_URL']}/deployments/name/{name}", process, timeout,
+                    stack.env.get("PREFECT_API_AUTH_STRING"))
 
 
 @dataclass

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     monitor_url: str = "http://127.0.0.1:8800"
     """The monitor's address as people reach it (links in e-mails)."""
     monitor_secure_cookies: bool = True
+    session_idle_minutes: int = 30
+    """A monitor session ends after this long without a request (and 8 hours after log-in)."""
     """Session cookies only over HTTPS; the embedded demo on plain http turns it off."""
     timezone: str = "Europe/Brussels"
     """The time zone in which pages and e-mails show dates."""

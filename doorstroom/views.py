@@ -133,7 +133,9 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         instruction=instruction, note=_note(task, language),
         hint=hint if role == UserRole.SUPPORT else "",
         attempts=task.attempts,
-        flow_run_url=f"{prefect_ui_url}/runs/flow-run/{run}" if run else "",
+        # The Prefect UI is the operators' console: office staff never get a way in.
+        flow_run_url=(f"{prefect_ui_url}/runs/flow-run/{run}"
+                      if run and role == UserRole.SUPPORT else ""),
         urgent=task.urgent, can_restart=task.status == TaskStatus.FAILED,
         can_mark_urgent=key == "support" and not task.urgent and role != UserRole.SUPPORT,
     )

@@ -14,7 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from deployments.prefect_auth import auth_string
+
 RUN_DIR = Path(tempfile.mkdtemp(prefix="doorstroom-tests-"))
+PREFECT_AUTH = auth_string(RUN_DIR)
 
 
 def _free_port() -> int:
@@ -27,6 +30,7 @@ PREFECT_PORT = _free_port()
 os.environ.update({
     "PREFECT_HOME": str(RUN_DIR / "prefect"),
     "PREFECT_API_URL": f"http://127.0.0.1:{PREFECT_PORT}/api",
+    "PREFECT_API_AUTH_STRING": PREFECT_AUTH,  # the session's server asks for it (prefect_env)
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DOORSTROOM_DATABASE_URL": f"sqlite:///{RUN_DIR / 'store.db'}",
     "DOORSTROOM_RETRY_DELAYS": "[0.2, 0.2, 0.2]",

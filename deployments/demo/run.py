@@ -34,6 +34,7 @@ from deployments.local_stack import (
     start_worker,
     wait_for_deployment,
 )
+from deployments.prefect_auth import FILE as PREFECT_AUTH_FILE
 from deployments.stack_guard import (
     CHILDREN_FILE,
     HomeClaim,
@@ -160,7 +161,7 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
         wait_for_deployment(stack, "daily-digest/daily-digest", worker)
         prepare_operations(mailbox, digest_in=timedelta(seconds=90) if seed.fresh else None)
-        _print_where_to_look(ports.prefect, boxes, seed, dispatch_every)
+        _print_where_to_look(ports.prefect, home / PREFECT_AUTH_FILE, boxes, seed, dispatch_every)
         _print_monitor(monitor.url, seed.seed.logins)
         _print_ingest_api(api.url, seed.seed.token)
         _print_mail(mailbox, first_digest=seed.fresh)
@@ -248,8 +249,8 @@ mark it urgent, Sam restarts it.
 """, flush=True)
 
 
-def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, started: StartedSeed,
-                         dispatch_every: float) -> None:
+def _print_where_to_look(prefect_port: int, auth_file: Path, boxes: DemoSandboxes,
+                         started: StartedSeed, dispatch_every: float) -> None:
     seed = started.seed
     dossiers, documents, cases = seed.dossiers, seed.documents, seed.cases
     sandboxes = "\n".join(f"  sandbox {package:<13} {server.url}"
@@ -262,6 +263,8 @@ def _print_where_to_look(prefect_port: int, boxes: DemoSandboxes, started: Start
 Doorstroom demo is running.
 
   Prefect UI (operators):  http://127.0.0.1:{prefect_port}/runs
+    it asks for the auth string kept in {auth_file}
+    (operators only: never give it, or the link, to office staff)
   Store (SQLite):          {os.environ['DOORSTROOM_DATABASE_URL']}
 {sandboxes}
 

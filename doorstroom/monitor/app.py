@@ -8,6 +8,7 @@ catalogues, the restart in ``flows.restart``. Every state change is a POST guard
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,13 +24,15 @@ from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.login import LoginThrottled, authenticate
 from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
 from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
-from doorstroom.store import queries
+from doorstroom.store import logins, queries
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import User
 from doorstroom.store.queries import Viewer
 
 STATIC = Path(__file__).with_name("static")
 PER_PAGE = 50
+SESSION_TOKEN = "sid"
+"""The cookie's only proof of a log-in: a random token whose hash is a row of the store."""
 
 
 class LoginRequired(Exception):
@@ -47,9 +50,12 @@ reads is stored (FastAPI's default would commit after the answer has left)."""
 
 
 def _user(request: Request, session: SessionDep) -> User:
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    """The user of the request's live session; the signed cookie alone opens nothing."""
+    token = request.session.get(SESSION_TOKEN)
+    lifetime = request.app.state.lifetime
+    user = logins.session_user(session, token, lifetime) if isinstance(token, str) else None
     if user is None:
+        request.session.clear()
         raise LoginRequired
     return user
 
@@ -63,8 +69,10 @@ def create_app(config: MonitorConfig) -> FastAPI:
     app = FastAPI(title="Doorstroom monitor", docs_url=None, redoc_url=None, openapi_url=None)
     app.middleware("http")(add_security_headers)
     app.add_middleware(SessionMiddleware, secret_key=config.session_key.get_secret_value(),
-                       session_cookie="doorstroom_session", max_age=config.session_hours * 3600,
+                       session_cookie="doorstroom_session", max_age=None,
                        same_site="lax", https_only=config.secure_cookies)
+    app.state.lifetime = logins.Lifetime(absolute=timedelta(hours=config.session_hours),
+                                         idle=timedelta(minutes=config.idle_minutes))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages = Pages(config)
     _errors(app, pages)
@@ -106,13 +114,16 @@ def _login_routes(app: FastAPI, pages: Pages) -> None:
             return pages.render(request, None, "login.html", status_code=401, next=next,
                                 email=email, error=("wrong", 0))
         request.session.clear()
-        request.session["user_id"] = user.id
+        request.session[SESSION_TOKEN] = logins.open_session(session, user.id)
         request.session["lang"] = language_of(user.language)
         csrf_token(request)
         return RedirectResponse(safe_next(next), status_code=303)
 
     @app.post("/logout", dependencies=[Csrf])
-    def logout(request: Request) -> Response:
+    def logout(request: Request, session: SessionDep) -> Response:
+        token = request.session.get(SESSION_TOKEN)
+        if isinstance(token, str):
+            logins.end_session(session, token, "logout")
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

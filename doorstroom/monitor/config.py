@@ -23,13 +23,17 @@ class MonitorConfig:
     timezone: str = "Europe/Brussels"
     secure_cookies: bool = True
     session_hours: int = 8
+    """A session ends this long after its log-in, however busy."""
+    idle_minutes: int = 30
+    """… or after this long without a request."""
 
     @classmethod
     def from_settings(cls, session_key: SecretStr) -> MonitorConfig:
         """The configuration from ``DOORSTROOM_*`` settings and a session key."""
         settings = get_settings()
         return cls(session_key=session_key, prefect_ui_url=settings.prefect_ui(),
-                   timezone=settings.timezone, secure_cookies=settings.monitor_secure_cookies)
+                   timezone=settings.timezone, secure_cookies=settings.monitor_secure_cookies,
+                   idle_minutes=settings.session_idle_minutes)
 
 
 def session_key_from_prefect(name: str = SESSION_KEY_BLOCK) -> SecretStr:

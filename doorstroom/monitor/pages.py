@@ -98,7 +98,7 @@ class Pages:
             message = detail
         return self.render(request, None, "error.html", status_code=status_code,
                            status=status_code, message=message,
-                           signed_in="user_id" in request.session)
+                           signed_in="sid" in request.session)
 
     def rows(self, session: Session, tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
         """The rows of ``tasks`` as ``user`` sees them."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from doorstroom.failures.catalog import LANGUAGES
 from doorstroom.monitor.passwords import hash_password
+from doorstroom.store import logins
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session
 from doorstroom.store.models import Office, User, UserRole
@@ -50,8 +51,20 @@ def add_user(session: Session, email: str, name: str, role: UserRole, password: 
 
 
 def set_password(session: Session, email: str, password: str) -> None:
-    """A new password for an existing user (the demo's logins, a forgotten password)."""
+    """A new password for an existing user (the demo's logins, a forgotten password).
+
+    Every session of the user ends: whoever held the old password is logged out too.
+    """
     if len(password) < MIN_PASSWORD:
         raise InvalidUser(f"the password must have at least {MIN_PASSWORD} characters")
     if not repo.set_password_hash(session, email.strip(), hash_password(password)):
         raise InvalidUser(f"no user has e-mail address {email}")
+    revoke_sessions(session, email, "password_changed")
+
+
+def revoke_sessions(session: Session, email: str, why: str = "revoked") -> int:
+    """End every session of the user with this address; returns how many were live."""
+    user = repo.user_by_email(session, email.strip().lower())
+    if user is None:
+        raise InvalidUser(f"no user has e-mail address {email}")
+    return logins.end_sessions_of(session, user.id, why)

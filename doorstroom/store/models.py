@@ -278,7 +278,7 @@ class AuditEntry(Base):
     """Who did what, when: restarts, escalations, dispatches."""
 
     __tablename__ = "audit_log"
-    # Login throttling counts recent failures per e-mail address: this index serves it.
+    # "Was this done to that object?" (a day's digest per user) is served by this index.
     __table_args__ = (Index("ix_audit_log_action_object_at", "action", "object_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -288,3 +288,38 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(50))
     object_id: Mapped[str] = mapped_column(String(254))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class LoginSession(Base):
+    """A monitor log-in: the cookie carries only a random id, whose hash is kept here.
+
+    The row is the session: log-out, a new password or ``doorstroom sessions revoke`` end
+    it, and a cookie copied before that no longer opens anything.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_ended", "user_id", "ended_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_why: Mapped[str | None] = mapped_column(String(32))
+    """``logout``, ``password_changed``, ``revoked``."""
+
+
+class LoginAttempt(Base):
+    """One log-in attempt for an address, written *before* the password is checked.
+
+    Throttling counts these rows after its own is committed, so of any number of parallel
+    attempts at most the allowed number reach the password check.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    """``pending`` (being checked), ``failed``, ``ok`` or ``throttled``."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -224,20 +223,6 @@ __all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "client",
 
 
 # --- people and their history (log-in, e-mails, the CLI) -------------------------------------
-def audit_entries(session: Session, action: str, object_id: str,
-                  since: datetime) -> list[AuditEntry]:
-    """Audit entries of one action on one object since a moment, oldest first."""
-    return list(session.scalars(select(AuditEntry).where(
-        AuditEntry.action == action, AuditEntry.object_id == object_id, AuditEntry.at >= since)
-        .order_by(AuditEntry.at)))
-
-
-def last_audited(session: Session, action: str, object_id: str) -> datetime | None:
-    """When an action was last done on an object."""
-    return session.scalar(select(func.max(AuditEntry.at)).where(
-        AuditEntry.action == action, AuditEntry.object_id == object_id))
-
-
 def was_audited(session: Session, action: str, object_id: str) -> bool:
     """Whether an action was ever done on an object (e.g. today's digest for a user)."""
     return session.scalar(select(AuditEntry.id).where(

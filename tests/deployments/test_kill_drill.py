@@ -28,6 +28,7 @@ import pytest
 
 from connectors.exact_online.sandbox import ExactOnlineSandbox
 from connectors.sandbox_persistence import load
+from deployments.prefect_auth import auth_string, basic_auth_header
 from deployments.stack_guard import CHILDREN_FILE, StackRefused, ensure_ports_free
 from tests.conftest import ARTIFACTS
 from tests.helpers import a_proposal
@@ -150,7 +151,7 @@ def unbooked(home: Path, prefect_port: int, acknowledged: dict[str, int]) -> str
     for run in runs:
         try:
             answer = httpx.get(f"{prefect}/flow_run_states/", params={"flow_run_id": run},
-                               timeout=10).json()
+                               headers=basic_auth_header(auth_string(home)), timeout=10).json()
             states[run] = [state["name"] for state in answer]
         except (httpx.HTTPError, ValueError, TypeError, KeyError) as error:
             states[run] = [repr(error)]

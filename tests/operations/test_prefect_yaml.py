@@ -53,7 +53,8 @@ def test_prefect_deploy_all_then_setup_creates_every_deployment_and_automation(
 
     from prefect.client.orchestration import SyncPrefectClient
 
-    with SyncPrefectClient(fresh_server.env["PREFECT_API_URL"]) as client:
+    with SyncPrefectClient(fresh_server.env["PREFECT_API_URL"],
+                           auth_string=fresh_server.env["PREFECT_API_AUTH_STRING"]) as client:
         for deployment in declared:
             stored = client.read_deployment_by_name(
                 f"{deployment['entrypoint'].split(':')[1].replace('_', '-')}/"

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+from prefect.settings.legacy import Setting
 
 from blocks.smtp import SMTP_BLOCK
 from connectors.exact_online.sandbox import ExactOnlineSandbox
@@ -28,6 +29,12 @@ from doorstroom.store.db import migrate
 from tests.conftest import ARTIFACTS
 from tests.postgres import Postgres
 from tests.sandboxes import RunningExact
+
+
+def prefect_of(stack: Stack) -> dict[Setting, str]:
+    """Settings that point this process's Prefect client at the cluster's server."""
+    return {PREFECT_API_URL: stack.env["PREFECT_API_URL"],
+            PREFECT_API_AUTH_STRING: stack.env["PREFECT_API_AUTH_STRING"]}
 
 EXACT_BLOCK = "exact-scale"
 
@@ -69,7 +76,7 @@ def cluster(store_url: str, mailbox: Mailbox) -> Iterator[Cluster]:
         start_prefect_server(stack, ARTIFACTS / "scale-prefect-server.log")
         migrate(store)
         built = Cluster(stack, store, RunningExact(exact, sandbox.url))
-        with temporary_settings({PREFECT_API_URL: stack.env["PREFECT_API_URL"]}):
+        with temporary_settings(prefect_of(stack)):
             built.start_worker()
             built.start_worker()
             wait_for_deployment(stack, "notify-support/notify-support", built.workers[0])

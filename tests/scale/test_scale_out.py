@@ -20,7 +20,7 @@ import httpx
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import temporary_settings
 from sqlalchemy import func, select
 
 from connectors.sandbox_faults import Fault
@@ -34,7 +34,7 @@ from doorstroom.store.db import engine_for, session_scope
 from doorstroom.store.models import Document, Dossier, Office, SyncTask, TaskStatus
 from tests.conftest import ARTIFACTS
 from tests.helpers import a_proposal, wait_until_settled
-from tests.scale.conftest import EXACT_BLOCK, Cluster
+from tests.scale.conftest import EXACT_BLOCK, Cluster, prefect_of
 from tests.storm import executions, failed_task, storm
 
 pytestmark = [pytest.mark.scale, pytest.mark.timeout(1200)]
@@ -81,7 +81,7 @@ def wait_for(cluster: Cluster, task_ids: list[int], done: int, timeout: float) -
 
 def crashed_then_completed(cluster: Cluster) -> int:
     """How many sync-dossier runs crashed at some point and still completed."""
-    with temporary_settings({PREFECT_API_URL: cluster.stack.env["PREFECT_API_URL"]}), \
+    with temporary_settings(prefect_of(cluster.stack)), \
             get_client(sync_client=True) as client:
         runs = [run for run in client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["sync-dossier"])), limit=200)
@@ -150,7 +150,7 @@ def test_crash_drill_worker_killed_between_booking_and_recording_then_one_bookin
         assert recorded.status == TaskStatus.DONE
         run_id = recorded.last_flow_run_id
     assert run_id is not None
-    with temporary_settings({PREFECT_API_URL: cluster.stack.env["PREFECT_API_URL"]}), \
+    with temporary_settings(prefect_of(cluster.stack)), \
             get_client(sync_client=True) as client:
         names = [s.name for s in client.read_flow_run_states(UUID(run_id))]
     assert "Crashed" in names and names[-1] == "Completed"
@@ -196,7 +196,7 @@ def store_on_cluster(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("DOORSTROOM_DATABASE_URL", cluster.store_url)
     get_settings.cache_clear()
     try:
-        with temporary_settings({PREFECT_API_URL: cluster.stack.env["PREFECT_API_URL"]}):
+        with temporary_settings(prefect_of(cluster.stack)):
             yield
     finally:
         monkeypatch.undo()

@@ -1,0 +1,134 @@
+"""Findings 2, 3 and 4 of the security review: doors of the monitor itself."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner
+from sqlalchemy import func, select
+
+from deployments import cli
+from doorstroom.failures import Responsibility
+from doorstroom.monitor.login import MAX_FAILURES, LoginThrottled, authenticate
+from doorstroom.monitor.users import set_password
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import LoginAttempt, LoginSession, SyncTask, UserRole, utcnow
+from tests.helpers import a_dossier, a_task, a_user, an_office, email_of
+from tests.monitor.conftest import log_in, post
+
+KEY = "test-key-" * 6
+"""The session key of the ``monitor`` fixture."""
+
+RUN = "0192f0c4-5b2e-7d3a-9c1f-4e8a6b2d1c00"
+
+
+def test_office_staff_get_no_link_to_the_prefect_ui_and_support_does(
+        monitor: TestClient) -> None:
+    office = an_office()
+    dossier = a_dossier(office, "Deur Dicht BV", 0, "b")
+    task = a_task(dossier, Responsibility.SUPPORT, "unexpected_error", {"detail": "x"})
+    with session_scope() as session:
+        session.get_one(SyncTask, task).last_flow_run_id = RUN
+    page = f"/dossiers/{dossier}"
+
+    for role, rights in ((UserRole.OFFICE, None), (UserRole.DOSSIER, [dossier])):
+        log_in(monitor, email_of(a_user(role, office, rights)))
+        shown = monitor.get(page)
+        assert shown.status_code == 200 and f"task-{task}" in shown.text
+        assert RUN not in shown.text and "Prefect" not in shown.text, role
+
+    log_in(monitor, email_of(a_user(UserRole.SUPPORT, None)))
+    assert f"/runs/flow-run/{RUN}" in monitor.get(page).text
+
+
+def _copy_of_cookie(client: TestClient) -> str:
+    value = client.cookies.get("doorstroom_session")
+    assert value
+    return value
+
+
+def _opens(client: TestClient, cookie: str) -> bool:
+    client.cookies.clear()
+    client.cookies.set("doorstroom_session", cookie, domain="monitor.test")
+    return client.get("/clients").status_code == 200
+
+
+def test_a_cookie_copied_before_log_out_opens_nothing_after_it(monitor: TestClient) -> None:
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, an_office())))
+    copied = _copy_of_cookie(monitor)
+    assert _opens(monitor, copied)
+
+    assert post(monitor, "/logout") == 303
+
+    assert not _opens(monitor, copied)
+    assert monitor.get("/clients").headers["location"].startswith("/login")
+
+
+def test_a_cookie_signed_with_the_stolen_key_opens_nothing(monitor: TestClient) -> None:
+    """Point 1's last step: with the session key, sign a cookie for a support user."""
+    support = a_user(UserRole.SUPPORT, None)
+    signer = TimestampSigner(KEY)
+    for forged in ({"user_id": support.user_id}, {"sid": "guessed", "user_id": support.user_id}):
+        cookie = signer.sign(base64.b64encode(json.dumps(forged).encode())).decode()
+        assert not _opens(monitor, cookie)
+
+
+def test_a_session_ends_after_eight_hours_however_busy_and_after_idle_minutes(
+        monitor: TestClient) -> None:
+    email = email_of(a_user(UserRole.OFFICE, an_office()))
+    for column, back in (("created_at", timedelta(hours=8, minutes=1)),
+                         ("last_seen_at", timedelta(minutes=31))):
+        log_in(monitor, email)
+        cookie = _copy_of_cookie(monitor)
+        assert _opens(monitor, cookie)
+        with session_scope() as session:
+            row = session.scalars(select(LoginSession).order_by(LoginSession.id.desc())).first()
+            assert row is not None
+            setattr(row, column, getattr(row, column) - back)
+            if column == "created_at":  # busy all along: seen a moment ago
+                row.last_seen_at = utcnow()
+        assert not _opens(monitor, cookie), column
+
+
+def test_a_new_password_and_the_revoke_command_end_every_session(monitor: TestClient) -> None:
+    email = email_of(a_user(UserRole.OFFICE, an_office()))
+    log_in(monitor, email)
+    first = _copy_of_cookie(monitor)
+    with session_scope() as session:
+        set_password(session, email, "a-new-long-password")
+    assert not _opens(monitor, first)
+
+    log_in(monitor, email, "a-new-long-password")
+    second = _copy_of_cookie(monitor)
+    assert cli.main(["sessions", "revoke", "--user", email.upper()]) == 0
+    assert not _opens(monitor, second)
+    assert cli.main(["sessions", "revoke", "--user", "nobody@example.be"]) == 2
+
+
+def test_parallel_wrong_passwords_cannot_outrun_the_throttle(store_url: str) -> None:
+    """25 wrong passwords at once for one address: at most five reach the password check."""
+    email = email_of(a_user(UserRole.OFFICE, an_office()))
+    start = threading.Barrier(25)
+
+    def attempt(_: int) -> str:
+        start.wait()
+        try:
+            with session_scope() as session:
+                return "wrong" if authenticate(session, email, "not it", "test") is None else "in"
+        except LoginThrottled:
+            return "throttled"
+
+    with ThreadPoolExecutor(25) as pool:
+        outcomes = Counter(pool.map(attempt, range(25)))
+
+    with session_scope() as session:
+        checked = session.scalar(select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.email == email, LoginAttempt.outcome == "failed"))
+    assert outcomes["wrong"] == checked and checked <= MAX_FAILURES, outcomes
+    assert outcomes["throttled"] == 25 - checked
