@@ -5,11 +5,12 @@ Every payload that crosses a boundary (ingest, store JSON, connector input) is t
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from doorstroom.store.models import DocumentKind
 
@@ -147,11 +148,24 @@ class BookingProposal(BaseModel):
         return sorted({self.period, *(line.period for line in self.lines if line.period)})
 
 
+def safe_filename(name: str) -> str:
+    """A file's base name without folders, markup or control characters (at most 120
+    characters, extension kept): what a sender calls ``../../x<script>.pdf`` is stored as
+    ``xscript.pdf``."""
+    base = re.split(r"[\\/]", name)[-1]
+    kept = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*&;\'`')
+    kept = kept.strip(" .")
+    stem, dot, extension = kept.rpartition(".")
+    if dot and len(extension) <= 10:
+        kept = stem[:120 - len(extension) - 1] + "." + extension
+    return kept[:120] or "document"
+
+
 class Attachment(BaseModel):
     """A file sent along with a booking (the PDF or UBL of the document)."""
 
     model_config = ConfigDict(frozen=True)
-    filename: str
+    filename: Annotated[str, AfterValidator(safe_filename)]
     media_type: str
     content: bytes
 

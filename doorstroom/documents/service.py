@@ -91,10 +91,14 @@ def submit(session: Session, dossier_id: int, proposal: BookingProposal,
 
 
 def withdraw(session: Session, document_id: int) -> int:
-    """A document withdrawn upstream: queue the task that deletes its booking."""
+    """A document withdrawn upstream: queue the task that deletes its booking — once; a
+    second withdrawal answers the task of the first."""
     document = session.get(Document, document_id)
     if document is None:
         raise LookupError(f"document {document_id} does not exist")
+    queued = repo.task_of_document(session, document_id, TaskKind.DELETE_BOOKING)
+    if queued is not None:
+        return queued
     return repo.queue_task(session, document.dossier_id, TaskKind.DELETE_BOOKING, document_id)
 
 

@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -15,7 +15,7 @@ from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
 from doorstroom.documents.proposal import Attachment, BookingProposal
 from doorstroom.documents.service import DocumentConflict, submit, withdraw
 from doorstroom.documents.ubl import MAX_BYTES, UblError
-from doorstroom.ingest_api.auth import office_for
+from doorstroom.ingest_api.edge import TokenThenSize
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import Document, Dossier
 
@@ -37,6 +37,10 @@ class Accepted(BaseModel):
     needs_person: list[int] = Field(default_factory=list)
 
 
+MAX_REQUEST_BYTES = MAX_BYTES * 4 // 3 + 1024 * 1024
+"""A JSON submission carries its PDF in base64 (4/3 of the document's limit) and a proposal."""
+
+
 def _session() -> Iterator[Session]:
     with session_scope() as session:
         yield session
@@ -47,10 +51,10 @@ SessionDep = Annotated[Session, Depends(_session, scope="function")]
 reads is stored (FastAPI's default would commit after the answer has left)."""
 
 
-def _office(session: SessionDep, authorization: Annotated[str, Header()] = "") -> int:
-    token = authorization.removeprefix("Bearer ").strip()
-    office = office_for(session, token) if token else None
-    if office is None:
+def _office(request: Request) -> int:
+    """The office ``TokenThenSize`` found for the request's token, before its body was read."""
+    office = getattr(request.state, "office", None)
+    if not isinstance(office, int):
         raise HTTPException(401, "missing or unknown office token (Authorization: Bearer …)")
     return office
 
@@ -75,6 +79,7 @@ def _accepted(document_id: int, created: bool, needs_person: list[int]) -> JSONR
 def create_app() -> FastAPI:
     """The ingest API."""
     app = FastAPI(title="Doorstroom ingest API", version="1")
+    app.add_middleware(TokenThenSize, max_bytes=MAX_REQUEST_BYTES)
 
     @app.exception_handler(DocumentConflict)
     async def conflict(_request: Request, error: DocumentConflict) -> JSONResponse:
@@ -120,9 +125,9 @@ def create_app() -> FastAPI:
     @app.post("/api/v1/documents/{document_id}/withdraw", status_code=202)
     def post_withdraw(document_id: int, session: SessionDep, office: OfficeDep) -> dict[str, Any]:
         document = session.get(Document, document_id)
-        if document is None:
+        dossier = session.get(Dossier, document.dossier_id) if document else None
+        if dossier is None or dossier.office_id != office:  # one answer for both
             raise HTTPException(404, f"document {document_id} not found for this office")
-        _own_dossier(session, office, document.dossier_id)
         return {"task_id": withdraw(session, document_id), "message": "delete task queued"}
 
     @app.get("/api/v1/schema/booking-proposal")

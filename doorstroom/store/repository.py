@@ -387,6 +387,13 @@ def queue_task(session: Session, dossier_id: int, kind: TaskKind,
     return task.id
 
 
+def task_of_document(session: Session, document_id: int, kind: TaskKind) -> int | None:
+    """The first task of this kind for a document, if one was ever queued."""
+    return session.scalar(select(SyncTask.id).where(
+        SyncTask.document_id == document_id, SyncTask.kind == kind
+    ).order_by(SyncTask.id).limit(1))
+
+
 def party_records(session: Session, dossier_id: int) -> list[MasterRecord]:
     """The parties of a dossier's master data, as the package last told us."""
     return list(session.scalars(select(MasterRecord).where(
