@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from doorstroom.documents.proposal import BookingProposal, Party, ProposalLine
-from doorstroom.documents.ubl import UblDocument, UblVat
+from doorstroom.documents.ubl import UblDocument, UblError, UblVat
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session
 from doorstroom.store.models import DocumentKind
@@ -61,10 +63,40 @@ def party_account(session: Session, dossier_id: int, vat_number: str) -> str | N
     return None
 
 
+UBL_FIELDS = {
+    "number": "ID (BT-1)", "currency": "DocumentCurrencyCode (BT-5)",
+    "vat_currency": "TaxCurrencyCode (BT-6)", "vat_code": "TaxCategory/ID (BT-118)",
+    "vat_number": "party VAT identifier (BT-31/BT-48)",
+    "legal_id": "party legal registration (BT-30/BT-47)",
+    "endpoint": "party electronic address (BT-34/BT-49)",
+    "tax_representative_vat": "tax representative VAT (BT-63)",
+    "amount": "TaxableAmount (BT-116)", "vat_amount": "TaxAmount (BT-117)",
+}
+"""Which UBL element a proposal field comes from, for a 422 that names what to fix."""
+
+
+def _refused(error: ValidationError) -> UblError:
+    """The first reason the proposal refused the document, named after its UBL element."""
+    first = error.errors()[0]
+    names = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    field = next((UBL_FIELDS[name] for name in reversed(names) if name in UBL_FIELDS),
+                 ".".join(names) or "document")
+    return UblError(field, first["msg"])
+
+
 def propose(session: Session, dossier_id: int, document: UblDocument, direction: str,
             defaults: Defaults | None = None) -> Proposed:
-    """The booking proposal of a parsed document for one dossier."""
-    defaults = defaults or Defaults()
+    """The booking proposal of a parsed document for one dossier; :class:`UblError` when a
+    value does not fit a booking (a 3-letter currency, a number of at most 100 characters —
+    never cut short, so two documents can never become one)."""
+    try:
+        return _propose(session, dossier_id, document, direction, defaults or Defaults())
+    except ValidationError as error:
+        raise _refused(error) from None
+
+
+def _propose(session: Session, dossier_id: int, document: UblDocument, direction: str,
+             defaults: Defaults) -> Proposed:
     purchase = direction == "purchase"
     party = document.seller if purchase else document.buyer
     account = party_account(session, dossier_id, party.vat_number)
@@ -75,12 +107,11 @@ def propose(session: Session, dossier_id: int, document: UblDocument, direction:
                           description=description[:200])
              for row in document.vat]
     proposal = BookingProposal(
-        kind=KINDS[(direction, document.document_type)], number=document.number[:100],
+        kind=KINDS[(direction, document.document_type)], number=document.number,
         issue_date=document.issue_date, due_date=document.due_date,
         currency=document.currency, party=Party(
-            name=party.name[:200], vat_number=party.vat_number[:40],
-            legal_id=party.legal_id[:80], endpoint=party.endpoint[:120],
-            tax_representative_vat=party.tax_representative_vat[:40]),
+            name=party.name[:200], vat_number=party.vat_number, legal_id=party.legal_id,
+            endpoint=party.endpoint, tax_representative_vat=party.tax_representative_vat),
         journal=defaults.purchase_journal if purchase else defaults.sales_journal,
         description=f"{party.name} {document.number}"[:200], lines=lines,
         total_excl=sum((line.amount for line in lines), Decimal(0)),

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from doorstroom.store.models import DocumentKind
 
-Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
 
 
 def _compact(value: str) -> str:

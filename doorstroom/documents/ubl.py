@@ -168,12 +168,16 @@ def parse_ubl(data: bytes) -> UblDocument:
 def _root(data: bytes) -> etree._Element:
     if len(data) > MAX_BYTES:
         raise UblError("file", f"larger than {MAX_BYTES // (1024 * 1024)} MB")
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise UblError("file", "DOCTYPE and entity declarations are not allowed")
     try:
-        return etree.fromstring(data, PARSER)
+        root = etree.fromstring(data, PARSER)
     except etree.XMLSyntaxError as error:
         raise UblError("file", f"not well-formed XML ({error.msg})") from None
+    # Asked of the parsed tree, not searched in the bytes: a DOCTYPE in UTF-16 or after a
+    # long comment is found all the same (the parser neither loads nor expands it).
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise UblError("file", "DOCTYPE and entity declarations are not allowed")
+    return root
 
 
 def _optional(node: etree._Element, path: str) -> str:

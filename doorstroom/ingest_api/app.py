@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -18,6 +19,7 @@ from doorstroom.documents.ubl import MAX_BYTES, UblError
 from doorstroom.ingest_api.edge import TokenThenSize
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import Document, Dossier
+from doorstroom.web import RowId
 
 
 class ProposalSubmission(BaseModel):
@@ -89,13 +91,21 @@ def create_app() -> FastAPI:
                        f"another {error.field}; nothing was stored or replaced"}},
             status_code=409)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # What was wrong and where, without echoing the input back (it may be huge, or a
+        # NaN that JSON cannot carry: that answer was a 500).
+        return JSONResponse({"detail": [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()
+        ]}, status_code=422)
+
     @app.exception_handler(UblError)
     async def ubl_error(_request: Request, error: UblError) -> JSONResponse:
         return JSONResponse({"error": {"field": error.field, "message": error.message}},
                             status_code=422)
 
     @app.post("/api/v1/dossiers/{dossier_id}/documents/ubl", response_model=Accepted)
-    async def post_ubl(dossier_id: int, request: Request, session: SessionDep,
+    async def post_ubl(dossier_id: RowId, request: Request, session: SessionDep,
                        office: OfficeDep,
                        direction: Literal["purchase", "sales"] = Query("purchase"),
                        ) -> JSONResponse:
@@ -108,7 +118,7 @@ def create_app() -> FastAPI:
         return _accepted(result.document_id, result.created, result.needs_person)
 
     @app.post("/api/v1/dossiers/{dossier_id}/documents/proposal", response_model=Accepted)
-    def post_proposal(dossier_id: int, submission: ProposalSubmission, session: SessionDep,
+    def post_proposal(dossier_id: RowId, submission: ProposalSubmission, session: SessionDep,
                       office: OfficeDep) -> JSONResponse:
         _own_dossier(session, office, dossier_id)
         files = []
@@ -123,7 +133,7 @@ def create_app() -> FastAPI:
         return _accepted(result.document_id, result.created, [])
 
     @app.post("/api/v1/documents/{document_id}/withdraw", status_code=202)
-    def post_withdraw(document_id: int, session: SessionDep, office: OfficeDep) -> dict[str, Any]:
+    def post_withdraw(document_id: RowId, session: SessionDep, office: OfficeDep) -> dict[str, Any]:
         document = session.get(Document, document_id)
         dossier = session.get(Dossier, document.dossier_id) if document else None
         if dossier is None or dossier.office_id != office:  # one answer for both

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -28,6 +29,7 @@ from doorstroom.store import logins, queries
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import User
 from doorstroom.store.queries import Viewer
+from doorstroom.web import Page, RowId
 
 STATIC = Path(__file__).with_name("static")
 PER_PAGE = 50
@@ -93,6 +95,13 @@ def _errors(app: FastAPI, pages: Pages) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         return pages.error(request, exc.status_code, str(exc.detail))
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        # An edited address (``/dossiers/abc``, ``?page=0``) gets a page, not FastAPI's JSON:
+        # a path that names nothing is a 404, a wrong query or form value a 400.
+        in_path = any(error["loc"][:1] == ("path",) for error in exc.errors())
+        return pages.error(request, 404 if in_path else 400, "")
+
 
 def _login_routes(app: FastAPI, pages: Pages) -> None:
     @app.get("/login", response_class=HTMLResponse)
@@ -148,7 +157,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
     @app.get("/clients", response_class=HTMLResponse)
     def clients(request: Request, session: SessionDep, user: UserDep, q: str = "",
                 icon: Annotated[str, Query(pattern="^(|black|red|orange)$")] = "",
-                package: str = "", page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                package: str = "", page: Page = 1) -> Response:
         rows, total = queries.active_clients(session, Viewer.of(user), search=q[:100],
                                              icon=icon, package=package, page=page,
                                              per_page=PER_PAGE)
@@ -157,8 +166,8 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                             package=package, packages=package_names(user.language))
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
-    def dossier(request: Request, session: SessionDep, user: UserDep, dossier_id: int,
-                page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    def dossier(request: Request, session: SessionDep, user: UserDep, dossier_id: RowId,
+                page: Page = 1) -> Response:
         viewer = Viewer.of(user)
         client = queries.client(session, viewer, dossier_id)
         if client is None:
@@ -171,7 +180,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
 
     @app.get("/dossiers/{dossier_id}/summary", response_class=HTMLResponse)
     def dossier_summary(request: Request, session: SessionDep, user: UserDep,
-                        dossier_id: int) -> Response:
+                        dossier_id: RowId) -> Response:
         client = queries.client(session, Viewer.of(user), dossier_id)
         if client is None:
             raise HTTPException(404)
@@ -180,7 +189,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
     @app.get("/tasks", response_class=HTMLResponse)
     def office_tasks(request: Request, session: SessionDep, user: UserDep,
                      show: Annotated[str, Query(pattern="^(all|open)$")] = "all",
-                     page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                     page: Page = 1) -> Response:
         tasks = queries.tasks_to_follow_up(session, Viewer.of(user), None, limit=PER_PAGE + 1,
                                            offset=(page - 1) * PER_PAGE,
                                            open_only=show == "open")
@@ -190,7 +199,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
 
     @app.get("/support", response_class=HTMLResponse)
     def support(request: Request, session: SessionDep, user: UserDep,
-                page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                page: Page = 1) -> Response:
         tasks = queries.support_queue(session, Viewer.of(user), limit=PER_PAGE + 1,
                                       offset=(page - 1) * PER_PAGE)
         return pages.render(request, user, "support.html", page=page,
@@ -199,7 +208,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
 
 
 def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
-    def answer(request: Request, session: Session, user: User, task_id: int,
+    def answer(request: Request, session: Session, user: User, task_id: RowId,
                notice: str = "", status_code: int = 200, next_url: str = "/tasks",
                fragment: bool = False) -> Response:
         """The task's row for the page's script, or back to the page for plain forms."""
@@ -216,21 +225,21 @@ def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
         return RedirectResponse(safe_next(next_url), status_code=303)
 
     @app.get("/tasks/{task_id}/row", response_class=HTMLResponse)
-    def row(request: Request, session: SessionDep, user: UserDep, task_id: int) -> Response:
+    def row(request: Request, session: SessionDep, user: UserDep, task_id: RowId) -> Response:
         return answer(request, session, user, task_id, fragment=True)
 
     @app.post("/tasks/{task_id}/restart", dependencies=[Csrf])
-    def restart_route(request: Request, session: SessionDep, user: UserDep, task_id: int,
+    def restart_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
                       next: Annotated[str, Form()] = "/tasks") -> Response:
         return _act(request, session, user, task_id, next, restart, answer)
 
     @app.post("/tasks/{task_id}/urgent", dependencies=[Csrf])
-    def urgent_route(request: Request, session: SessionDep, user: UserDep, task_id: int,
+    def urgent_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
                      next: Annotated[str, Form()] = "/tasks") -> Response:
         return _act(request, session, user, task_id, next, mark_urgent, answer)
 
 
-def _act(request: Request, session: Session, user: User, task_id: int, next_url: str,
+def _act(request: Request, session: Session, user: User, task_id: RowId, next_url: str,
          action: Any, answer: Any) -> Response:
     """Run a task action for ``user``; refusals become a notice on the row and a 409/503."""
     if queries.task(session, Viewer.of(user), task_id) is None:

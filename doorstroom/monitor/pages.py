@@ -29,6 +29,7 @@ ERROR_TEXTS = {
     404: N_("This page does not exist, or you may not see it."),
     422: N_("The request was not understood; check the address or the form."),
 }
+ERROR_TEXTS[400] = ERROR_TEXTS[422]
 
 
 def safe_next(url: str) -> str:

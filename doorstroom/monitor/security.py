@@ -6,14 +6,17 @@ header ``X-CSRF-Token``) and must not come from another site (``Sec-Fetch-Site``
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
+from fastapi.responses import PlainTextResponse
 
 from doorstroom.i18n import N_
 
+log = logging.getLogger(__name__)
 HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
                                 "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -28,8 +31,14 @@ HEADERS = {
 
 async def add_security_headers(request: Request,
                                call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Middleware: every answer carries the headers; pages are never cached (they hold data)."""
-    response = await call_next(request)
+    """Middleware: every answer carries the headers — a 500 too, which is answered here
+    (and logged) rather than by Starlette's outermost handler that adds none; pages are
+    never cached (they hold data)."""
+    try:
+        response = await call_next(request)
+    except Exception:
+        log.exception("%s %s failed", request.method, request.url.path)
+        response = PlainTextResponse("Internal Server Error", status_code=500)
     response.headers.update(HEADERS)
     if request.url.scheme == "https":
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
@@ -63,7 +72,11 @@ def _same_origin(request: Request) -> bool:
     if origin == "null":
         return False
     parts = urlsplit(origin)
-    return f"{parts.hostname}:{parts.port or _default_port(parts.scheme)}" == _host(request)
+    try:
+        port = parts.port or _default_port(parts.scheme)
+    except ValueError:  # "https://host:abc": no origin of ours
+        return False
+    return f"{parts.hostname}:{port}" == _host(request)
 
 
 def _default_port(scheme: str) -> int:

@@ -9,18 +9,22 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from deployments import cli
 from doorstroom.failures import Responsibility
+from doorstroom.monitor.app import create_app
+from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.login import MAX_FAILURES, LoginThrottled, authenticate
 from doorstroom.monitor.users import set_password
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import LoginAttempt, LoginSession, SyncTask, UserRole, utcnow
 from tests.helpers import a_dossier, a_task, a_user, an_office, email_of
-from tests.monitor.conftest import log_in, post
+from tests.monitor.conftest import csrf_of, log_in, post
 
 KEY = "test-key-" * 6
 """The session key of the ``monitor`` fixture."""
@@ -132,3 +136,39 @@ def test_parallel_wrong_passwords_cannot_outrun_the_throttle(store_url: str) -> 
             LoginAttempt.email == email, LoginAttempt.outcome == "failed"))
     assert outcomes["wrong"] == checked and checked <= MAX_FAILURES, outcomes
     assert outcomes["throttled"] == 25 - checked
+
+
+@pytest.mark.parametrize("url", [
+    "/dossiers/abc", f"/dossiers/{2**63}", f"/tasks/{2**64}/row", "/support?page=0",
+    f"/support?page={2**62}", "/clients?icon=purple", "/tasks?show=x",
+])
+def test_an_edited_address_is_a_page_with_a_4xx_never_a_500(monitor: TestClient,
+                                                               url: str) -> None:
+    log_in(monitor, email_of(a_user(UserRole.SUPPORT, None)))
+    answer = monitor.get(url)
+    assert answer.status_code in (400, 404), answer.status_code
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Content-Security-Policy" in answer.headers
+
+
+def test_an_origin_with_a_port_that_is_no_number_is_refused(monitor: TestClient) -> None:
+    log_in(monitor, email_of(a_user(UserRole.SUPPORT, None)))
+    token = csrf_of(monitor.get("/support").text)
+    answer = monitor.post("/tasks/1/urgent", data={"csrf": token},
+                          headers={"origin": "https://monitor.test:abc"})
+    assert answer.status_code == 403
+
+
+def test_an_unexpected_error_is_a_500_with_the_security_headers(store_url: str) -> None:
+    app = create_app(MonitorConfig(session_key=SecretStr(KEY), prefect_ui_url=""))
+
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, base_url="https://monitor.test",
+                    raise_server_exceptions=False) as client:
+        answer = client.get("/broken")
+    assert answer.status_code == 500
+    assert "a bug" not in answer.text
+    assert "Content-Security-Policy" in answer.headers and "X-Frame-Options" in answer.headers
