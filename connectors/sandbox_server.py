@@ -23,8 +23,9 @@ class SandboxServer:
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
+        # No proxy stands before these servers: X-Forwarded-* from a client is not believed.
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off", proxy_headers=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

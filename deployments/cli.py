@@ -27,7 +27,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run the embedded demo until Ctrl-C."""
     from deployments.local_stack import prefect_env
 
+    os.umask(0o077)  # store, Prefect database, mail and keys: for this user only
     home = get_settings().home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    # E-mail links must point at this monitor, whichever port it was given.
+    os.environ.setdefault("DOORSTROOM_MONITOR_URL", f"http://127.0.0.1:{args.monitor_port}")
+    get_settings.cache_clear()
     store_url = f"sqlite:///{home / 'store.db'}"
     (home / "prefect").mkdir(parents=True, exist_ok=True)
     # Prefect reads its settings when it is imported: the environment must be set first.

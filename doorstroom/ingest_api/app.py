@@ -80,7 +80,7 @@ def _accepted(document_id: int, created: bool, needs_person: list[int]) -> JSONR
 
 def create_app() -> FastAPI:
     """The ingest API."""
-    app = FastAPI(title="Doorstroom ingest API", version="1")
+    app = FastAPI(title="Doorstroom ingest API", version="1", redirect_slashes=False)
     app.add_middleware(TokenThenSize, max_bytes=MAX_REQUEST_BYTES)
 
     @app.exception_handler(DocumentConflict)

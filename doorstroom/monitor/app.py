@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from doorstroom.failures.catalog import LANGUAGES, package_names
 from doorstroom.i18n import gettext, language_of
@@ -68,13 +69,16 @@ Csrf = Depends(require_csrf)
 
 def create_app(config: MonitorConfig) -> FastAPI:
     """The monitor app; ``config`` carries the session key and the Prefect UI address."""
-    app = FastAPI(title="Doorstroom monitor", docs_url=None, redoc_url=None, openapi_url=None)
-    app.middleware("http")(add_security_headers)
+    # No slash redirects: Starlette builds their Location from the Host header.
+    app = FastAPI(title="Doorstroom monitor", docs_url=None, redoc_url=None, openapi_url=None,
+                  redirect_slashes=False)
     app.add_middleware(SessionMiddleware, secret_key=config.session_key.get_secret_value(),
                        session_cookie="doorstroom_session", max_age=None,
                        same_site="lax", https_only=config.secure_cookies)
     app.state.lifetime = logins.Lifetime(absolute=timedelta(hours=config.session_hours),
                                          idle=timedelta(minutes=config.idle_minutes))
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts))
+    app.middleware("http")(add_security_headers)  # added last: outermost, on every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages = Pages(config)
     _errors(app, pages)

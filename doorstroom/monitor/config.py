@@ -6,6 +6,7 @@ import contextlib
 import secrets
 from dataclasses import dataclass
 from typing import cast
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -26,6 +27,8 @@ class MonitorConfig:
     """A session ends this long after its log-in, however busy."""
     idle_minutes: int = 30
     """… or after this long without a request."""
+    allowed_hosts: tuple[str, ...] = ("*",)
+    """``Host`` headers answered; others get a 400 (from the settings: the monitor's own)."""
 
     @classmethod
     def from_settings(cls, session_key: SecretStr) -> MonitorConfig:
@@ -33,7 +36,14 @@ class MonitorConfig:
         settings = get_settings()
         return cls(session_key=session_key, prefect_ui_url=settings.prefect_ui(),
                    timezone=settings.timezone, secure_cookies=settings.monitor_secure_cookies,
-                   idle_minutes=settings.session_idle_minutes)
+                   idle_minutes=settings.session_idle_minutes,
+                   allowed_hosts=own_hosts(settings.monitor_url))
+
+
+def own_hosts(monitor_url: str) -> tuple[str, ...]:
+    """The host people reach the monitor by, and this machine's own names."""
+    return tuple(dict.fromkeys(
+        [urlsplit(monitor_url).hostname or "127.0.0.1", "127.0.0.1", "localhost"]))
 
 
 def session_key_from_prefect(name: str = SESSION_KEY_BLOCK) -> SecretStr:

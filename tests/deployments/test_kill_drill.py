@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -231,3 +233,9 @@ def test_kill_the_worker_the_server_and_the_stack_then_start_again_and_nothing_i
     assert figures["lost_acknowledged"] == figures["duplicates"] == figures["orphans"] == 0
     assert figures["left_running"] == 0
     assert not (home / CHILDREN_FILE).exists()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700  # the stack's folder is its owner's
+    for kept in (home / "store.db", home / "prefect" / "prefect.db", home / "prefect-auth"):
+        assert stat.S_IMODE(kept.stat().st_mode) & 0o077 == 0, kept
+    linked = {int(port) for mail in (home / "mail").glob("*.eml")
+              for port in re.findall(r"http://127\.0\.0\.1:(\d+)", mail.read_text())}
+    assert linked <= {ports[0], ports[2]}, f"e-mails link to ports {linked}"

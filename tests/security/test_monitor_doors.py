@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from deployments import cli
 from doorstroom.failures import Responsibility
 from doorstroom.monitor.app import create_app
-from doorstroom.monitor.config import MonitorConfig
+from doorstroom.monitor.config import MonitorConfig, own_hosts
 from doorstroom.monitor.login import MAX_FAILURES, LoginThrottled, authenticate
 from doorstroom.monitor.users import set_password
 from doorstroom.store.db import session_scope
@@ -172,3 +172,18 @@ def test_an_unexpected_error_is_a_500_with_the_security_headers(store_url: str) 
     assert answer.status_code == 500
     assert "a bug" not in answer.text
     assert "Content-Security-Policy" in answer.headers and "X-Frame-Options" in answer.headers
+
+
+def test_a_foreign_host_header_is_refused_and_no_redirect_is_built_from_it(
+        store_url: str) -> None:
+    config = MonitorConfig(session_key=SecretStr(KEY), prefect_ui_url="",
+                           allowed_hosts=own_hosts("https://monitor.kantoor.be"))
+    with TestClient(create_app(config), base_url="https://monitor.kantoor.be",
+                    follow_redirects=False) as client:
+        assert client.get("/login").status_code == 200
+        foreign = client.get("/login", headers={"host": "evil.example"})
+        slashed = client.get("/clients/", headers={"host": "evil.example"})
+        own_slashed = client.get("/clients/")
+    assert foreign.status_code == slashed.status_code == 400
+    assert "Content-Security-Policy" in foreign.headers
+    assert own_slashed.status_code == 404 and "location" not in own_slashed.headers
