@@ -104,7 +104,9 @@ def create_app() -> FastAPI:
         return JSONResponse({"error": {"field": error.field, "message": error.message}},
                             status_code=422)
 
-    @app.post("/api/v1/dossiers/{dossier_id}/documents/ubl", response_model=Accepted)
+    @app.post("/api/v1/dossiers/{dossier_id}/documents/ubl", response_model=Accepted,
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/xml": {"schema": {"type": "string"}}}}})
     async def post_ubl(dossier_id: RowId, request: Request, session: SessionDep,
                        office: OfficeDep,
                        direction: Literal["purchase", "sales"] = Query("purchase"),
