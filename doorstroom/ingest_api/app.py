@@ -16,10 +16,10 @@ from doorstroom.documents.ingest import UnknownDossier, ingest_ubl
 from doorstroom.documents.proposal import Attachment, BookingProposal
 from doorstroom.documents.service import DocumentConflict, submit, withdraw
 from doorstroom.documents.ubl import MAX_BYTES, UblError
-from doorstroom.ingest_api.edge import TokenThenSize
+from doorstroom.ingest_api.edge import TokenFirst
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import Document, Dossier
-from doorstroom.web import RowId
+from doorstroom.web import BodyLimit, RowId
 
 
 class ProposalSubmission(BaseModel):
@@ -81,7 +81,8 @@ def _accepted(document_id: int, created: bool, needs_person: list[int]) -> JSONR
 def create_app() -> FastAPI:
     """The ingest API."""
     app = FastAPI(title="Doorstroom ingest API", version="1", redirect_slashes=False)
-    app.add_middleware(TokenThenSize, max_bytes=MAX_REQUEST_BYTES)
+    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES)
+    app.add_middleware(TokenFirst)  # added last: outermost, the token before anything
 
     @app.exception_handler(DocumentConflict)
     async def conflict(_request: Request, error: DocumentConflict) -> JSONResponse:

@@ -30,10 +30,12 @@ from doorstroom.store import logins, queries
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import User
 from doorstroom.store.queries import Viewer
-from doorstroom.web import Page, RowId
+from doorstroom.web import BodyLimit, Page, RowId
 
 STATIC = Path(__file__).with_name("static")
 PER_PAGE = 50
+MAX_FORM_BYTES = 64 * 1024
+"""The monitor's forms are a few fields: a larger body is refused before it is read."""
 SESSION_TOKEN = "sid"
 """The cookie's only proof of a log-in: a random token whose hash is a row of the store."""
 
@@ -77,6 +79,7 @@ def create_app(config: MonitorConfig) -> FastAPI:
                        same_site="lax", https_only=config.secure_cookies)
     app.state.lifetime = logins.Lifetime(absolute=timedelta(hours=config.session_hours),
                                          idle=timedelta(minutes=config.idle_minutes))
+    app.add_middleware(BodyLimit, max_bytes=MAX_FORM_BYTES)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts))
     app.middleware("http")(add_security_headers)  # added last: outermost, on every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from deployments import cli
 from doorstroom.failures import Responsibility
-from doorstroom.monitor.app import create_app
+from doorstroom.monitor.app import MAX_FORM_BYTES, create_app
 from doorstroom.monitor.config import MonitorConfig, own_hosts
 from doorstroom.monitor.login import MAX_FAILURES, LoginThrottled, authenticate
 from doorstroom.monitor.users import set_password
@@ -187,3 +187,13 @@ def test_a_foreign_host_header_is_refused_and_no_redirect_is_built_from_it(
     assert foreign.status_code == slashed.status_code == 400
     assert "Content-Security-Policy" in foreign.headers
     assert own_slashed.status_code == 404 and "location" not in own_slashed.headers
+
+
+def test_a_form_body_past_the_limit_is_refused_before_it_is_read(monitor: TestClient) -> None:
+    token = csrf_of(monitor.get("/login").text)
+    stuffed = monitor.post("/login", data={"csrf": token, "email": "a@b.be",
+                                           "password": "x" * (MAX_FORM_BYTES + 1)})
+    assert stuffed.status_code == 413
+    with session_scope() as session:  # it never reached the log-in: no attempt counted
+        assert session.scalar(select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.email == "a@b.be")) == 0
