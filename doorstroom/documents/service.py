@@ -96,10 +96,8 @@ def withdraw(session: Session, document_id: int) -> int:
     document = session.get(Document, document_id)
     if document is None:
         raise LookupError(f"document {document_id} does not exist")
-    queued = repo.task_of_document(session, document_id, TaskKind.DELETE_BOOKING)
-    if queued is not None:
-        return queued
-    return repo.queue_task(session, document.dossier_id, TaskKind.DELETE_BOOKING, document_id)
+    return repo.queue_document_task_once(session, document.dossier_id, TaskKind.DELETE_BOOKING,
+                                         document_id)
 
 
 def request_dossier_link(session: Session, dossier_id: int) -> int:

@@ -387,11 +387,20 @@ def queue_task(session: Session, dossier_id: int, kind: TaskKind,
     return task.id
 
 
-def task_of_document(session: Session, document_id: int, kind: TaskKind) -> int | None:
-    """The first task of this kind for a document, if one was ever queued."""
-    return session.scalar(select(SyncTask.id).where(
+def queue_document_task_once(session: Session, dossier_id: int, kind: TaskKind,
+                             document_id: int) -> int:
+    """The document's task of this kind: the one queued before, else a new one.
+
+    A no-op write on the document first takes its lock (PostgreSQL: the row; SQLite: the
+    database), so two callers racing each other are served one after the other and the
+    second finds the first's task.
+    """
+    session.execute(update(Document).where(Document.id == document_id)
+                    .values(id=Document.id))
+    queued = session.scalar(select(SyncTask.id).where(
         SyncTask.document_id == document_id, SyncTask.kind == kind
     ).order_by(SyncTask.id).limit(1))
+    return queued if queued is not None else queue_task(session, dossier_id, kind, document_id)
 
 
 def party_records(session: Session, dossier_id: int) -> list[MasterRecord]:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from doorstroom.documents.service import submit, withdraw
 from doorstroom.ingest_api.app import MAX_REQUEST_BYTES, create_app
 from doorstroom.ingest_api.auth import issue_token
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import DocumentFile
+from doorstroom.store.models import DocumentFile, SyncTask, TaskKind
 from tests.helpers import a_dossier, a_proposal, an_office
 
 
@@ -126,3 +129,24 @@ def test_a_stored_filename_is_a_safe_base_name(client: TestClient) -> None:
             DocumentFile.document_id == answer.json()["document_id"]))
     assert name is not None and "/" not in name and "<" not in name and ">" not in name
     assert name.endswith("factuur.pdf")
+
+
+def test_withdrawals_racing_each_other_queue_one_delete_task(store_url: str) -> None:
+    office, _ = an_office_token("Race Kantoor")
+    dossier = a_dossier(office, "Race Dossier", 0, "b")
+    with session_scope() as session:
+        document = submit(session, dossier, a_proposal()).document_id
+    start = threading.Barrier(10)
+
+    def withdraw_once(_: int) -> int:
+        start.wait()
+        with session_scope() as session:
+            return withdraw(session, document)
+
+    with ThreadPoolExecutor(10) as pool:
+        answered = set(pool.map(withdraw_once, range(10)))
+
+    with session_scope() as session:
+        queued = session.scalars(select(SyncTask.id).where(
+            SyncTask.document_id == document, SyncTask.kind == TaskKind.DELETE_BOOKING)).all()
+    assert len(queued) == 1 and answered == set(queued)
