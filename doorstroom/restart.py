@@ -69,6 +69,15 @@ def _restartable(client: SyncPrefectClient, flow_run_id: str) -> _Restartable:
     return _Restartable(run, str(state.id), state.name or state.type.value)
 
 
+NEEDS = {"EmployeeActionRequired": "needs:office", "SupportRequired": "needs:support"}
+"""The tag a run carries while it waits for someone, by its end state's name."""
+
+
+def without_needs(tags: list[str]) -> list[str]:
+    """The run's tags without a ``needs:`` tag."""
+    return [tag for tag in tags if not tag.startswith("needs:")]
+
+
 def restart_flow_run(flow_run_id: str, actor: str, user_id: int | None = None) -> list[int]:
     """Retry a failed or crashed flow run; return the ids of the sync tasks that run again.
 
@@ -89,6 +98,7 @@ def restart_flow_run(flow_run_id: str, actor: str, user_id: int | None = None) -
                                  by=first.actor if first else None) from None
         client.set_flow_run_state(UUID(flow_run_id),
                                   AwaitingRetry(message=f"Restarted by {actor}"))
+        client.update_flow_run(UUID(flow_run_id), tags=without_needs(target.run.tags))
     return task_ids
 
 

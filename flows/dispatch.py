@@ -36,9 +36,10 @@ def _requests(limit: int) -> list[RunRequest]:
             dossier = repo.dossier(session, batch.dossier_id)
             if dossier is None:
                 continue
+            # Ids to filter on (they never change), the name to read (as it is today).
             requests.append(RunRequest(batch, dossier.name, (
                 f"office:{dossier.office_id}", f"dossier:{dossier.id}",
-                f"package:{dossier.package}")))
+                f"package:{dossier.package}", f"name:{dossier.name}"[:100])))
         return requests
 
 

@@ -22,7 +22,7 @@ from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import SyncTask, TaskKind
-from flows.outcome import summarise
+from flows.outcome import mark_who_must_act, summarise
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,14 @@ def _run_name() -> str:
 
 @flow(name="sync-dossier", flow_run_name=_run_name, log_prints=True)
 def sync_dossier(dossier_id: int) -> State:
-    """Run the dossier's unfinished sync tasks; end in the most severe outcome."""
+    """Run the dossier's unfinished sync tasks; end in the most severe outcome, the run
+    tagged with who must act."""
+    state = _sync(dossier_id)
+    mark_who_must_act(str(flow_run.id), state.name)
+    return state
+
+
+def _sync(dossier_id: int) -> State:
     plan = _plan(dossier_id, str(flow_run.id))
     if plan is None:
         return Failed(name="SupportRequired",

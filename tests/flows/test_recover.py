@@ -38,6 +38,11 @@ def crash(run_id: str) -> None:
         client.set_flow_run_state(UUID(run_id), Crashed(message="worker killed"), force=True)
 
 
+def run_tags(run_id: str) -> set[str]:
+    with get_client(sync_client=True) as client:
+        return set(client.read_flow_run(UUID(run_id)).tags)
+
+
 def wait_for_state(run_id: str, names: set[str], timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     while True:
@@ -154,7 +159,9 @@ def test_given_bookings_waiting_behind_a_failed_dossier_link_then_recovery_leave
     dispatch()
     [orange] = wait_until_settled([link])
     assert orange.responsibility == Responsibility.EMPLOYEE
-    assert wait_for_state(str(orange.last_flow_run_id), {"EmployeeActionRequired"})
+    run_id = str(orange.last_flow_run_id)
+    assert wait_for_state(run_id, {"EmployeeActionRequired"})
+    assert {"needs:office", f"dossier:{dossier}", "name:Wachtende Brouwerij"} <= run_tags(run_id)
 
     recover_interrupted()
 
@@ -163,8 +170,10 @@ def test_given_bookings_waiting_behind_a_failed_dossier_link_then_recovery_leave
     assert {t.failure_code for t in waiting} == {None}
     exact_sandbox.state.set_rights(5901, True)
     restart_task(link, actor="els@kantoor.be")
+    assert not {tag for tag in run_tags(run_id) if tag.startswith("needs:")}  # at once
     assert {t.status for t in wait_until_settled([link, *bookings])} == {TaskStatus.DONE}
     assert len(exact_sandbox.state.entries(5901)) == 2
+    assert wait_for_state(run_id, {"Completed"}) and "needs:office" not in run_tags(run_id)
 
 
 def test_a_completed_run_sets_off_no_alarm_after_the_heartbeat_bound(

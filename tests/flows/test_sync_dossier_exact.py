@@ -164,7 +164,8 @@ def test_given_an_unrecognised_answer_when_posting_then_support_required(
     assert task.status == TaskStatus.FAILED
     assert task.responsibility == Responsibility.SUPPORT
     assert task.failure_code == "unexpected_response"
-    wait_for_flow_state(task_id, "SupportRequired")
+    run = wait_for_flow_state(task_id, "SupportRequired")
+    assert "needs:support" in run.tags and "needs:office" not in run.tags
 
 
 def test_given_a_package_that_keeps_failing_when_retries_run_out_then_support_required(
