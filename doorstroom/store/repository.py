@@ -44,6 +44,8 @@ from doorstroom.store.models import (
 )
 
 LEASE = timedelta(minutes=15)
+OUTSIDE_RESTART = "Prefect UI"
+"""Who restarted a run that was retried past Doorstroom's restart (the actor we can know)."""
 """How long an execution that stopped answering keeps a task from others; an attempt's
 calls are bounded well below it (HTTP timeouts, a rate-limit slot waits at most 5 minutes)."""
 OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)
@@ -89,8 +91,16 @@ def claim_for_run(session: Session, dossier_id: int, flow_run_id: str) -> list[S
     """The unfinished tasks of this run: its own, plus the dossier's unassigned pending ones.
 
     After a restart (Prefect retry of the same flow run) this returns exactly the tasks that
-    did not finish, so the re-run never touches what is done.
+    did not finish, so the re-run never touches what is done. Failed tasks of the run that
+    nobody requeued were retried past Doorstroom (the Prefect UI's Retry button, Prefect's
+    API): they are recorded as restarted by :data:`OUTSIDE_RESTART`, with an audit line.
     """
+    outside = list(session.scalars(select(SyncTask.id).where(
+        SyncTask.last_flow_run_id == flow_run_id, SyncTask.status == TaskStatus.FAILED)))
+    if outside:
+        session.execute(update(SyncTask).where(SyncTask.id.in_(outside)).values(
+            restarted_by=OUTSIDE_RESTART, updated_at=utcnow()))
+        audit(session, OUTSIDE_RESTART, "restart", "flow_run", flow_run_id, {"tasks": outside})
     session.execute(
         update(SyncTask)
         .where(SyncTask.dossier_id == dossier_id, SyncTask.status == TaskStatus.PENDING)

@@ -112,7 +112,8 @@ def test_given_closed_period_when_prefect_ui_retries_after_reopening_then_booked
         client.set_flow_run_state(run.id, AwaitingRetry(), force=True)
     wait_for_flow_state(task_id, "Completed")
 
-    assert tasks([task_id])[0].status == TaskStatus.DONE
+    [done] = tasks([task_id])
+    assert done.status == TaskStatus.DONE and done.restarted_by == "Prefect UI"
     assert len(exact_sandbox.state.entries(501)) == 1
 
 
