@@ -23,6 +23,7 @@ from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import SyncTask, TaskKind
 from flows.outcome import mark_who_must_act, summarise
+from flows.publish import publish_run
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _run_tasks(plan: DossierPlan, package: PackageDescriptor, connector: Connect
     """Each sync task as its package's Prefect task, e.g. ``wings.post-booking 1001-0001``."""
     delays = get_settings().retry_delays
     states: list[State] = []
-    for index, item in enumerate(plan.tasks):
+    for item in plan.tasks:
         package_task = package.tasks.for_kind(item.kind)
         options: dict[str, object] = {"task_run_name": f"{package_task.name} {item.subject}"}
         if delays:
@@ -114,8 +115,12 @@ def _run_tasks(plan: DossierPlan, package: PackageDescriptor, connector: Connect
             state = _orphaned(item, state, plan.language)
         states.append(state)
         if item.kind == TaskKind.CREATE_DOSSIER and not state.is_completed():
-            return summarise(states, len(plan.tasks) - index - 1, plan.language)
-    return summarise(states, 0, plan.language)
+            break
+    outcome = summarise(states, len(plan.tasks) - len(states), plan.language)
+    publish_run(plan.ref.id, plan.office_id, plan.package,
+                [item.task_id for item in plan.tasks[:len(states)]],
+                [state.name for state in states])
+    return outcome
 
 
 def _orphaned(item: Plan, state: State, language: str) -> State:

@@ -148,6 +148,13 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def tasks_by_id(session: Session, task_ids: Sequence[int]) -> list[SyncTask]:
+    """These sync tasks, in the order of ``task_ids``."""
+    found = {task.id: task for task in session.scalars(
+        select(SyncTask).where(SyncTask.id.in_(task_ids)))}
+    return [found[task_id] for task_id in task_ids if task_id in found]
+
+
 def task_status(session: Session, task_id: int) -> TaskStatus:
     """A task's status as the store has it now."""
     return session.scalars(select(SyncTask.status).where(SyncTask.id == task_id)).one()

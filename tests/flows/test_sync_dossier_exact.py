@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import time
+from dataclasses import dataclass
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactCollectionFilter,
+    ArtifactCollectionFilterKey,
+    ArtifactFilter,
+    ArtifactFilterType,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
 from prefect.client.schemas.objects import FlowRun
+from prefect.events.filters import EventFilter, EventResourceFilter
 from prefect.states import AwaitingRetry
 
 from connectors.sandbox_faults import Fault
@@ -39,6 +51,37 @@ def wait_for_flow_state(task_id: int, name: str, timeout: float = 60) -> FlowRun
         if time.monotonic() > deadline:
             raise TimeoutError(f"flow run state is {run.state and run.state.name}, not {name}")
         time.sleep(0.5)
+
+
+@dataclass
+class OperatorsView:
+    """What the Prefect UI shows an operator of one run: its table, its dossier's card, the
+    task's outcome events."""
+
+    table: str
+    table_rows: int
+    card: str
+    events: list[str]
+
+
+def operators_view(run_id: UUID, dossier: int, task_id: int) -> OperatorsView:
+    with get_client(sync_client=True) as client:
+        tables = client.read_artifacts(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[run_id])), artifact_filter=ArtifactFilter(
+            type=ArtifactFilterType(any_=["table"])))
+        [card] = client.read_latest_artifacts(artifact_filter=ArtifactCollectionFilter(
+            key=ArtifactCollectionFilterKey(any_=[f"dossier-{dossier}"])))
+        deadline = time.monotonic() + 30
+        while True:  # events are stored a moment after they are sent
+            events = client.read_events(EventFilter(resource=EventResourceFilter(
+                id=[f"doorstroom.sync-task.{task_id}"])), limit=10).events
+            if events or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    [table] = tables
+    rows = json.loads(str(table.data))
+    return OperatorsView(json.dumps(rows), len(rows), str(card.data),
+                         [event.event for event in events])
 
 
 def attempts_of(task_id: int) -> list[Attempt]:
@@ -106,6 +149,11 @@ def test_given_closed_period_when_prefect_ui_retries_after_reopening_then_booked
     assert task.failure_code == "no_open_booking_period"
     assert task.failure_params == {"period": "202603"}
     assert "Er is geen open boekperiode gevonden voor periode 202603." in (run.state.message or "")
+    board = operators_view(run.id, dossier, task_id)
+    assert board.table_rows == 1 and "202603" in board.table
+    assert "Garage Maes" in board.card and "Action required from the office: 1" in board.card
+    assert "202603" in board.card and "/dossiers/" in board.card
+    assert board.events == ["doorstroom.sync-task.employee-action-required"]
 
     exact_sandbox.state.set_period_closed(501, 2026, 3, False)
     with get_client(sync_client=True) as client:  # what the Prefect UI's Retry button sends

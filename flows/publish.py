@@ -1,0 +1,98 @@
+"""What a sync-dossier run leaves in the Prefect UI for operators, beside its state.
+
+- a table artifact of the run's tasks (task, document, outcome, instruction, attempts, the
+  monitor's row for support);
+- a keyed markdown artifact ``dossier-<id>`` holding the dossier's state after this run, so
+  the Artifacts page is a status board with one card per dossier (its history kept by key);
+- an event per task outcome (``doorstroom.sync-task.done`` / ``.employee-action-required`` /
+  ``.support-required``) with the task as resource and dossier, office and package related,
+  for automations operators build in the UI.
+
+Published after the work is recorded; Prefect being away costs the board a line, never the
+run its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
+
+from connectors.attempt import ORCHESTRATOR_ERRORS
+from doorstroom.settings import get_settings
+from doorstroom.store import repository as repo
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import UserRole
+from doorstroom.views import TaskRow, task_row
+
+log = logging.getLogger(__name__)
+LANGUAGE = "en"
+"""Operators read the Prefect UI in English; offices read the monitor in their language."""
+OUTCOME_EVENTS = {"Completed": "done", "EmployeeActionRequired": "employee-action-required",
+                  "SupportRequired": "support-required"}
+
+
+def _rows(task_ids: Sequence[int]) -> list[TaskRow]:
+    settings = get_settings()
+    with session_scope() as session:
+        tasks = repo.tasks_by_id(session, task_ids)
+        return [task_row(task, UserRole.SUPPORT, LANGUAGE, settings.timezone,
+                         settings.prefect_ui()) for task in tasks]
+
+
+def _monitor_link(row: TaskRow) -> str:
+    return f"{get_settings().monitor_url.rstrip('/')}/dossiers/{row.dossier_id}#task-{row.id}"
+
+
+def _board_card(rows: Sequence[TaskRow]) -> str:
+    first = rows[0]
+    waiting = [row for row in rows if row.status in ("employee", "support")]
+    counts = Counter(row.status_label for row in rows)
+    summary = " · ".join(f"{label}: {count}" for label, count in sorted(counts.items()))
+    lines = [f"## {first.dossier} ({first.package}, {first.office})", "",
+             f"After its last run — {summary}", ""]
+    lines += [f"- **{row.status_label}** — {row.document or row.kind}: {row.instruction} "
+              f"([monitor]({_monitor_link(row)}))" for row in waiting]
+    return "\n".join(lines)
+
+
+def publish_run(dossier_id: int, office_id: int, package: str, task_ids: Sequence[int],
+                state_names: Sequence[str | None]) -> None:
+    """The run's table, the dossier's card and one event per task outcome."""
+    if not task_ids:
+        return
+    try:
+        rows = _rows(task_ids)
+        create_table_artifact(
+            table=[{"task": row.kind, "document": row.document, "outcome": row.status_label,
+                    "instruction": row.instruction, "attempts": row.attempts,
+                    "monitor": _monitor_link(row)} for row in rows],
+            description=f"Tasks of this run for {rows[0].dossier}" if rows else None)
+        if rows:
+            create_markdown_artifact(key=f"dossier-{dossier_id}",
+                                     markdown=_board_card(rows),
+                                     description=f"{rows[0].dossier}: state after its last run")
+        for task_id, name in zip(task_ids, state_names, strict=True):
+            _emit(task_id, name, dossier_id, office_id, package)
+    except ORCHESTRATOR_ERRORS:
+        log.warning("dossier %s: the run's artifacts were not published (Prefect away)",
+                    dossier_id)
+
+
+def _emit(task_id: int, state_name: str | None, dossier_id: int, office_id: int,
+          package: str) -> None:
+    outcome = OUTCOME_EVENTS.get(state_name or "")
+    if outcome is None:
+        return
+    emit_event(event=f"doorstroom.sync-task.{outcome}",
+               resource={"prefect.resource.id": f"doorstroom.sync-task.{task_id}"},
+               related=[
+                   {"prefect.resource.id": f"doorstroom.dossier.{dossier_id}",
+                    "prefect.resource.role": "dossier"},
+                   {"prefect.resource.id": f"doorstroom.office.{office_id}",
+                    "prefect.resource.role": "office"},
+                   {"prefect.resource.id": f"doorstroom.package.{package}",
+                    "prefect.resource.role": "package"}])
