@@ -41,17 +41,19 @@ def summarise(states: Sequence[State], waiting: int, language: str) -> State:
     return Completed(message=render("summary.done", {"done": len(states)}, language))
 
 
-def mark_who_must_act(flow_run_id: str, state_name: str | None) -> None:
+def mark_who_must_act(flow_run_id: str, tags: list[str], state_name: str | None) -> None:
     """Tag the run ``needs:office`` or ``needs:support`` by its outcome (and drop a stale one).
 
     Prefect's state filter knows only state types, so three runs in EmployeeActionRequired
     showed under none of its names; a tag filter on ``needs:office`` shows exactly the runs
     waiting for the office. A restart takes the tag off again (``doorstroom.restart``).
     """
+    wanted = NEEDS.get(state_name or "")
+    kept = without_needs(tags)
+    if kept == tags and wanted is None:
+        return  # the common case, a run that flowed: nothing to change, no API call
     try:
         with get_client(sync_client=True) as client:
-            tags = without_needs(client.read_flow_run(UUID(flow_run_id)).tags)
-            wanted = NEEDS.get(state_name or "")
-            client.update_flow_run(UUID(flow_run_id), tags=tags + ([wanted] if wanted else []))
+            client.update_flow_run(UUID(flow_run_id), tags=kept + ([wanted] if wanted else []))
     except ORCHESTRATOR_ERRORS:  # a tag is no reason to fail the run's work
         log.warning("flow run %s: its needs tag was not set (Prefect away)", flow_run_id)

@@ -80,7 +80,7 @@ def sync_dossier(dossier_id: int) -> State:
     """Run the dossier's unfinished sync tasks; end in the most severe outcome, the run
     tagged with who must act."""
     state = _sync(dossier_id)
-    mark_who_must_act(str(flow_run.id), state.name)
+    mark_who_must_act(str(flow_run.id), list(flow_run.tags), state.name)
     return state
 
 
