@@ -1,5 +1,6 @@
 """What a sync-dossier run leaves in the Prefect UI for operators, beside its state.
 
+- a ``needs:office`` / ``needs:support`` tag while it waits for someone;
 - a table artifact of the run's tasks (task, document, outcome, instruction, attempts, the
   monitor's row for support);
 - a keyed markdown artifact ``dossier-<id>`` holding the dossier's state after this run, so
@@ -17,11 +18,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from uuid import UUID
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
 from connectors.attempt import ORCHESTRATOR_ERRORS
+from doorstroom.restart import NEEDS, without_needs
 from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
@@ -66,12 +70,12 @@ def publish_run(dossier_id: int, office_id: int, package: str, task_ids: Sequenc
         return
     try:
         rows = _rows(task_ids)
-        create_table_artifact(
-            table=[{"task": row.kind, "document": row.document, "outcome": row.status_label,
-                    "instruction": row.instruction, "attempts": row.attempts,
-                    "monitor": _monitor_link(row)} for row in rows],
-            description=f"Tasks of this run for {rows[0].dossier}" if rows else None)
         if rows:
+            create_table_artifact(
+                table=[{"task": row.kind, "document": row.document, "outcome": row.status_label,
+                        "instruction": row.instruction, "attempts": row.attempts,
+                        "monitor": _monitor_link(row)} for row in rows],
+                description=f"Tasks of this run for {rows[0].dossier}")
             create_markdown_artifact(key=f"dossier-{dossier_id}",
                                      markdown=_board_card(rows),
                                      description=f"{rows[0].dossier}: state after its last run")
@@ -96,3 +100,21 @@ def _emit(task_id: int, state_name: str | None, dossier_id: int, office_id: int,
                     "prefect.resource.role": "office"},
                    {"prefect.resource.id": f"doorstroom.package.{package}",
                     "prefect.resource.role": "package"}])
+
+
+def mark_who_must_act(flow_run_id: str, tags: list[str], state_name: str | None) -> None:
+    """Tag the run ``needs:office`` or ``needs:support`` by its outcome (and drop a stale one).
+
+    Prefect's state filter knows only state types, so three runs in EmployeeActionRequired
+    showed under none of its names; a tag filter on ``needs:office`` shows exactly the runs
+    waiting for the office. A restart takes the tag off again (``doorstroom.restart``).
+    """
+    wanted = NEEDS.get(state_name or "")
+    kept = without_needs(tags)
+    if kept == tags and wanted is None:
+        return  # the common case, a run that flowed: nothing to change, no API call
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(UUID(flow_run_id), tags=kept + ([wanted] if wanted else []))
+    except ORCHESTRATOR_ERRORS:  # a tag is no reason to fail the run's work
+        log.warning("flow run %s: its needs tag was not set (Prefect away)", flow_run_id)

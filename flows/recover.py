@@ -24,7 +24,7 @@ from uuid import UUID
 
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import OrchestrationResult, SetStateStatus
 from prefect.events.filters import EventFilter, EventOccurredFilter, EventResourceFilter
 from prefect.exceptions import ObjectNotFound
@@ -45,16 +45,27 @@ RETRIED = {"Crashed", "Failed"}
 """End states whose unfinished tasks are retried (bounded) rather than marked interrupted."""
 
 
-def _ended(run_id: str) -> tuple[str, str] | None:
-    """The name and id of the run's final state (``"missing"``), or ``None`` while it runs."""
+def _read(run_id: str) -> FlowRun | None:
+    """The flow run as Prefect has it now, ``None`` when it is gone."""
     with get_client(sync_client=True) as client:
         try:
-            run = client.read_flow_run(UUID(run_id))
+            return client.read_flow_run(UUID(run_id))
         except ObjectNotFound:
-            return "missing", ""
+            return None
+
+
+def _final(run: FlowRun | None) -> tuple[str, str] | None:
+    """The name and id of the run's final state (``"missing"``), or ``None`` while it runs."""
+    if run is None:
+        return "missing", ""
     if run.state is None or not run.state.is_final():
         return None
     return run.state.name or str(run.state.type.value), str(run.state.id)
+
+
+def _ended(run_id: str) -> tuple[str, str] | None:
+    """:func:`_final` of the run as it is now."""
+    return _final(_read(run_id))
 
 
 def _being_restarted(run_id: str, state_id: str) -> bool:
@@ -101,7 +112,7 @@ def crash_if_running(flow_run_id: str, reason: str) -> bool:
     return result.status == SetStateStatus.ACCEPT
 
 
-def _silent(run_id: str, bound: timedelta) -> bool:
+def _silent(run: FlowRun, bound: timedelta) -> bool:
     """Whether a Pending or Running run has shown no sign of life for ``bound``: no state
     change and no event of it (heartbeats included) among the events Prefect stored.
 
@@ -110,18 +121,14 @@ def _silent(run_id: str, bound: timedelta) -> bool:
     stack, say) never reach it, and their run would stay Running forever.
     """
     since = datetime.now(UTC) - bound
+    state = run.state
+    if (state is None or state.type not in (StateType.PENDING, StateType.RUNNING)
+            or state.timestamp > since):
+        return False
     with get_client(sync_client=True) as client:
-        try:
-            run = client.read_flow_run(UUID(run_id))
-        except ObjectNotFound:
-            return False
-        state = run.state
-        if (state is None or state.type not in (StateType.PENDING, StateType.RUNNING)
-                or state.timestamp > since):
-            return False
         page = client.read_events(EventFilter(
             occurred=EventOccurredFilter(since=since),
-            resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"])), limit=1)
+            resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"])), limit=1)
     return not page.events
 
 
@@ -145,8 +152,9 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
         holders = repo.unfinished_by_run(session)
     recovered = 0
     for run_id, task_ids in holders.items():
-        ended = _ended(run_id)
-        if ended is None and _silent(run_id, bound):
+        run = _read(run_id)
+        ended = _final(run)
+        if ended is None and run is not None and _silent(run, bound):
             silence = f"no sign of life for {bound.total_seconds():.0f} s"
             if crash_if_running(run_id, silence):
                 logger.warning("flow run %s crashed: %s", run_id, silence)

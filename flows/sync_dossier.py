@@ -22,8 +22,8 @@ from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import SyncTask, TaskKind
-from flows.outcome import mark_who_must_act, summarise
-from flows.publish import publish_run
+from flows.outcome import summarise
+from flows.publish import mark_who_must_act, publish_run
 
 
 @dataclass(frozen=True)

@@ -42,16 +42,14 @@ def open_session(session: Session, user_id: int) -> str:
 
 
 def session_user(session: Session, token: str, lifetime: Lifetime) -> User | None:
-    """The user of a live session, or ``None``; a session past a limit is ended here."""
+    """The user of a live session, or ``None``: ended, or past a limit (read from its
+    timestamps, nothing written)."""
     row = session.scalar(select(LoginSession).where(LoginSession.token_sha256 == _digest(token)))
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
-    if as_utc(row.created_at) + lifetime.absolute <= now:
-        row.ended_at, row.ended_why = now, "expired"
-        return None
-    if as_utc(row.last_seen_at) + lifetime.idle <= now:
-        row.ended_at, row.ended_why = now, "idle"
+    if (as_utc(row.created_at) + lifetime.absolute <= now
+            or as_utc(row.last_seen_at) + lifetime.idle <= now):
         return None
     if as_utc(row.last_seen_at) + SEEN_EVERY <= now:
         row.last_seen_at = now

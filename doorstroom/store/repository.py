@@ -44,10 +44,10 @@ from doorstroom.store.models import (
 )
 
 LEASE = timedelta(minutes=15)
-OUTSIDE_RESTART = "Prefect UI"
-"""Who restarted a run that was retried past Doorstroom's restart (the actor we can know)."""
 """How long an execution that stopped answering keeps a task from others; an attempt's
 calls are bounded well below it (HTTP timeouts, a rate-limit slot waits at most 5 minutes)."""
+OUTSIDE_RESTART = "Prefect UI"
+"""Who restarted a run that was retried past Doorstroom's restart (the actor we can know)."""
 OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)
 
 
