@@ -13,6 +13,7 @@ package for a task another one is on.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -30,6 +31,7 @@ REASONS = {
     "never_run": "this task has not run yet",
     "not_from_deployment": "this run was not started from a deployment; start it again",
     "run_not_failed": "only failed runs can be restarted",
+    "run_finishing": "the run has recorded its tasks but has not ended yet",
     "already_restarted": "this run was restarted already",
 }
 
@@ -55,8 +57,40 @@ class _Restartable:
     state_name: str
 
 
-def _restartable(client: SyncPrefectClient, flow_run_id: str) -> _Restartable:
+FINISHING_SECONDS = 20.0
+"""How long a restart waits for a run that has recorded all its tasks but not ended yet.
+
+A run writes its tasks' outcomes to the store first and publishes them to the Prefect UI
+after, so a click on a task that has just turned red can come while its run is still
+Running. Waiting out that tail answers the click with a restart instead of a refusal.
+"""
+POLL_SECONDS = 0.5
+
+
+def _finishing(run: FlowRun, flow_run_id: str) -> bool:
+    """Running, with no task of it left queued or running in the store."""
+    if run.state is None or not run.state.is_running():
+        return False
+    with session_scope() as session:
+        return not repo.run_has_open_tasks(session, flow_run_id)
+
+
+def _ended(client: SyncPrefectClient, flow_run_id: str) -> FlowRun:
+    """The run, once it has left its finishing tail (or the wait is over)."""
     run = client.read_flow_run(UUID(flow_run_id))
+    if not _finishing(run, flow_run_id):
+        return run
+    deadline = time.monotonic() + FINISHING_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        run = client.read_flow_run(UUID(flow_run_id))
+        if not _finishing(run, flow_run_id):
+            return run
+    raise RestartRefused("run_finishing")
+
+
+def _restartable(client: SyncPrefectClient, flow_run_id: str) -> _Restartable:
+    run = _ended(client, flow_run_id)
     if run.deployment_id is None:
         raise RestartRefused("not_from_deployment")
     state = run.state

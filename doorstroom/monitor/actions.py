@@ -23,6 +23,7 @@ RESTART_REFUSALS = {
     "not_from_deployment": N_("This run was not started by the scheduler; support can queue "
                               "the task again."),
     "run_not_failed": N_("The run of this task is not failed (any more); reload the page."),
+    "run_finishing": N_("The run of this task is still finishing; try again in a minute."),
     "already_restarted": N_("This task was restarted already; it runs again in a moment."),
 }
 RESTARTED_BY = N_("Already restarted by %(who)s; the task runs again in a moment.")

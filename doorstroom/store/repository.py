@@ -218,6 +218,13 @@ def last_restart(session: Session, flow_run_id: str) -> str | None:
                           .order_by(RunRestart.id.desc()).limit(1))
 
 
+def run_has_open_tasks(session: Session, flow_run_id: str) -> bool:
+    """Whether a flow run still holds a task that is queued or being worked on."""
+    return session.scalar(select(SyncTask.id).where(
+        SyncTask.last_flow_run_id == flow_run_id,
+        SyncTask.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING))).limit(1)) is not None
+
+
 def restart_of(session: Session, flow_run_id: str, from_state_id: str) -> RunRestart | None:
     """Who restarted a run out of this state, if anyone did."""
     return session.scalar(select(RunRestart).where(RunRestart.flow_run_id == flow_run_id,

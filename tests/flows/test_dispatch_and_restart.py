@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from uuid import UUID
+
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.states import Failed, Running
 from sqlalchemy import update
 
 from doorstroom.restart import RestartRefused, restart_task
@@ -63,3 +69,70 @@ def test_given_a_task_that_never_ran_when_restarted_then_refused(
         restart_task(task_id, actor="test")
     assert refused.value.reason == "not_failed"
     mark_done([task_id])
+
+
+def a_failed_task_of_a_running_run(exact_block: str, division: int) -> tuple[int, str]:
+    """A task the store shows failed while Prefect still shows its run Running: the tail in
+    which a run publishes its outcome after recording it."""
+    unserved = sync_dossier.to_deployment(name="unserved")
+    unserved.apply()
+    [task_id] = documents_for(a_dossier(an_office(), f"Staart {division}", division,
+                                        exact_block), [a_proposal()])
+    dispatch(deployment="sync-dossier/unserved")
+    [task] = tasks([task_id])
+    assert task.last_flow_run_id is not None
+    with session_scope() as session:
+        session.execute(update(SyncTask).where(SyncTask.id == task_id)
+                        .values(status=TaskStatus.FAILED))
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(task.last_flow_run_id), Running(), force=True)
+    return task_id, task.last_flow_run_id
+
+
+def test_given_a_red_task_whose_run_is_still_finishing_when_restarted_then_it_waits_for_the_end(
+        prefect_stack: object, exact_block: str) -> None:
+    task_id, run_id = a_failed_task_of_a_running_run(exact_block, 1401)
+
+    def end_the_run() -> None:
+        time.sleep(2)
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(UUID(run_id), Failed(), force=True)
+
+    ender = threading.Thread(target=end_the_run)
+    ender.start()
+    restarted = restart_task(task_id, actor="els@kantoor.be")
+    ender.join()
+
+    assert restarted == [task_id]
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(UUID(run_id)).state_name == "AwaitingRetry"
+    mark_done([task_id])
+
+
+def test_given_a_run_that_does_not_end_when_restarted_then_refused_as_finishing(
+        prefect_stack: object, exact_block: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    task_id, _ = a_failed_task_of_a_running_run(exact_block, 1402)
+    monkeypatch.setattr("doorstroom.restart.FINISHING_SECONDS", 1.0)
+
+    with pytest.raises(RestartRefused) as refused:
+        restart_task(task_id, actor="els@kantoor.be")
+
+    assert refused.value.reason == "run_finishing"
+    mark_done([task_id])
+
+
+def test_given_a_running_run_with_a_queued_task_when_restarted_then_refused_at_once(
+        prefect_stack: object, exact_block: str) -> None:
+    task_id, run_id = a_failed_task_of_a_running_run(exact_block, 1403)
+    [other] = documents_for(tasks([task_id])[0].dossier_id, [a_proposal()])
+    with session_scope() as session:
+        session.execute(update(SyncTask).where(SyncTask.id == other)
+                        .values(status=TaskStatus.QUEUED, last_flow_run_id=run_id))
+    started = time.monotonic()
+
+    with pytest.raises(RestartRefused) as refused:
+        restart_task(task_id, actor="els@kantoor.be")
+
+    assert refused.value.reason == "run_not_failed"
+    assert time.monotonic() - started < 5  # no waiting for a run that is at work
+    mark_done([task_id, other])
