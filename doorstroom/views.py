@@ -101,9 +101,17 @@ def _instruction(task: SyncTask, key: str, language: str) -> tuple[str, str]:
 
 
 def _note(task: SyncTask, language: str) -> str:
-    """Who restarted a task that is no longer failed (automatic restarts are named)."""
-    if task.status == TaskStatus.FAILED or not task.restarted_by:
+    """Who restarted the task (automatic restarts are named); for a task that failed again
+    after a restart, that the cause is still there — else a restart that changed nothing
+    looks like a restart that did not happen."""
+    if not task.restarted_by:
         return ""
+    if task.status == TaskStatus.FAILED:
+        if task.restarted_by in RESTART_NOTES:
+            return gettext(language, N_("Failed again after an automatic restart: the cause "
+                                        "is still there."))
+        return gettext(language, N_("Failed again after the restart by %(who)s: the cause is "
+                                    "still there.")) % {"who": task.restarted_by}
     known = RESTART_NOTES.get(task.restarted_by)
     if known:
         return gettext(language, known)
@@ -136,6 +144,6 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         # The Prefect UI is the operators' console: office staff never get a way in.
         flow_run_url=(f"{prefect_ui_url}/runs/flow-run/{run}"
                       if run and role == UserRole.SUPPORT else ""),
-        urgent=task.urgent, can_restart=task.status == TaskStatus.FAILED,
+        urgent=task.urgent and key == "support", can_restart=task.status == TaskStatus.FAILED,
         can_mark_urgent=key == "support" and not task.urgent and role != UserRole.SUPPORT,
     )

@@ -6,6 +6,8 @@ catalogue) and the HTTP status the page answers with.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import httpx
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
@@ -29,6 +31,14 @@ RESTART_REFUSALS = {
 RESTARTED_BY = N_("Already restarted by %(who)s; the task runs again in a moment.")
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What the row says after an action: a msgid and the values of its placeholders."""
+
+    message: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
 class ActionRefused(Exception):
     """The action cannot be done now; ``message`` says why (a msgid), ``status_code`` how."""
 
@@ -41,14 +51,19 @@ class ActionRefused(Exception):
         """Values for the message's placeholders, filled in after it is translated."""
 
 
-def restart(session: Session, user: User, task_id: int) -> str:
-    """Restart the task (a Prefect retry of its run); the restart is audited."""
+def restart(session: Session, user: User, task_id: int) -> Notice:
+    """Restart the task (a Prefect retry of its run); the restart is audited.
+
+    A task someone else restarted first is no refusal: it runs again, as the person asked,
+    and the answer says who restarted it.
+    """
     session.commit()  # end the read transaction: the restart writes through its own session
     try:
         restart_task(task_id, actor=user.email, user_id=user.id)
     except RestartRefused as refused:
-        if refused.reason == "already_restarted" and refused.by:
-            raise ActionRefused(RESTARTED_BY, params={"who": refused.by}) from None
+        if refused.reason == "already_restarted":
+            return Notice(RESTARTED_BY, {"who": refused.by}) if refused.by \
+                else Notice(RESTART_REFUSALS[refused.reason])
         raise ActionRefused(RESTART_REFUSALS[refused.reason]) from None
     except ObjectNotFound:
         raise ActionRefused(N_("The Prefect run of this task no longer exists; support can "
@@ -56,10 +71,10 @@ def restart(session: Session, user: User, task_id: int) -> str:
     except (httpx.HTTPError, PrefectHTTPStatusError):
         raise ActionRefused(N_("Prefect cannot be reached right now; try again in a minute."),
                             503) from None
-    return N_("Restarted: the task runs again in a moment.")
+    return Notice(N_("Restarted: the task runs again in a moment."))
 
 
-def mark_urgent(session: Session, user: User, task_id: int) -> str:
+def mark_urgent(session: Session, user: User, task_id: int) -> Notice:
     """Stress the priority of a red task for support; no ticket needed (the seed's tip)."""
     task = session.get_one(SyncTask, task_id)
     if task.status != TaskStatus.FAILED or task.responsibility != Responsibility.SUPPORT:
@@ -68,4 +83,4 @@ def mark_urgent(session: Session, user: User, task_id: int) -> str:
         task.urgent = True
         repo.audit(session, user.email, "escalate", "sync_task", str(task_id),
                    {"dossier": task.dossier_id}, user.id)
-    return N_("Marked urgent: support handles this task first.")
+    return Notice(N_("Marked urgent: support handles this task first."))

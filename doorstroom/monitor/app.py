@@ -14,14 +14,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from doorstroom.failures.catalog import LANGUAGES, package_names
 from doorstroom.i18n import gettext, language_of
-from doorstroom.monitor.actions import ActionRefused, mark_urgent, restart
+from doorstroom.monitor.actions import ActionRefused, Notice, mark_urgent, restart
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.login import LoginThrottled, authenticate
 from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
@@ -151,6 +151,10 @@ def _login_routes(app: FastAPI, pages: Pages) -> None:
             request.session["lang"] = language
         return RedirectResponse(safe_next(next), status_code=303)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     @app.get("/healthz")
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -253,11 +257,11 @@ def _act(request: Request, session: Session, user: User, task_id: RowId, next_ur
         raise HTTPException(404)
     language = language_of(user.language)
     try:
-        notice, status_code = gettext(language, action(session, user, task_id)), 200
+        said, status_code = action(session, user, task_id), 200
     except ActionRefused as refused:
-        notice = gettext(language, refused.message) % refused.params if refused.params \
-            else gettext(language, refused.message)
-        status_code = refused.status_code
+        said, status_code = Notice(refused.message, refused.params), refused.status_code
+    notice = gettext(language, said.message) % said.params if said.params \
+        else gettext(language, said.message)
     session.commit()  # the action's writes, and a fresh read of what others wrote
     session.expire_all()
     return answer(request, session, user, task_id, notice, status_code, next_url)

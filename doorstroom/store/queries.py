@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, joinedload, raiseload
 
 from doorstroom.store.models import (
@@ -74,12 +74,23 @@ def visible_dossiers(viewer: Viewer) -> Select[Any]:
         DossierRight.user_id == viewer.user_id, Dossier.office_id == viewer.office_id)
 
 
+def _counts() -> tuple[Any, Any]:
+    """A dossier's failed tasks with support and with the office, as aggregates."""
+    return (func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.SUPPORT),
+            func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.EMPLOYEE))
+
+
+def _icon_order() -> Any:
+    """Orange dossiers first (the office can act), then red, then black."""
+    support, employee = _counts()
+    return case((employee > 0, 0), (support > 0, 1), else_=2)
+
+
 def _clients(viewer: Viewer, search: str = "", icon: str = "", package: str = "",
              dossier_id: int | None = None) -> Select[int, str, str, str, int, int]:
     """The active-clients rows (unordered, unpaged): each visible dossier with its counts."""
     failed = SyncTask.status == TaskStatus.FAILED
-    support = func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.SUPPORT)
-    employee = func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.EMPLOYEE)
+    support, employee = _counts()
     query = (
         select(Dossier.id, Dossier.name, Dossier.package, Office.name,
                support.label("support"), employee.label("employee"))
@@ -106,10 +117,11 @@ def _clients(viewer: Viewer, search: str = "", icon: str = "", package: str = ""
 def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: str = "",
                    package: str = "", page: int = 1, per_page: int = 50,
                    ) -> tuple[list[ClientRow], int]:
-    """A page of the active-clients list and the number of rows in all pages."""
+    """A page of the active-clients list, orange first, then red, then black, each by name;
+    and the number of rows in all pages."""
     query = _clients(viewer, search, icon, package)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(Dossier.name, Dossier.id)
+    rows = session.execute(query.order_by(_icon_order(), Dossier.name, Dossier.id)
                            .limit(per_page).offset(max(page - 1, 0) * per_page)).all()
     return [ClientRow(*row) for row in rows], int(total)
 

@@ -167,6 +167,7 @@ def finish_done(session: Session, task_id: int, attempt_id: int,
     task.status = TaskStatus.DONE
     task.lease_owner = task.lease_expires_at = None
     task.responsibility = None
+    task.urgent = False  # urgent is a request to support; a done task asks nothing
     task.failure_code = None
     task.failure_params = None
     task.finished_at = utcnow()

@@ -1,12 +1,34 @@
-"""Helpers for the monitor's pages: CSRF tokens, log-in, same-site POSTs."""
+"""Helpers for the monitor's pages: CSRF tokens, log-in, same-site POSTs; a real browser."""
 
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.helpers import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Debian's chromium (installed by the test setup; Playwright downloads nothing).
+
+    Requested after the block fixtures: while Playwright's loop runs, Prefect's dual
+    sync/async methods (``Block.save``) would answer with a coroutine.
+    """
+    assert Path(CHROMIUM).exists(), "chromium is missing: scripts/test.sh installs it with apt"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
 
 
 def csrf_of(html: str) -> str:

@@ -8,12 +8,10 @@ the row follow the task and the dossier turn black. Screenshots of every page ar
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -37,25 +35,9 @@ from tests.helpers import (
 )
 from tests.sandboxes import RunningExact
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ARTIFACTS / "monitor"
 RIGHTS_TEXT = ("Voor het aanmaken van het dossier 'Brouwerij Browser' zijn de dossierrechten van "
                "de Doorstroom-gebruiker nog niet ingesteld.")
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Debian's chromium (installed by the test setup; Playwright downloads nothing).
-
-    Requested after the block fixtures: while Playwright's loop runs, Prefect's dual
-    sync/async methods (``Block.save``) would answer with a coroutine.
-    """
-    assert Path(CHROMIUM).exists(), "chromium is missing: scripts/test.sh installs it with apt"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -12,12 +12,15 @@ from doorstroom.store.queries import active_clients, may_act_on, tasks_to_follow
 from tests.helpers import a_dossier, a_task, a_user, an_office
 
 
-def test_given_failed_tasks_then_each_dossier_gets_its_icon_and_count(store_url: str) -> None:
+def test_given_failed_tasks_then_each_dossier_gets_its_icon_and_count_orange_first(
+        store_url: str) -> None:
     office = an_office("Icons")
     flowing = a_dossier(office, "A flowing", 0, "b")
     red = a_dossier(office, "B support", 0, "b")
     orange = a_dossier(office, "C employee", 0, "b")
+    also_flowing = a_dossier(office, "0 flowing too", 0, "b")
     a_task(flowing, None)
+    a_task(also_flowing, None)
     a_task(red, Responsibility.SUPPORT)
     a_task(orange, Responsibility.EMPLOYEE)
     a_task(orange, Responsibility.EMPLOYEE)
@@ -26,9 +29,10 @@ def test_given_failed_tasks_then_each_dossier_gets_its_icon_and_count(store_url:
         rows, total = active_clients(session, viewer)
         oranges, _ = active_clients(session, viewer, icon="orange")
         found, _ = active_clients(session, viewer, search="suppo")
-    assert total == 3
+    assert total == 4  # the office can act on orange: first; then red, then black; by name
     assert [(r.name, r.icon, r.employee_tasks) for r in rows] == [
-        ("A flowing", "black", 0), ("B support", "red", 0), ("C employee", "orange", 2)]
+        ("C employee", "orange", 2), ("B support", "red", 0), ("0 flowing too", "black", 0),
+        ("A flowing", "black", 0)]
     assert [r.name for r in oranges] == ["C employee"]
     assert [r.name for r in found] == ["B support"]
 
