@@ -23,7 +23,7 @@ from prefect.states import Completed, Failed, State
 from connectors.base import Connector
 from doorstroom.clock import SYSTEM, Clock
 from doorstroom.documents.proposal import BookingRequest, MasterData
-from doorstroom.failures import SyncFailure, TransientFailure, failure, render
+from doorstroom.failures import SyncFailure, TransientFailure, failure, operator_text
 from doorstroom.failures import codes as c
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session, session_scope
@@ -64,8 +64,9 @@ def retry_transient_only(_task: Any, _task_run: TaskRun, state: State) -> bool:
 
 
 def failed_state(error: SyncFailure, language: str) -> State:
-    """The Prefect state of a classified failure, its message the rendered instruction."""
-    return Failed(name=error.state_name, message=render(error.code.name, error.params, language))
+    """The Prefect state of a classified failure, its message what operators need to act."""
+    return Failed(name=error.state_name,
+                  message=operator_text(error.code.name, error.params, language))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from connectors.attempt import FINAL_STATE_NAMES, ORCHESTRATOR_ERRORS, failed_st
 from connectors.base import Connector, DossierRef
 from connectors.descriptor import PackageDescriptor
 from connectors.registry import descriptor
-from doorstroom.failures import SyncFailure, failure, render
+from doorstroom.failures import SyncFailure, failure, operator_text, render
 from doorstroom.failures import codes as c
 from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
@@ -148,5 +148,5 @@ def _fail_all(plan: DossierPlan, error: SyncFailure) -> State:
             attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None)
             if attempt_id is not None:
                 repo.finish_failed(session, item.task_id, attempt_id, error)
-    message = render(error.code.name, error.params, plan.language)
+    message = operator_text(error.code.name, error.params, plan.language)
     return Failed(name=error.state_name, message=message)

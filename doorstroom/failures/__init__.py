@@ -8,7 +8,7 @@ from doorstroom.failures.base import (
     TransientFailure,
     failure,
 )
-from doorstroom.failures.catalog import render, support_hint
+from doorstroom.failures.catalog import operator_text, render, support_hint
 
 __all__ = [
     "EmployeeActionRequired",
@@ -17,6 +17,7 @@ __all__ = [
     "SyncFailure",
     "TransientFailure",
     "failure",
+    "operator_text",
     "render",
     "support_hint",
 ]

@@ -56,6 +56,12 @@ def support_hint(code: str, params: Mapping[str, object], language: str) -> str 
     return render(key, params, language)
 
 
+def operator_text(code: str, params: Mapping[str, object], language: str) -> str:
+    """What the Prefect UI shows of a failure: support's explanation where the code has one
+    (operators act on the technical detail), else the instruction."""
+    return support_hint(code, params, language) or render(code, params, language)
+
+
 def package_names(language: str = FALLBACK) -> dict[str, str]:
     """Every supported package's key and the name people know it by (``package.<key>``).
 

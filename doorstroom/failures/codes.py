@@ -24,19 +24,33 @@ class Kind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class FailureCode:
-    """A failure code: a stable name, its kind and the names of its parameters."""
+    """A failure code: a stable name, its kind and the names of its parameters.
+
+    ``support_only`` names the technical parameters (an exception, a package's raw answer,
+    a block name, an HTTP status): support's explanation carries them, the office's
+    instruction never does.
+    """
 
     name: str
     kind: Kind
     params: tuple[str, ...] = ()
+    support_only: tuple[str, ...] = ()
+
+    @property
+    def office_params(self) -> tuple[str, ...]:
+        """The parameters the office's instruction may show."""
+        return tuple(param for param in self.params if param not in self.support_only)
 
 
 REGISTRY: dict[str, FailureCode] = {}
 
 
-def define(name: str, kind: Kind, *params: str) -> FailureCode:
+def define(name: str, kind: Kind, *params: str, support_only: tuple[str, ...] = ()
+           ) -> FailureCode:
     """Register a failure code; a package's own codes are defined in its ``errors.py``."""
-    code = FailureCode(name, kind, params)
+    if not set(support_only) <= set(params):
+        raise ValueError(f"{name}: support-only parameters {support_only} are not {params}")
+    code = FailureCode(name, kind, params, support_only)
     REGISTRY[name] = code
     return code
 
@@ -49,19 +63,23 @@ FOREIGN_CURRENCY_NOT_SUPPORTED = define("foreign_currency_not_supported", Kind.E
                                         "package", "currency")
 
 # --- support must act ----------------------------------------------------------------------
-RETRIES_EXHAUSTED = define("retries_exhausted", Kind.SUPPORT, "reason")
-UNEXPECTED_ERROR = define("unexpected_error", Kind.SUPPORT, "error")
-UNEXPECTED_RESPONSE = define("unexpected_response", Kind.SUPPORT, "package", "problem")
-PACKAGE_REJECTED = define("package_rejected", Kind.SUPPORT, "package", "message")
+RETRIES_EXHAUSTED = define("retries_exhausted", Kind.SUPPORT, "reason", support_only=("reason",))
+UNEXPECTED_ERROR = define("unexpected_error", Kind.SUPPORT, "error", support_only=("error",))
+UNEXPECTED_RESPONSE = define("unexpected_response", Kind.SUPPORT, "package", "problem",
+                             support_only=("problem",))
+PACKAGE_REJECTED = define("package_rejected", Kind.SUPPORT, "package", "message",
+                          support_only=("message",))
 CREDENTIALS_REJECTED = define("credentials_rejected", Kind.SUPPORT, "package")
-CONNECTION_NOT_CONFIGURED = define("connection_not_configured", Kind.SUPPORT, "block")
+CONNECTION_NOT_CONFIGURED = define("connection_not_configured", Kind.SUPPORT, "block",
+                                   support_only=("block",))
 UNKNOWN_PACKAGE = define("unknown_package", Kind.SUPPORT, "package")
-RUN_INTERRUPTED = define("run_interrupted", Kind.SUPPORT, "state")
+RUN_INTERRUPTED = define("run_interrupted", Kind.SUPPORT, "state", support_only=("state",))
 AGENT_OFFLINE = define("agent_offline", Kind.SUPPORT, "package")
 DATABASE_MISSING = define("database_missing", Kind.SUPPORT, "package", "dossier")
 
 # --- transient: retried automatically, then ``retries_exhausted`` --------------------------
-PACKAGE_UNAVAILABLE = define("package_unavailable", Kind.TRANSIENT, "status")
+PACKAGE_UNAVAILABLE = define("package_unavailable", Kind.TRANSIENT, "status",
+                             support_only=("status",))
 PACKAGE_TIMEOUT = define("package_timeout", Kind.TRANSIENT)
 CONNECTION_LOST = define("connection_lost", Kind.TRANSIENT)
 RATE_LIMITED = define("rate_limited", Kind.TRANSIENT, "seconds")

@@ -1,4 +1,5 @@
-"""Every failure code has its instruction in every language, with exactly its parameters."""
+"""Every failure code has its instruction in every language, with exactly its parameters:
+the office's instruction the office-facing ones, support's explanation all of them."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ SUPPORT_HINTS = {f"support_hint.{name}": code.params for name, code in codes.REG
 PACKAGE_NAMES = {f"package.{package}": () for package in PACKAGES}
 CAUSES = {f"cause.{name}": code.params for name, code in codes.REGISTRY.items()
           if code.kind == codes.Kind.TRANSIENT}
-ALL_CODES = {**{name: code.params for name, code in codes.REGISTRY.items()}, **SUMMARY_CODES,
+ALL_CODES = {**{name: code.office_params for name, code in codes.REGISTRY.items()},
+             **SUMMARY_CODES,
              **SUPPORT_HINTS, **PACKAGE_NAMES, **CAUSES}
 
 
@@ -75,12 +77,31 @@ def test_given_the_registry_then_the_catalogue_names_each_package_as_its_connect
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_given_retries_exhausted_then_the_cause_is_in_the_readers_language_and_past(
+def test_given_retries_exhausted_then_support_reads_the_cause_in_its_language_and_past(
         language: str) -> None:
     params = {"reason": "package_unavailable", "status": "503"}
-    text = render("retries_exhausted", params, language)
-    assert "503" in text
+    text = support_hint("retries_exhausted", params, language)
+    assert text is not None and "503" in text
     assert render("cause.package_unavailable", params, language) in text
     for other in set(LANGUAGES) - {language}:
         assert render("cause.package_unavailable", params, other) not in text
     assert "retried automatically" not in text and "opnieuw geprobeerd" not in text
+
+
+TECHNICAL = {"reason": "package_unavailable", "status": "503", "error": "JSONDecodeError('x')",
+             "problem": "/api/v1/1006/purchaseentry: not JSON", "message": "E_JOURNAL_70",
+             "block": "exact-online-secret-block", "state": "Crashed"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("code", sorted(name for name, code in codes.REGISTRY.items()
+                                        if code.support_only))
+def test_given_technical_parameters_then_the_office_never_reads_them_and_support_does(
+        code: str, language: str) -> None:
+    params = {name: TECHNICAL.get(name, "Kapsalon") for name in codes.REGISTRY[code].params}
+    office = render(code, params, language)
+    for name in codes.REGISTRY[code].support_only:
+        assert TECHNICAL[name] not in office
+    hint = support_hint(code, params, language) or render(f"cause.{code}", params, language)
+    assert all(TECHNICAL[name] in hint or name == "reason"
+               for name in codes.REGISTRY[code].support_only)
