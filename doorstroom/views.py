@@ -32,6 +32,14 @@ ICON_LABELS = {
     "red": N_("Support is on it"),
     "orange": N_("Action required from the office"),
 }
+STATUS_FILTER_LABELS = {
+    "open": N_("Not done"),
+    "employee": N_("Action required from the office"),
+    "support": N_("Support is on it"),
+    "waiting": N_("Waiting or running"),
+    "done": N_("Done"),
+}
+"""The follow-up's status filter (``queries.STATUS_FILTERS``), as people read it."""
 SETTLED = {"employee", "support", "done"}
 RESTART_NOTES = {
     "auto-recheck": N_("Resolved automatically: Doorstroom saw that the cause was gone and "

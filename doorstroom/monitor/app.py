@@ -8,11 +8,12 @@ catalogues, the restart in ``flows.restart``. Every state change is a POST guard
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +24,8 @@ from doorstroom.failures.catalog import LANGUAGES, package_names
 from doorstroom.i18n import gettext, language_of
 from doorstroom.monitor.actions import ActionRefused, Notice, mark_urgent, restart
 from doorstroom.monitor.config import MonitorConfig
+from doorstroom.monitor.export import MAX_ROWS as MAX_EXPORT_ROWS
+from doorstroom.monitor.export import tasks_csv
 from doorstroom.monitor.login import LoginThrottled, authenticate
 from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
 from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
@@ -167,8 +170,8 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
 
     @app.get("/clients", response_class=HTMLResponse)
     def clients(request: Request, session: SessionDep, user: UserDep, q: str = "",
-                icon: Annotated[str, Query(pattern="^(|black|red|orange)$")] = "",
-                package: str = "", page: Page = 1) -> Response:
+                icon: str = "", package: str = "", page: Page = 1) -> Response:
+        icon = icon if icon in queries.ICONS else ""  # an edited address: the whole list
         rows, total = queries.active_clients(session, Viewer.of(user), search=q[:100],
                                              icon=icon, package=package, page=page,
                                              per_page=PER_PAGE)
@@ -197,16 +200,41 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
             raise HTTPException(404)
         return pages.render(request, user, "_summary.html", client=client)
 
+    def narrowed(q: str, dossier: str, package: str, status: str, show: str,
+                 ) -> queries.TaskFilter:
+        """The follow-up's filter from its query; unknown values narrow nothing (an edited
+        address gets the whole list, not an error)."""
+        status = status or ("open" if show == "open" else "")
+        return queries.TaskFilter(
+            dossier=dossier[:100], text=q[:100],
+            package=package if package in package_names() else "",
+            status=status if status in queries.STATUS_FILTERS else "")
+
     @app.get("/tasks", response_class=HTMLResponse)
-    def office_tasks(request: Request, session: SessionDep, user: UserDep,
-                     show: Annotated[str, Query(pattern="^(all|open)$")] = "all",
+    def office_tasks(request: Request, session: SessionDep, user: UserDep, q: str = "",
+                     dossier: str = "", package: str = "", status: str = "", show: str = "",
                      page: Page = 1) -> Response:
+        chosen = narrowed(q, dossier, package, status, show)
         tasks = queries.tasks_to_follow_up(session, Viewer.of(user), None, limit=PER_PAGE + 1,
-                                           offset=(page - 1) * PER_PAGE,
-                                           open_only=show == "open")
-        return pages.render(request, user, "follow_up.html", client=None, show=show, page=page,
+                                           offset=(page - 1) * PER_PAGE, narrowed=chosen)
+        return pages.render(request, user, "follow_up.html", client=None, chosen=chosen,
+                            statuses=queries.STATUS_FILTERS, page=page,
+                            packages=package_names(user.language),
                             more=len(tasks) > PER_PAGE,
                             rows=pages.rows(session, tasks[:PER_PAGE], user))
+
+    @app.get("/tasks.csv")
+    def export_tasks(request: Request, session: SessionDep, user: UserDep, q: str = "",
+                     dossier: str = "", package: str = "", status: str = "",
+                     show: str = "") -> Response:
+        chosen = narrowed(q, dossier, package, status, show)
+        if chosen.status in ("", "done"):
+            chosen = replace(chosen, status="open")  # the export is of what is still open
+        tasks = queries.tasks_to_follow_up(session, Viewer.of(user), None,
+                                           limit=MAX_EXPORT_ROWS, narrowed=chosen)
+        body = tasks_csv(pages.rows(session, tasks, user), language_of(user.language))
+        return Response(body, media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": 'attachment; filename="doorstroom-open-tasks.csv"'})
 
     @app.get("/support", response_class=HTMLResponse)
     def support(request: Request, session: SessionDep, user: UserDep,

@@ -21,7 +21,7 @@ from doorstroom.settings import get_settings
 from doorstroom.store import queries
 from doorstroom.store.db import Session
 from doorstroom.store.models import SyncTask, User
-from doorstroom.views import ICON_LABELS, TaskRow, task_row
+from doorstroom.views import ICON_LABELS, STATUS_FILTER_LABELS, TaskRow, task_row
 
 TEMPLATES = Path(__file__).with_name("templates")
 ERROR_TEXTS = {
@@ -77,7 +77,7 @@ class Pages:
     def _environment(self, language: str) -> Environment:
         env = environment(TEMPLATES, language, autoescape=True)
         env.globals.update(icon_labels=ICON_LABELS, languages=LANGUAGE_NAMES,
-                           page_query=page_query)
+                           page_query=page_query, status_filter_labels=STATUS_FILTER_LABELS)
         return env
 
     def render(self, request: Request, user: User | None, name: str, status_code: int = 200,

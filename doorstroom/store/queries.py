@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload, raiseload
 
 from doorstroom.store.models import (
     AuditEntry,
+    Document,
     Dossier,
     DossierRight,
     Office,
@@ -157,15 +158,63 @@ NEWEST_FIRST = (SyncTask.updated_at.desc(), SyncTask.id.desc())
 SUPPORT_ORDER = (SyncTask.urgent.desc(), SyncTask.updated_at, SyncTask.id)
 
 
+STATUS_FILTERS = ("open", "employee", "support", "waiting", "done")
+"""What the follow-up can be narrowed to: not done, orange, red, on its way, done."""
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a person narrows the follow-up to; empty fields narrow nothing."""
+
+    dossier: str = ""
+    """Part of the dossier's name."""
+    package: str = ""
+    status: str = ""
+    """One of :data:`STATUS_FILTERS`."""
+    text: str = ""
+    """Part of the document's number or party."""
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """``query`` (of task ids) narrowed to this filter."""
+        if self.dossier or self.package:
+            dossiers = select(Dossier.id)
+            if self.dossier:
+                dossiers = dossiers.where(func.lower(Dossier.name).contains(
+                    self.dossier.lower(), autoescape=True))
+            if self.package:
+                dossiers = dossiers.where(Dossier.package == self.package)
+            query = query.where(SyncTask.dossier_id.in_(dossiers))
+        if self.text:
+            needle = self.text.lower()
+            query = query.where(SyncTask.document_id.in_(select(Document.id).where(
+                func.lower(Document.number).contains(needle, autoescape=True)
+                | func.lower(Document.party_name).contains(needle, autoescape=True))))
+        return query.where(*_status_condition(self.status))
+
+
+def _status_condition(status: str) -> tuple[Any, ...]:
+    failed = SyncTask.status == TaskStatus.FAILED
+    return {
+        "open": (SyncTask.status != TaskStatus.DONE,),
+        "employee": (failed, SyncTask.responsibility == Responsibility.EMPLOYEE),
+        "support": (failed, SyncTask.responsibility == Responsibility.SUPPORT),
+        "waiting": (SyncTask.status.in_((TaskStatus.PENDING, TaskStatus.QUEUED,
+                                         TaskStatus.RUNNING)),),
+        "done": (SyncTask.status == TaskStatus.DONE,),
+    }.get(status, ())
+
+
 def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None = None,
                        limit: int = 200, offset: int = 0, open_only: bool = False,
-                       ) -> list[SyncTask]:
+                       narrowed: TaskFilter | None = None) -> list[SyncTask]:
     """The sync follow-up: one dossier's tasks, or every visible dossier's, newest first."""
     query = _visible_tasks(viewer)
     if dossier_id is not None:
         query = query.where(SyncTask.dossier_id == dossier_id)
     if open_only:
         query = query.where(SyncTask.status != TaskStatus.DONE)
+    if narrowed is not None:
+        query = narrowed.apply(query)
     page = query.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
     return _rows(session, page, *NEWEST_FIRST)
 
@@ -229,7 +278,8 @@ def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
         SyncTask.id == task_id, SyncTask.dossier_id.in_(visible_dossiers(viewer)))) == 1
 
 
-__all__ = ["ICONS", "ClientRow", "Viewer", "active_clients", "client",
+__all__ = ["ICONS", "STATUS_FILTERS", "ClientRow", "TaskFilter", "Viewer", "active_clients",
+           "client",
            "failed_for_support_in_run", "may_act_on", "support_queue", "task",
            "tasks_to_follow_up", "visible_dossiers", "waiting_for_office"]
 

@@ -167,10 +167,11 @@ def test_unknown_objects_and_bad_parameters_get_a_clear_answer(monitor: TestClie
     missing = monitor.get("/dossiers/999999")
     assert missing.status_code == 404
     assert "does not exist, or you may not see it" in missing.text
-    for edited in ("/clients?page=0", "/clients?icon=purple"):
-        answer = monitor.get(edited)
-        assert answer.status_code == 400
-        assert "The request was not understood" in answer.text
+    answer = monitor.get("/clients?page=0")  # a number out of range: a page saying so
+    assert answer.status_code == 400
+    assert "The request was not understood" in answer.text
+    for edited in ("/clients?icon=purple", "/tasks?status=purple", "/tasks?show=sometimes"):
+        assert monitor.get(edited).status_code == 200  # a choice it does not know: no filter
 
 
 def test_active_clients_paginate_and_filter(monitor: TestClient) -> None:
@@ -246,3 +247,42 @@ def test_a_partly_prepaid_document_shows_what_is_still_due(monitor: TestClient) 
 
     assert "VS-1 · Acme NV · te betalen € 21,00" in page.replace("\xa0", " ")
     assert "VS-2 · Acme NV</td>" in page
+
+
+def test_the_follow_up_narrows_by_dossier_package_status_and_text_and_exports_csv(
+        monitor: TestClient) -> None:
+    office = an_office("Filterkantoor")
+    bakery = a_dossier(office, "=Bakkerij Filter", 0, "b")  # a formula, to a spreadsheet
+    garage = a_dossier(office, "Garage Filter", 0, "b")
+    with session_scope() as session:
+        document = submit(session, bakery, a_proposal(number="F-FILTER-1",
+                                                      supplier="Meelhandel"), []).document_id
+        session.query(SyncTask).filter(SyncTask.document_id == document).update({
+            "status": "failed", "responsibility": "employee", "failure_code": RIGHTS,
+            "failure_params": {"dossier": "Bakkerij Filter"}})
+    red = a_task(garage, Responsibility.SUPPORT, "unexpected_error", {"error": "Geheim"})
+    done = a_task(garage, None)
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
+
+    def ids(**query: str) -> set[int]:
+        html = monitor.get("/tasks", params=query).text
+        return {int(found) for found in re.findall(r'id="task-(\d+)"', html)}
+
+    everything = ids()
+    assert red in everything and done in everything
+    assert ids(dossier="garage") == {red, done}
+    assert ids(status="support") == {red}
+    assert ids(status="done", dossier="filter") == {done}
+    [orange] = ids(q="f-filter")
+    assert ids(q="meelhandel") == {orange}
+    assert ids(status="purple", package="nope") == everything  # edited: the whole list
+    assert monitor.get("/clients", params={"icon": "purple"}).status_code == 200
+
+    export = monitor.get("/tasks.csv", params={"dossier": "filter"})
+    assert export.status_code == 200
+    assert export.headers["content-disposition"].startswith("attachment")
+    lines = export.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Datum;Dossier;Kantoor;Document")
+    assert len(lines) == 3  # the open ones: orange and red, not the done one
+    assert "\n'=Bakkerij Filter" in export.text.replace(";", "\n")
+    assert "Geheim" not in export.text
