@@ -14,7 +14,8 @@ package for a task another one is on.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from prefect.client.orchestration import SyncPrefectClient, get_client
@@ -150,3 +151,33 @@ def restart_task(sync_task_id: int, actor: str, user_id: int | None = None) -> l
     if flow_run_id is None:
         raise RestartRefused("never_run")
     return restart_flow_run(flow_run_id, actor, user_id)
+
+
+@dataclass
+class ManyRestarted:
+    """What restarting a set of failed tasks did, run by run."""
+
+    tasks: list[int] = field(default_factory=list)
+    """The tasks that run again because of this restart."""
+    by_others: list[str] = field(default_factory=list)
+    """Who restarted, first, a run this restart also asked for."""
+    refused: Counter[str] = field(default_factory=Counter)
+    """Runs that could not be restarted, by reason."""
+
+
+def restart_tasks(task_ids: list[int], actor: str, user_id: int | None = None) -> ManyRestarted:
+    """Restart every run behind these failed tasks, each run once (a problem's documents
+    and a bulk selection often share runs); a run someone else restarted first counts as
+    restarted by them, not as a refusal."""
+    with session_scope() as session:
+        runs = repo.failed_runs_of(session, task_ids)
+    outcome = ManyRestarted()
+    for run in runs:
+        try:
+            outcome.tasks += restart_flow_run(run, actor, user_id)
+        except RestartRefused as refused:
+            if refused.reason == "already_restarted":
+                outcome.by_others.append(refused.by or "?")
+            else:
+                outcome.refused[refused.reason] += 1
+    return outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Path, Query
 from starlette.exceptions import HTTPException
@@ -18,6 +19,13 @@ Page = Annotated[int, Query(ge=1, le=100_000, description="page number, from 1")
 """A page past any real list is refused: its offset overflowed the database too."""
 
 WRITES = ("POST", "PUT", "PATCH")
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` that downloads (never renders) a file under its own name:
+    an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def too_large(max_bytes: int) -> str:

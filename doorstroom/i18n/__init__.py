@@ -7,14 +7,14 @@ Instructions (failure texts) come from the failures' own catalogue, not from her
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -25,6 +25,8 @@ from doorstroom.failures.catalog import FALLBACK, LANGUAGES
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE"}
+"""Dates and amounts as they are written in Belgium, whatever the language (no US dates)."""
 
 
 def N_(message: str) -> str:
@@ -69,9 +71,14 @@ def gettext(language: str, message: str) -> str:
     return translations(language_of(language)).gettext(message)
 
 
+def ngettext(language: str, singular: str, plural: str, count: int) -> str:
+    """The form of ``singular``/``plural`` that ``count`` takes in ``language``."""
+    return translations(language_of(language)).ngettext(singular, plural, count)
+
+
 def format_money(amount: Decimal, currency: str, language: str) -> str:
     """An amount as people in ``language`` write it (``€ 484,00``)."""
-    return format_currency(amount, currency, locale=language_of(language))
+    return format_currency(amount, currency, locale=LOCALES[language_of(language)])
 
 
 def format_moment(moment: datetime | None, language: str, timezone: str) -> str:
@@ -79,4 +86,17 @@ def format_moment(moment: datetime | None, language: str, timezone: str) -> str:
     if moment is None:
         return ""
     return format_datetime(moment, "short", tzinfo=ZoneInfo(timezone),
-                           locale=language_of(language))
+                           locale=LOCALES[language_of(language)])
+
+
+def format_day(day: date | None, language: str) -> str:
+    """A calendar date (a document's date) as people in ``language`` write it."""
+    return format_date(day, "medium", locale=LOCALES[language_of(language)]) if day else ""
+
+
+def format_age(moment: datetime | None, now: datetime, language: str) -> str:
+    """How long ago ``moment`` was (``3 dagen geleden``), to the day or hour that matters."""
+    if moment is None:
+        return ""
+    return format_timedelta(moment - now, add_direction=True, threshold=1.5,
+                            locale=LOCALES[language_of(language)])

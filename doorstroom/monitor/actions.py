@@ -12,11 +12,13 @@ import httpx
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
 from doorstroom.failures import Responsibility
-from doorstroom.i18n import N_
-from doorstroom.restart import RestartRefused, restart_task
+from doorstroom.i18n import N_, gettext, ngettext
+from doorstroom.restart import RestartRefused, restart_task, restart_tasks
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session
 from doorstroom.store.models import SyncTask, TaskStatus, User
+from doorstroom.store.problems import tasks_of_problems
+from doorstroom.store.queries import Viewer
 
 RESTART_REFUSALS = {
     "missing": N_("This task no longer exists."),
@@ -33,10 +35,20 @@ RESTARTED_BY = N_("Already restarted by %(who)s; the task runs again in a moment
 
 @dataclass(frozen=True)
 class Notice:
-    """What the row says after an action: a msgid and the values of its placeholders."""
+    """What the row says after an action: a msgid (and its plural, chosen by ``count``) and
+    the values of its placeholders."""
 
     message: str
     params: dict[str, str] = field(default_factory=dict)
+    plural: str | None = None
+    count: int = 0
+
+    def text(self, language: str) -> str:
+        """The notice in ``language``."""
+        template = ngettext(language, self.message, self.plural, self.count) if self.plural \
+            else gettext(language, self.message)
+        values = {"num": str(self.count), **self.params}
+        return template % values if "%(" in template else template
 
 
 class ActionRefused(Exception):
@@ -84,3 +96,33 @@ def mark_urgent(session: Session, user: User, task_id: int) -> Notice:
         repo.audit(session, user.email, "escalate", "sync_task", str(task_id),
                    {"dossier": task.dossier_id}, user.id)
     return Notice(N_("Marked urgent: support handles this task first."))
+
+
+def restart_problems(session: Session, user: User, keys: list[str]) -> Notice:
+    """Restart every failed task of the chosen problems (each run once); audited per problem.
+
+    The keys are looked up again in the store within the user's rights, so the restart takes
+    the problem's tasks as they are now, including any that failed for the same cause since
+    the page was drawn.
+    """
+    chosen = tasks_of_problems(session, Viewer.of(user), keys)
+    if not chosen:
+        raise ActionRefused(N_("These problems are solved or restarted already; reload the "
+                               "page."))
+    for key, task_ids in chosen.items():
+        repo.audit(session, user.email, "restart_problem", "problem", key,
+                   {"tasks": task_ids}, user.id)
+    session.commit()  # the audit stands, whatever Prefect answers
+    try:
+        done = restart_tasks([task for ids in chosen.values() for task in ids],
+                             actor=user.email, user_id=user.id)
+    except (httpx.HTTPError, PrefectHTTPStatusError):
+        raise ActionRefused(N_("Prefect cannot be reached right now; try again in a minute."),
+                            503) from None
+    if done.tasks:
+        return Notice(N_("Restarted: %(num)s task runs again in a moment."),
+                      plural="Restarted: %(num)s tasks run again in a moment.",
+                      count=len(done.tasks))  # the plural is the catalogue entry's own
+    if done.by_others:
+        return Notice(RESTARTED_BY, {"who": ", ".join(sorted(set(done.by_others)))})
+    raise ActionRefused(N_("These problems are solved or restarted already; reload the page."))

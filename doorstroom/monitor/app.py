@@ -20,23 +20,33 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from doorstroom.documents.proposal import safe_filename
 from doorstroom.failures.catalog import LANGUAGES, package_names
-from doorstroom.i18n import gettext, language_of
-from doorstroom.monitor.actions import ActionRefused, Notice, mark_urgent, restart
+from doorstroom.i18n import N_, language_of
+from doorstroom.monitor.actions import (
+    ActionRefused,
+    Notice,
+    mark_urgent,
+    restart,
+    restart_problems,
+)
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.export import MAX_ROWS as MAX_EXPORT_ROWS
 from doorstroom.monitor.export import tasks_csv
 from doorstroom.monitor.login import LoginThrottled, authenticate
 from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
 from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
-from doorstroom.store import logins, queries
+from doorstroom.store import history, logins, queries
 from doorstroom.store.db import Session, session_scope
-from doorstroom.store.models import User
+from doorstroom.store.models import User, utcnow
 from doorstroom.store.queries import Viewer
-from doorstroom.web import BodyLimit, Page, RowId
+from doorstroom.views.task_page import task_page
+from doorstroom.web import BodyLimit, Page, RowId, attachment
 
 STATIC = Path(__file__).with_name("static")
 PER_PAGE = 50
+MAX_PROBLEMS = 200
+"""Problems one bulk restart takes; a form posting more is cut there."""
 MAX_FORM_BYTES = 64 * 1024
 """The monitor's forms are a few fields: a larger body is refused before it is read."""
 SESSION_TOKEN = "sid"
@@ -190,6 +200,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                                            offset=(page - 1) * PER_PAGE)
         return pages.render(request, user, "follow_up.html", client=client, page=page,
                             more=len(tasks) > PER_PAGE,
+                            problems=pages.problems(session, user, dossier_id),
                             rows=pages.rows(session, tasks[:PER_PAGE], user))
 
     @app.get("/dossiers/{dossier_id}/summary", response_class=HTMLResponse)
@@ -217,8 +228,10 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
         chosen = narrowed(q, dossier, package, status, show)
         tasks = queries.tasks_to_follow_up(session, Viewer.of(user), None, limit=PER_PAGE + 1,
                                            offset=(page - 1) * PER_PAGE, narrowed=chosen)
+        shown = chosen.status in ("", "open", "employee", "support") and page == 1
         return pages.render(request, user, "follow_up.html", client=None, chosen=chosen,
                             statuses=queries.STATUS_FILTERS, page=page,
+                            problems=pages.problems(session, user) if shown else [],
                             packages=package_names(user.language),
                             more=len(tasks) > PER_PAGE,
                             rows=pages.rows(session, tasks[:PER_PAGE], user))
@@ -234,7 +247,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                                            limit=MAX_EXPORT_ROWS, narrowed=chosen)
         body = tasks_csv(pages.rows(session, tasks, user), language_of(user.language))
         return Response(body, media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": 'attachment; filename="doorstroom-open-tasks.csv"'})
+            "Content-Disposition": attachment("doorstroom-open-tasks.csv")})
 
     @app.get("/support", response_class=HTMLResponse)
     def support(request: Request, session: SessionDep, user: UserDep,
@@ -263,6 +276,28 @@ def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
             pages.flash(request, notice)
         return RedirectResponse(safe_next(next_url), status_code=303)
 
+    @app.get("/tasks/{task_id}", response_class=HTMLResponse)
+    def task_view(request: Request, session: SessionDep, user: UserDep,
+                  task_id: RowId) -> Response:
+        task = queries.task(session, Viewer.of(user), task_id)
+        if task is None:
+            raise HTTPException(404)
+        [row] = pages.rows(session, [task], user)
+        shown = task_page(row, task, history.files_of(session, task.document_id),
+                          history.task_history(session, task.id), user.role,
+                          language_of(user.language), config.timezone, utcnow())
+        return pages.render(request, user, "task.html", page=shown, rows=[row],
+                            show_dossier=True, next_url=f"/tasks/{task_id}")
+
+    @app.get("/tasks/{task_id}/files/{file_id}")
+    def task_file(session: SessionDep, user: UserDep, task_id: RowId,
+                  file_id: RowId) -> Response:
+        stored = history.task_file(session, Viewer.of(user), task_id, file_id)
+        if stored is None:
+            raise HTTPException(404)
+        return Response(stored.content, media_type=stored.media_type, headers={
+            "Content-Disposition": attachment(safe_filename(stored.filename))})
+
     @app.get("/tasks/{task_id}/row", response_class=HTMLResponse)
     def row(request: Request, session: SessionDep, user: UserDep, task_id: RowId) -> Response:
         return answer(request, session, user, task_id, fragment=True)
@@ -271,6 +306,20 @@ def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
     def restart_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
                       next: Annotated[str, Form()] = "/tasks") -> Response:
         return _act(request, session, user, task_id, next, restart, answer)
+
+    @app.post("/problems/restart", dependencies=[Csrf])
+    def restart_problems_route(request: Request, session: SessionDep, user: UserDep,
+                               problem: Annotated[list[str], Form()] = [],  # noqa: B006
+                               only: Annotated[str, Form()] = "",
+                               next: Annotated[str, Form()] = "/tasks") -> Response:
+        keys = [only] if only else problem[:MAX_PROBLEMS]
+        try:
+            said = restart_problems(session, user, keys) if keys else Notice(
+                N_("Select one or more problems first."))
+        except ActionRefused as refused:
+            said = Notice(refused.message, refused.params)
+        pages.flash(request, said.text(language_of(user.language)))
+        return RedirectResponse(safe_next(next), status_code=303)
 
     @app.post("/tasks/{task_id}/urgent", dependencies=[Csrf])
     def urgent_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
@@ -288,8 +337,7 @@ def _act(request: Request, session: Session, user: User, task_id: RowId, next_ur
         said, status_code = action(session, user, task_id), 200
     except ActionRefused as refused:
         said, status_code = Notice(refused.message, refused.params), refused.status_code
-    notice = gettext(language, said.message) % said.params if said.params \
-        else gettext(language, said.message)
+    notice = said.text(language)
     session.commit()  # the action's writes, and a fresh read of what others wrote
     session.expire_all()
     return answer(request, session, user, task_id, notice, status_code, next_url)

@@ -18,10 +18,17 @@ from doorstroom.i18n import LANGUAGE_NAMES, N_, environment, language_of
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.security import csrf_token
 from doorstroom.settings import get_settings
-from doorstroom.store import queries
+from doorstroom.store import problems, queries
 from doorstroom.store.db import Session
 from doorstroom.store.models import SyncTask, User
-from doorstroom.views import ICON_LABELS, STATUS_FILTER_LABELS, TaskRow, task_row
+from doorstroom.views import (
+    ICON_LABELS,
+    STATUS_FILTER_LABELS,
+    ProblemRow,
+    TaskRow,
+    problem_row,
+    task_row,
+)
 
 TEMPLATES = Path(__file__).with_name("templates")
 ERROR_TEXTS = {
@@ -106,6 +113,13 @@ class Pages:
         waiting = queries.waiting_behind(session, tasks)
         return [task_row(task, user.role, user.language, self.config.timezone,
                          self.config.prefect_ui_url, waiting.get(task.id)) for task in tasks]
+
+    def problems(self, session: Session, user: User, dossier_id: int | None = None
+                 ) -> list[ProblemRow]:
+        """The problems ``user`` sees (of one dossier, or all), as rows."""
+        found = problems.problems(session, queries.Viewer.of(user), dossier_id)
+        return [problem_row(problem, user.role, user.language, self.config.timezone)
+                for problem in found]
 
     @staticmethod
     def flash(request: Request, text: str) -> None:

@@ -141,7 +141,7 @@ def _visible_tasks(viewer: Viewer) -> Select[Any]:
     return query
 
 
-def _rows(session: Session, page: Select[Any], *order: Any) -> list[SyncTask]:
+def task_rows(session: Session, page: Select[Any], *order: Any) -> list[SyncTask]:
     """Tasks of one page with what their rows show, in one more statement (no N+1).
 
     The page is chosen on the bare table first (the newest-first index serves it), and only
@@ -216,7 +216,7 @@ def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None 
     if narrowed is not None:
         query = narrowed.apply(query)
     page = query.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
-    return _rows(session, page, *NEWEST_FIRST)
+    return task_rows(session, page, *NEWEST_FIRST)
 
 
 def waiting_for_office(session: Session, viewer: Viewer, limit: int = 500) -> list[SyncTask]:
@@ -226,7 +226,7 @@ def waiting_for_office(session: Session, viewer: Viewer, limit: int = 500) -> li
             .where(SyncTask.status == TaskStatus.FAILED,
                    SyncTask.responsibility == Responsibility.EMPLOYEE)
             .order_by(*order).limit(limit))
-    return _rows(session, page, *order)
+    return task_rows(session, page, *order)
 
 
 def failed_for_support_in_run(session: Session, flow_run_id: str) -> list[SyncTask]:
@@ -235,7 +235,7 @@ def failed_for_support_in_run(session: Session, flow_run_id: str) -> list[SyncTa
     page = select(SyncTask.id).where(
         SyncTask.last_flow_run_id == flow_run_id, SyncTask.status == TaskStatus.FAILED,
         SyncTask.responsibility == Responsibility.SUPPORT)
-    return _rows(session, page, *order)
+    return task_rows(session, page, *order)
 
 
 def waiting_behind(session: Session, tasks: Sequence[SyncTask]) -> dict[int, TaskKind]:
@@ -258,7 +258,7 @@ def waiting_behind(session: Session, tasks: Sequence[SyncTask]) -> dict[int, Tas
 
 def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:
     """One task, or ``None`` if it does not exist or the viewer may not see it."""
-    found = _rows(session, _visible_tasks(viewer).where(SyncTask.id == task_id))
+    found = task_rows(session, _visible_tasks(viewer).where(SyncTask.id == task_id))
     return found[0] if found else None
 
 
@@ -269,7 +269,7 @@ def support_queue(session: Session, viewer: Viewer, limit: int = 200,
             .where(SyncTask.status == TaskStatus.FAILED,
                    SyncTask.responsibility == Responsibility.SUPPORT)
             .order_by(*SUPPORT_ORDER).limit(limit).offset(offset))
-    return _rows(session, page, *SUPPORT_ORDER)
+    return task_rows(session, page, *SUPPORT_ORDER)
 
 
 def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
@@ -278,10 +278,23 @@ def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
         SyncTask.id == task_id, SyncTask.dossier_id.in_(visible_dossiers(viewer)))) == 1
 
 
-__all__ = ["ICONS", "STATUS_FILTERS", "ClientRow", "TaskFilter", "Viewer", "active_clients",
-           "client",
-           "failed_for_support_in_run", "may_act_on", "support_queue", "task",
-           "tasks_to_follow_up", "visible_dossiers", "waiting_for_office"]
+__all__ = [
+    "ICONS",
+    "STATUS_FILTERS",
+    "ClientRow",
+    "TaskFilter",
+    "Viewer",
+    "active_clients",
+    "client",
+    "failed_for_support_in_run",
+    "may_act_on",
+    "support_queue",
+    "task",
+    "task_rows",
+    "tasks_to_follow_up",
+    "visible_dossiers",
+    "waiting_for_office",
+]
 
 
 # --- people and their history (log-in, e-mails, the CLI) -------------------------------------

@@ -226,6 +226,13 @@ def run_has_open_tasks(session: Session, flow_run_id: str) -> bool:
         SyncTask.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING))).limit(1)) is not None
 
 
+def failed_runs_of(session: Session, task_ids: Sequence[int]) -> list[str]:
+    """The flow runs that last ran these tasks, for those of them that are failed."""
+    return sorted(set(session.scalars(select(SyncTask.last_flow_run_id).where(
+        SyncTask.id.in_(task_ids), SyncTask.status == TaskStatus.FAILED,
+        SyncTask.last_flow_run_id.is_not(None)))))
+
+
 def restart_of(session: Session, flow_run_id: str, from_state_id: str) -> RunRestart | None:
     """Who restarted a run out of this state, if anyone did."""
     return session.scalar(select(RunRestart).where(RunRestart.flow_run_id == flow_run_id,

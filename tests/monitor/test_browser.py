@@ -20,7 +20,7 @@ from doorstroom.documents.service import request_dossier_link
 from doorstroom.monitor.app import create_app
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import AuditEntry, UserRole
+from doorstroom.store.models import AuditEntry, TaskStatus, UserRole
 from flows.dispatch import dispatch
 from tests.conftest import ARTIFACTS
 from tests.helpers import (
@@ -109,3 +109,53 @@ def test_an_employee_fixes_the_cause_restarts_the_task_and_the_dossier_turns_bla
         restarts = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "restart", AuditEntry.user_id == els.user_id)).all()
     assert len(restarts) == 1 and restarts[0].actor == email_of(els)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_fix_once_restart_all_twenty_blocked_documents_are_booked_exactly_once(
+        monitor_url: str, exact_sandbox: RunningExact, exact_block: str, browser: Browser,
+        width: int) -> None:
+    division = 4600 + width
+    name = f"Garage Probleem {width}"
+    exact_sandbox.state.add_division(division, name, rights=False)
+    office = an_office(f"Kantoor Probleem {width}")
+    dossier = a_dossier(office, name, division, exact_block)
+    blocked = []
+    for batch in range(2):  # two runs: the problem spans both
+        blocked += documents_for(dossier, [a_proposal(f"P{width}-{batch}-{n}")
+                                           for n in range(10)])
+        dispatch()
+        wait_until_settled(blocked)
+    marie = a_user(UserRole.OFFICE, office, language="nl")
+
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="nl-BE")
+    page.goto(f"{monitor_url}/login")
+    page.get_by_label("E-mailadres").fill(email_of(marie))
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+    page.goto(f"{monitor_url}/dossiers/{dossier}")
+    problem = page.locator(".problem.employee")
+    expect(problem).to_have_count(1)
+    expect(problem.locator(".meta")).to_contain_text("20 taken wachten hierop")
+    restart = problem.get_by_role("button", name="Alle 20 taken opnieuw opstarten")
+    box = restart.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    shot(page, f"07-problem-{width}")
+
+    exact_sandbox.state.set_rights(division, True)  # the one fix, in the package
+    restart.click()
+    expect(page.locator(".flash")).to_contain_text("opnieuw", timeout=60_000)
+    settled = wait_until_settled(blocked)
+    page.reload()
+    expect(page.locator(".problem")).to_have_count(0)
+    expect(page.locator("#summary [data-icon]")).to_have_attribute("data-icon", "black")
+    shot(page, f"08-problem-solved-{width}")
+    page.close()
+
+    booked = [entry["YourRef"] for entry in exact_sandbox.state.entries(division)]
+    assert len(booked) == 20 and len(set(booked)) == 20  # each document once
+    assert {task.status for task in settled} == {TaskStatus.DONE}
+    with session_scope() as session:
+        audited = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "restart_problem", AuditEntry.user_id == marie.user_id)).all()
+    assert len(audited) == 1 and len(audited[0].detail["tasks"]) == 20

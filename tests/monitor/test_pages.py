@@ -14,7 +14,7 @@ from doorstroom.documents.service import submit
 from doorstroom.failures import Responsibility
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import AuditEntry, SyncTask, TaskKind, TaskStatus, UserRole
-from tests.helpers import a_dossier, a_proposal, a_task, a_user, an_office, email_of
+from tests.helpers import A_PDF, a_dossier, a_proposal, a_task, a_user, an_office, email_of
 from tests.monitor.conftest import csrf_of, log_in, post
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -246,7 +246,7 @@ def test_a_partly_prepaid_document_shows_what_is_still_due(monitor: TestClient) 
     page = monitor.get(f"/dossiers/{dossier}").text
 
     assert "VS-1 · Acme NV · te betalen € 21,00" in page.replace("\xa0", " ")
-    assert "VS-2 · Acme NV</td>" in page
+    assert "VS-2 · Acme NV</a></td>" in page
 
 
 def test_the_follow_up_narrows_by_dossier_package_status_and_text_and_exports_csv(
@@ -286,3 +286,59 @@ def test_the_follow_up_narrows_by_dossier_package_status_and_text_and_exports_cs
     assert len(lines) == 3  # the open ones: orange and red, not the done one
     assert "\n'=Bakkerij Filter" in export.text.replace(";", "\n")
     assert "Geheim" not in export.text
+
+
+def test_one_cause_over_many_documents_is_one_problem_with_one_restart(
+        monitor: TestClient) -> None:
+    office = an_office("Probleem")
+    dossier = a_dossier(office, "Brouwerij Probleem", 0, "b")
+    blocked = [a_task(dossier, Responsibility.EMPLOYEE, "exact_online.division_access_lost",
+                      {"dossier": "Brouwerij Probleem"}) for _ in range(12)]
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
+
+    page = monitor.get(f"/dossiers/{dossier}").text
+    assert page.count('class="problem employee"') == 1
+    assert "12 taken wachten hierop" in page and "Alle 12 taken opnieuw opstarten" in page
+    assert "1 probleem" in page
+    for task in blocked:  # expandable to its tasks
+        assert f'href="/dossiers/{dossier}#task-{task}"' in page
+
+    token = csrf_of(page)
+    answer = monitor.post("/problems/restart", data={"csrf": token, "only": "999-abc",
+                                                     "next": f"/dossiers/{dossier}"})
+    assert answer.status_code == 303
+    after = monitor.get(answer.headers["location"]).text
+    assert "Deze problemen zijn al opgelost of opnieuw gestart" in after
+
+
+def test_a_tasks_page_shows_the_document_its_failure_and_history_and_serves_its_pdf(
+        monitor: TestClient) -> None:
+    office, other = an_office("Documentkantoor"), an_office("Ander kantoor")
+    dossier = a_dossier(office, "Document BV", 0, "b")
+    with session_scope() as session:
+        document = submit(session, dossier, a_proposal(number="F-2026-77", supplier="Acme NV"),
+                          [A_PDF]).document_id
+        task = session.query(SyncTask).filter(SyncTask.document_id == document).one()
+        task.status, task.responsibility = TaskStatus.FAILED, Responsibility.EMPLOYEE
+        task.failure_code, task.failure_params = "no_open_booking_period", {"period": "202603"}
+        task.finished_at = task.created_at
+        task_id = task.id
+        [stored] = task.document.files
+        file_id = stored.id
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
+
+    page = monitor.get(f"/tasks/{task_id}")
+    assert page.status_code == 200
+    html = page.text.replace("\xa0", " ")
+    assert "F-2026-77" in html and "Acme NV" in html and "10 mrt 2026" in html
+    assert "€ 121,00" in html and "€ 21,00" in html  # amounts as written in Belgium
+    assert "Mislukt op" in html and "geleden" in html
+    assert "Er is geen open boekperiode gevonden voor periode 202603" in html
+
+    download = monitor.get(f"/tasks/{task_id}/files/{file_id}")
+    assert download.status_code == 200 and download.content == A_PDF.content
+    assert download.headers["content-disposition"].startswith("attachment; filename=")
+
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, other, language="nl")))
+    assert monitor.get(f"/tasks/{task_id}").status_code == 404
+    assert monitor.get(f"/tasks/{task_id}/files/{file_id}").status_code == 404

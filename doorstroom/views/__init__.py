@@ -12,6 +12,7 @@ from doorstroom.failures import Responsibility
 from doorstroom.failures.catalog import package_name, render, support_hint
 from doorstroom.i18n import N_, format_moment, format_money, gettext
 from doorstroom.store.models import SyncTask, TaskKind, TaskStatus, UserRole
+from doorstroom.store.problems import Problem
 
 KIND_LABELS = {
     TaskKind.CREATE_DOSSIER: N_("Create dossier"),
@@ -155,3 +156,49 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         urgent=task.urgent and key == "support", can_restart=task.status == TaskStatus.FAILED,
         can_mark_urgent=key == "support" and not task.urgent and role != UserRole.SUPPORT,
     )
+
+
+@dataclass(frozen=True)
+class ProblemTask:
+    """One task of a problem, as its expandable list names it."""
+
+    id: int
+    document: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """A problem as the follow-up shows it: one instruction, one count, one restart."""
+
+    key: str
+    dossier_id: int
+    dossier: str
+    office: str
+    package: str
+    status: str
+    status_label: str
+    instruction: str
+    hint: str
+    count: int
+    waiting: int
+    since: str
+    tasks: tuple[ProblemTask, ...]
+
+
+def problem_row(problem: Problem, role: UserRole, language: str, timezone: str) -> ProblemRow:
+    """The row of ``problem`` for a reader with ``role`` and ``language``."""
+    first = problem.tasks[0]
+    key = "support" if problem.responsibility == Responsibility.SUPPORT else "employee"
+    instruction, hint = _instruction(first, key, language)
+    return ProblemRow(
+        key=problem.key, dossier_id=problem.dossier_id, dossier=first.dossier.name,
+        office=first.dossier.office.name, package=package_name(first.dossier.package, language),
+        status=key, status_label=gettext(language, STATUS_LABELS[key]),
+        instruction=instruction, hint=hint if role == UserRole.SUPPORT else "",
+        count=len(problem.task_ids), waiting=problem.waiting,
+        since=format_moment(problem.since, language, timezone),
+        tasks=tuple(ProblemTask(task.id, _document(task, language) or
+                                gettext(language, KIND_LABELS[task.kind]),
+                                gettext(language, KIND_LABELS[task.kind]))
+                    for task in problem.tasks))

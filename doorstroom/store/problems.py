@@ -1,0 +1,132 @@
+"""Problems: the failed tasks of one dossier that share a cause — one failure code with the
+same parameters (rights missing in dossier X, period 201802 closed) — read as one.
+
+One cause blocks many documents; the office fixes it once and restarts them all. A problem
+is named by a key made of its dossier and a digest of its code and parameters, so a page can
+post it back and the store finds the same tasks again (and any that failed for the same cause
+since the page was drawn), always within what the viewer may see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from doorstroom.store.db import as_utc
+from doorstroom.store.models import Dossier, Responsibility, SyncTask, TaskKind, TaskStatus
+from doorstroom.store.queries import Viewer, task_rows, visible_dossiers
+
+SHOWN = 50
+"""Problems per page section; the largest come first."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Failed tasks of one dossier with one cause, and the tasks waiting behind them."""
+
+    key: str
+    dossier_id: int
+    code: str
+    params: dict[str, Any]
+    responsibility: Responsibility
+    task_ids: tuple[int, ...]
+    since: datetime
+    """When the oldest of its tasks failed."""
+    waiting: int
+    """Tasks of the dossier that wait for it (bookings behind a failed dossier link)."""
+    tasks: tuple[SyncTask, ...] = ()
+    """The failed tasks themselves (with document and dossier), for the page."""
+
+
+def problem_key(dossier_id: int, code: str, params: Mapping[str, Any] | None) -> str:
+    """The stable name of a cause in a dossier: ``<dossier>-<digest of code and params>``."""
+    canonical = json.dumps([code, dict(params or {})], sort_keys=True, separators=(",", ":"),
+                           default=str)
+    return f"{dossier_id}-{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
+
+
+def _dossier_of(key: str) -> int | None:
+    head, _, digest = key.partition("-")
+    return int(head) if head.isdigit() and len(digest) == 16 and len(head) < 19 else None
+
+
+def problems(session: Session, viewer: Viewer, dossier_id: int | None = None,
+             limit: int = SHOWN) -> list[Problem]:
+    """The viewer's problems (of one dossier, or all), orange before red, largest first."""
+    params_text = cast(SyncTask.failure_params, String)
+    employee_first = case((SyncTask.responsibility == Responsibility.EMPLOYEE, 0), else_=1)
+    query = (select(SyncTask.dossier_id, SyncTask.failure_code, params_text,
+                    SyncTask.responsibility, func.count(SyncTask.id),
+                    func.min(func.coalesce(SyncTask.finished_at, SyncTask.updated_at)))
+             .where(SyncTask.status == TaskStatus.FAILED, SyncTask.failure_code.is_not(None),
+                    SyncTask.dossier_id.in_(visible_dossiers(viewer)))
+             .group_by(SyncTask.dossier_id, SyncTask.failure_code, params_text,
+                       SyncTask.responsibility)
+             .order_by(employee_first, func.count(SyncTask.id).desc(), SyncTask.dossier_id,
+                       func.min(SyncTask.id))
+             .limit(limit))
+    if dossier_id is not None:
+        query = query.where(SyncTask.dossier_id == dossier_id)
+    groups = session.execute(query).all()
+    if not groups:
+        return []
+    members = _failed_by_key(session, {group[0] for group in groups})
+    waiting = _waiting_behind_link(session, {group[0] for group in groups})
+    found = []
+    for dossier, code, _text, responsibility, _count, since in groups:
+        params = _params(_text)
+        key = problem_key(dossier, code or "", params)
+        tasks = members.get(key, [])
+        if not tasks or code is None or responsibility is None:
+            continue
+        links = any(task.kind == TaskKind.CREATE_DOSSIER for task in tasks)
+        found.append(Problem(key, dossier, code, params, responsibility,
+                             tuple(task.id for task in tasks), as_utc(since),
+                             waiting.get(dossier, 0) if links else 0, tuple(tasks)))
+    return found
+
+
+def _params(text: str | None) -> dict[str, Any]:
+    value = json.loads(text) if text else None
+    return value if isinstance(value, dict) else {}
+
+
+def _failed_by_key(session: Session, dossier_ids: set[int]) -> dict[str, list[SyncTask]]:
+    page = select(SyncTask.id).where(SyncTask.dossier_id.in_(dossier_ids),
+                                     SyncTask.status == TaskStatus.FAILED)
+    found: dict[str, list[SyncTask]] = {}
+    for task in task_rows(session, page, SyncTask.id):
+        if task.failure_code:
+            key = problem_key(task.dossier_id, task.failure_code, task.failure_params)
+            found.setdefault(key, []).append(task)
+    return found
+
+
+def _waiting_behind_link(session: Session, dossier_ids: set[int]) -> dict[int, int]:
+    """Per dossier, the bookings that wait (pending or queued) for its link."""
+    rows = session.execute(
+        select(SyncTask.dossier_id, func.count(SyncTask.id))
+        .where(SyncTask.dossier_id.in_(dossier_ids), SyncTask.kind != TaskKind.CREATE_DOSSIER,
+               SyncTask.status.in_((TaskStatus.PENDING, TaskStatus.QUEUED)))
+        .group_by(SyncTask.dossier_id)).all()
+    return {dossier: count for dossier, count in rows}
+
+
+def tasks_of_problems(session: Session, viewer: Viewer, keys: Sequence[str]
+                      ) -> dict[str, list[int]]:
+    """The failed tasks each posted key names now, within what the viewer may see; a key
+    that names nothing visible is left out."""
+    wanted = {key: dossier for key in keys if (dossier := _dossier_of(key)) is not None}
+    if not wanted:
+        return {}
+    visible = set(session.scalars(
+        visible_dossiers(viewer).where(Dossier.id.in_(set(wanted.values())))))
+    members = _failed_by_key(session, visible)
+    return {key: [task.id for task in members[key]] for key in wanted if key in members}
