@@ -1,8 +1,11 @@
-"""E-mail flows: the daily digest for office staff, and support's notice of a red run.
+"""E-mail flows: the daily digest for office staff, support's notice of a red run, and
+support's notice of a task someone marked urgent.
 
 ``notify-support`` is started by the ``doorstroom-support-required`` automation with the id of
-the flow run that ended ``SupportRequired``. ``daily-digest`` runs on a schedule; each person
-gets at most one digest a day, whatever is retried.
+the flow run that ended ``SupportRequired``; ``notify-urgent`` by ``doorstroom-urgent`` with
+the task of a ``doorstroom.sync-task.marked-urgent`` event. ``daily-digest`` runs on a
+schedule; each person gets at most one digest a day, and support one notice per urgency,
+whatever is retried.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import date
 
 from prefect import flow, get_run_logger
 
+from doorstroom.events import TASK_RESOURCE
 from doorstroom.notifications import compose
 from doorstroom.notifications.mail import load_connection, message, send
 from doorstroom.settings import get_settings
@@ -87,4 +91,33 @@ def notify_support(flow_run_id: str) -> int:
         send(mails, connection)
         repo.audit(session, "notify-support", "notified", "flow_run", run_id,
                    {"tasks": [t.id for t in tasks], "to": [p.email for p in team]})
+    return len(mails)
+
+
+@flow(name="notify-urgent")
+def notify_urgent(task_id: str) -> int:
+    """E-mail every support user that a red task was marked urgent (once per urgency)."""
+    number = task_id.removeprefix(f"{TASK_RESOURCE}.")
+    monitor_url = get_settings().monitor_url.rstrip("/")
+    with session_scope() as session:
+        task = queries.urgent_task(session, int(number)) if number.isdigit() else None
+        team = queries.support_team(session)
+        if task is None or not team:
+            get_run_logger().info("nothing to tell: task %s is not urgent, or no support users",
+                                  number)
+            return 0
+        occasion = f"{task.id}:{task.urgent_at.isoformat() if task.urgent_at else ''}"
+        if queries.was_audited(session, "urgent-notice", occasion):
+            return 0  # told already: a retry of this run sends nothing twice
+        connection = load_connection()
+        mails = []
+        for person in team:
+            [row] = _rows([task], person)
+            subject, text = compose.urgent_notice(task.dossier, row, person.language,
+                                                  monitor_url)
+            mails.append(message(connection.sender, person.email, subject, text,
+                                 person.language))
+        send(mails, connection)
+        repo.audit(session, "notify-urgent", "urgent-notice", "sync_task", occasion,
+                   {"to": [p.email for p in team]})
     return len(mails)

@@ -25,6 +25,7 @@ from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
 from connectors.attempt import ORCHESTRATOR_ERRORS
+from doorstroom.events import TASK_RESOURCE, task_resource
 from doorstroom.restart import NEEDS, without_needs
 from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
@@ -91,8 +92,8 @@ def _emit(task_id: int, state_name: str | None, dossier_id: int, office_id: int,
     outcome = OUTCOME_EVENTS.get(state_name or "")
     if outcome is None:
         return
-    emit_event(event=f"doorstroom.sync-task.{outcome}",
-               resource={"prefect.resource.id": f"doorstroom.sync-task.{task_id}"},
+    emit_event(event=f"{TASK_RESOURCE}.{outcome}",
+               resource={"prefect.resource.id": task_resource(task_id)},
                related=[
                    {"prefect.resource.id": f"doorstroom.dossier.{dossier_id}",
                     "prefect.resource.role": "dossier"},

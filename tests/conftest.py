@@ -59,7 +59,7 @@ from deployments.local_stack import (  # noqa: E402
 )
 from doorstroom.monitor.app import create_app as create_monitor_app  # noqa: E402
 from doorstroom.monitor.config import MonitorConfig  # noqa: E402
-from doorstroom.operations.setup import setup  # noqa: E402
+from doorstroom.operations.setup import NEEDED, setup  # noqa: E402
 from doorstroom.store.db import migrate  # noqa: E402
 from tests.sandboxes import Running, RunningExact, running  # noqa: E402
 
@@ -93,7 +93,7 @@ def prefect_stack(store_url: str, mailbox: Mailbox) -> Iterator[Stack]:
     try:
         start_prefect_server(stack, ARTIFACTS / "prefect-server.log")
         worker = start_worker(stack, ARTIFACTS / "worker.log", "--every=dispatch=3600")
-        for name in ("sync-dossier/sync-dossier", "notify-support/notify-support"):
+        for name in ("sync-dossier/sync-dossier", *NEEDED):
             wait_for_deployment(stack, name, worker)
         mailbox.connection("Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK, overwrite=True)
         setup()

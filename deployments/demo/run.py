@@ -47,7 +47,7 @@ from deployments.stack_guard import (
 from doorstroom.ingest_api.app import create_app as create_ingest_app
 from doorstroom.monitor.app import create_app as create_monitor_app
 from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
-from doorstroom.operations.setup import setup
+from doorstroom.operations.setup import NEEDED, setup
 
 KEPT = "demo.json"
 """Written once the demo is seeded; its presence means: start over the kept data."""
@@ -158,8 +158,8 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         supervisor.watch("worker", lambda: start_worker(
             stack, home / "worker.log", *worker_args), worker)
         recorded = _record_children(home, stack, [])
-        wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
-        wait_for_deployment(stack, "daily-digest/daily-digest", worker)
+        for name in ("sync-dossier/sync-dossier", "daily-digest/daily-digest", *NEEDED):
+            wait_for_deployment(stack, name, worker)
         prepare_operations(mailbox, digest_in=timedelta(seconds=90) if seed.fresh else None)
         _print_where_to_look(ports.prefect, home / PREFECT_AUTH_FILE, boxes, seed, dispatch_every)
         _print_monitor(monitor.url, seed.seed.logins)

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
+from prefect.events import emit_event
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
+from doorstroom.events import URGENT_EVENT, task_resource
 from doorstroom.failures import Responsibility
 from doorstroom.i18n import N_, gettext, ngettext
 from doorstroom.restart import RestartRefused, restart_task, restart_tasks
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session
-from doorstroom.store.models import SyncTask, TaskStatus, User
+from doorstroom.store.models import SyncTask, TaskStatus, User, UserRole
 from doorstroom.store.problems import tasks_of_problems
 from doorstroom.store.queries import Viewer
 
@@ -86,16 +88,58 @@ def restart(session: Session, user: User, task_id: int) -> Notice:
     return Notice(N_("Restarted: the task runs again in a moment."))
 
 
-def mark_urgent(session: Session, user: User, task_id: int) -> Notice:
-    """Stress the priority of a red task for support; no ticket needed (the seed's tip)."""
+REASON_LENGTH = 500
+NOTE_LENGTH = 1000
+
+
+def mark_urgent(session: Session, user: User, task_id: int, reason: str = "") -> Notice:
+    """Stress the priority of a red task for support; no ticket needed (the seed's tip).
+
+    Who, when and why are kept on the task (shown to everyone) and in the audit log; an
+    event tells Prefect, whose automation mails the support team at once. Urgency ends when
+    the task is done.
+    """
     task = session.get_one(SyncTask, task_id)
     if task.status != TaskStatus.FAILED or task.responsibility != Responsibility.SUPPORT:
         raise ActionRefused(N_("Only tasks that support is handling can be marked urgent."))
     if not task.urgent:
-        task.urgent = True
+        reason = " ".join(reason.split())[:REASON_LENGTH]
+        repo.mark_urgent(session, task, user.email, reason or None)
         repo.audit(session, user.email, "escalate", "sync_task", str(task_id),
-                   {"dossier": task.dossier_id}, user.id)
+                   {"dossier": task.dossier_id, "reason": reason}, user.id)
+        session.commit()  # recorded before anyone is told
+        emit_event(event=URGENT_EVENT,
+                   resource={"prefect.resource.id": task_resource(task_id)},
+                   related=[{"prefect.resource.id": f"doorstroom.dossier.{task.dossier_id}",
+                             "prefect.resource.role": "dossier"}])
     return Notice(N_("Marked urgent: support handles this task first."))
+
+
+def claim(session: Session, user: User, task_id: int) -> Notice:
+    """Support takes a red task (or gives it back): everyone sees who handles it."""
+    task = session.get_one(SyncTask, task_id)
+    if user.role != UserRole.SUPPORT:
+        raise ActionRefused(N_("Only support can take a task."), 403)
+    if task.claimed_by == user.email:
+        repo.set_claim(session, task, None)
+        repo.audit(session, user.email, "release", "sync_task", str(task_id), None, user.id)
+        return Notice(N_("Released: another support agent can take this task."))
+    if task.status != TaskStatus.FAILED:
+        raise ActionRefused(N_("Only failed tasks can be taken."))
+    repo.set_claim(session, task, user.email)
+    repo.audit(session, user.email, "claim", "sync_task", str(task_id), None, user.id)
+    return Notice(N_("Taken: you handle this task."))
+
+
+def leave_note(session: Session, user: User, task_id: int, note: str) -> Notice:
+    """Support's note to the office on a task (empty: removed); audited."""
+    if user.role != UserRole.SUPPORT:
+        raise ActionRefused(N_("Only support can leave a note."), 403)
+    task = session.get_one(SyncTask, task_id)
+    text = note.strip()[:NOTE_LENGTH]
+    repo.set_support_note(session, task, user.email, text or None)
+    repo.audit(session, user.email, "note", "sync_task", str(task_id), {"note": text}, user.id)
+    return Notice(N_("Note saved: the office sees it on the task."))
 
 
 def restart_problems(session: Session, user: User, keys: list[str]) -> Notice:

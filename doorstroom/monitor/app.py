@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +27,8 @@ from doorstroom.i18n import N_, language_of
 from doorstroom.monitor.actions import (
     ActionRefused,
     Notice,
+    claim,
+    leave_note,
     mark_urgent,
     restart,
     restart_problems,
@@ -38,7 +41,7 @@ from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
 from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
 from doorstroom.store import history, logins, queries
 from doorstroom.store.db import Session, session_scope
-from doorstroom.store.models import User, utcnow
+from doorstroom.store.models import User, UserRole, utcnow
 from doorstroom.store.queries import Viewer
 from doorstroom.views.task_page import task_page
 from doorstroom.web import BodyLimit, Page, RowId, attachment
@@ -146,6 +149,8 @@ def _login_routes(app: FastAPI, pages: Pages) -> None:
         request.session[SESSION_TOKEN] = logins.open_session(session, user.id)
         request.session["lang"] = language_of(user.language)
         csrf_token(request)
+        if user.role == UserRole.SUPPORT and next in ("", "/", "/clients"):
+            next = "/support"  # support's day starts with its queue
         return RedirectResponse(safe_next(next), status_code=303)
 
     @app.post("/logout", dependencies=[Csrf])
@@ -323,8 +328,22 @@ def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
 
     @app.post("/tasks/{task_id}/urgent", dependencies=[Csrf])
     def urgent_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
-                     next: Annotated[str, Form()] = "/tasks") -> Response:
-        return _act(request, session, user, task_id, next, mark_urgent, answer)
+                     next: Annotated[str, Form()] = "/tasks",
+                     reason: Annotated[str, Form()] = "") -> Response:
+        return _act(request, session, user, task_id, next, partial(mark_urgent, reason=reason),
+                    answer)
+
+    @app.post("/tasks/{task_id}/claim", dependencies=[Csrf])
+    def claim_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
+                    next: Annotated[str, Form()] = "/support") -> Response:
+        return _act(request, session, user, task_id, next, claim, answer)
+
+    @app.post("/tasks/{task_id}/note", dependencies=[Csrf])
+    def note_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
+                   next: Annotated[str, Form()] = "/support",
+                   note: Annotated[str, Form()] = "") -> Response:
+        return _act(request, session, user, task_id, next, partial(leave_note, note=note),
+                    answer)
 
 
 def _act(request: Request, session: Session, user: User, task_id: RowId, next_url: str,

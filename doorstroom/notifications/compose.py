@@ -44,3 +44,14 @@ def support_notice(dossier: Dossier, rows: Sequence[TaskRow], language: str,
     text = _environment(language).get_template("support.txt").render(
         dossier=dossier, rows=rows, monitor_url=monitor_url)
     return subject, text
+
+
+def urgent_notice(dossier: Dossier, row: TaskRow, language: str,
+                  monitor_url: str) -> tuple[str, str]:
+    """Subject and text of the notice that an office marked a red task urgent."""
+    language = language_of(language)
+    subject = gettext(language, N_("Doorstroom: urgent for %(dossier)s")) % {
+        "dossier": dossier.name}
+    text = _environment(language).get_template("urgent.txt").render(
+        dossier=dossier, row=row, monitor_url=monitor_url)
+    return subject, text

@@ -9,6 +9,8 @@
   Running past its bound is handed over the same way.
 - ``doorstroom-crashed``: a crashed run starts ``recover-interrupted`` at once, which retries
   the run (bounded) or turns its tasks red and restartable — no task stays running forever.
+- ``doorstroom-urgent``: a task marked urgent in the monitor runs ``notify-urgent``, which
+  e-mails the support team at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from uuid import UUID
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.events.actions import ActionTypes, RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+from doorstroom.events import TASK_RESOURCE, URGENT_EVENT
 
 FLOW_RUN = {"prefect.resource.id": "prefect.flow-run.*"}
 ENDED = {f"prefect.flow-run.{name}" for name in (
@@ -63,9 +67,17 @@ def _on(name: str, description: str, event: str, actions: list[ActionTypes]) -> 
         actions=actions)
 
 
-def definitions(notify_support: UUID, recover: UUID, bounds: Bounds) -> list[AutomationCore]:
+def definitions(notify_support: UUID, recover: UUID, bounds: Bounds,
+                notify_urgent: UUID) -> list[AutomationCore]:
     """Every automation, wired to the ids of the deployments they run."""
     return [
+        AutomationCore(
+            name="doorstroom-urgent", description="E-mail support when a task is marked urgent.",
+            trigger=EventTrigger(expect={URGENT_EVENT},
+                                 match={"prefect.resource.id": f"{TASK_RESOURCE}.*"},
+                                 posture=Posture.Reactive, threshold=1, within=timedelta(0)),
+            actions=[RunDeployment(source="selected", deployment_id=notify_urgent,
+                                   parameters={"task_id": "{{ event.resource.id }}"})]),
         _on("doorstroom-support-required", "E-mail support when a run needs them.",
             "prefect.flow-run.SupportRequired",
             [RunDeployment(source="selected", deployment_id=notify_support,

@@ -15,7 +15,8 @@ from connectors.registry import block_types
 from doorstroom.operations import automations
 from doorstroom.settings import get_settings
 
-NEEDED = ("notify-support/notify-support", "recover-interrupted/recover-interrupted")
+NEEDED = ("notify-support/notify-support", "recover-interrupted/recover-interrupted",
+          "notify-urgent/notify-urgent")
 
 
 class SetupError(Exception):
@@ -50,6 +51,7 @@ def setup(bounds: automations.Bounds | None = None) -> dict[str, str]:
                 raise SetupError(f"deployment {name} does not exist yet: run "
                                  "'prefect deploy --all' (or start 'doorstroom serve') first"
                                  ) from None
-        notify_support, recover = ids
-        wanted = automations.definitions(notify_support, recover, bounds or bounds_from_settings())
+        notify_support, recover, notify_urgent = ids
+        wanted = automations.definitions(notify_support, recover,
+                                         bounds or bounds_from_settings(), notify_urgent)
         return automations.ensure(client, wanted)

@@ -201,6 +201,16 @@ class SyncTask(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When an owner that stopped answering loses the lease."""
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_by: Mapped[str | None] = mapped_column(String(254))
+    urgent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    urgent_reason: Mapped[str | None] = mapped_column(String(500))
+    claimed_by: Mapped[str | None] = mapped_column(String(254))
+    """The support agent handling this task; everyone sees who."""
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    support_note: Mapped[str | None] = mapped_column(String(1000))
+    """What support tells the office about this task."""
+    support_note_by: Mapped[str | None] = mapped_column(String(254))
+    support_note_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -272,6 +272,14 @@ def support_queue(session: Session, viewer: Viewer, limit: int = 200,
     return task_rows(session, page, *SUPPORT_ORDER)
 
 
+def urgent_task(session: Session, task_id: int) -> SyncTask | None:
+    """A red task that is marked urgent, with what its row shows; ``None`` otherwise."""
+    found = task_rows(session, select(SyncTask.id).where(
+        SyncTask.id == task_id, SyncTask.urgent.is_(True),
+        SyncTask.status == TaskStatus.FAILED))
+    return found[0] if found else None
+
+
 def may_act_on(session: Session, viewer: Viewer, task_id: int) -> bool:
     """Whether the viewer may see (and so restart or escalate) this task."""
     return session.scalar(select(func.count()).select_from(SyncTask).where(
@@ -292,6 +300,7 @@ __all__ = [
     "task",
     "task_rows",
     "tasks_to_follow_up",
+    "urgent_task",
     "visible_dossiers",
     "waiting_for_office",
 ]

@@ -168,6 +168,7 @@ def finish_done(session: Session, task_id: int, attempt_id: int,
     task.lease_owner = task.lease_expires_at = None
     task.responsibility = None
     task.urgent = False  # urgent is a request to support; a done task asks nothing
+    task.claimed_by = task.claimed_at = None
     task.failure_code = None
     task.failure_params = None
     task.finished_at = utcnow()
@@ -344,6 +345,22 @@ def restarts_of_run(session: Session, flow_run_id: str, actor: str) -> int:
     """How often ``actor`` restarted this flow run."""
     return session.scalar(select(func.count()).select_from(RunRestart).where(
         RunRestart.flow_run_id == flow_run_id, RunRestart.actor == actor)) or 0
+
+
+def mark_urgent(session: Session, task: SyncTask, who: str, reason: str | None) -> None:
+    """Who asked support to hurry, when and why."""
+    task.urgent, task.urgent_by, task.urgent_at, task.urgent_reason = True, who, utcnow(), reason
+
+
+def set_claim(session: Session, task: SyncTask, who: str | None) -> None:
+    """The support agent who handles the task (``None``: nobody)."""
+    task.claimed_by, task.claimed_at = who, (utcnow() if who else None)
+
+
+def set_support_note(session: Session, task: SyncTask, who: str, note: str | None) -> None:
+    """Support's note to the office (``None``: removed)."""
+    task.support_note = note
+    task.support_note_by, task.support_note_at = (who, utcnow()) if note else (None, None)
 
 
 def audit(session: Session, actor: str, action: str, object_type: str, object_id: str,

@@ -76,8 +76,15 @@ class TaskRow:
     attempts: int
     flow_run_url: str
     urgent: bool
+    urgent_note: str
+    """Who asked support to hurry, when, and why."""
+    claimed_by: str
+    support_note: str
+    """Support's note to the office, with who wrote it."""
     can_restart: bool
     can_mark_urgent: bool
+    can_claim: bool
+    """Support may take (or give back) this task."""
 
     @property
     def settled(self) -> bool:
@@ -153,9 +160,29 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         # The Prefect UI is the operators' console: office staff never get a way in.
         flow_run_url=(f"{prefect_ui_url}/runs/flow-run/{run}"
                       if run and role == UserRole.SUPPORT else ""),
-        urgent=task.urgent and key == "support", can_restart=task.status == TaskStatus.FAILED,
+        urgent=task.urgent and key == "support",
+        urgent_note=_urgent_note(task, language, timezone) if key == "support" else "",
+        claimed_by=task.claimed_by or "" if task.status == TaskStatus.FAILED else "",
+        support_note=_support_note(task, language),
+        can_restart=task.status == TaskStatus.FAILED,
         can_mark_urgent=key == "support" and not task.urgent and role != UserRole.SUPPORT,
+        can_claim=role == UserRole.SUPPORT and task.status == TaskStatus.FAILED,
     )
+
+
+def _urgent_note(task: SyncTask, language: str, timezone: str) -> str:
+    if not task.urgent or not task.urgent_by:
+        return ""
+    text = gettext(language, N_("Marked urgent by %(who)s on %(moment)s.")) % {
+        "who": task.urgent_by, "moment": format_moment(task.urgent_at, language, timezone)}
+    return f"{text} {task.urgent_reason}" if task.urgent_reason else text
+
+
+def _support_note(task: SyncTask, language: str) -> str:
+    if not task.support_note:
+        return ""
+    return gettext(language, N_("Support (%(who)s): %(note)s")) % {
+        "who": task.support_note_by or "?", "note": task.support_note}
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,13 @@ from typing import Any
 
 from connectors.sandbox_faults import Fault
 from deployments.demo.mailbox import Mailbox
+from doorstroom.events import task_resource
 from doorstroom.failures import Responsibility
-from doorstroom.store.models import UserRole
+from doorstroom.monitor.actions import mark_urgent
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import User, UserRole
 from flows.dispatch import dispatch
-from flows.notify import daily_digest
+from flows.notify import daily_digest, notify_urgent
 from tests.flows.test_dispatch_and_restart import mark_done
 from tests.helpers import (
     a_dossier,
@@ -93,3 +96,25 @@ def test_given_a_run_that_needs_support_then_the_support_team_is_mailed(
     body = plain(notice)
     assert "Technical detail" in body and "/runs/flow-run/" in body
     mark_done([task])
+
+
+def test_a_task_marked_urgent_in_the_monitor_mails_support_at_once_and_only_once(
+        prefect_stack: object, mailbox: Mailbox) -> None:
+    sam = email_of(a_user(UserRole.SUPPORT, None, language="nl"))
+    office = an_office("Kantoor Dringend")
+    dossier = a_dossier(office, "Dringend Transport", 0, "b")
+    red = a_task(dossier, Responsibility.SUPPORT, "unexpected_error", {"error": "x"})
+    els = a_user(UserRole.OFFICE, office, language="nl")
+
+    with session_scope() as session:
+        user = session.get_one(User, els.user_id)
+        mark_urgent(session, user, red, reason="De btw-aangifte moet morgen weg")
+
+    notice = wait_for_mail(mailbox, sam)  # the event → doorstroom-urgent → notify-urgent
+    assert notice["Subject"] == "Doorstroom: dringend voor Dringend Transport"
+    body = plain(notice)
+    assert "De btw-aangifte moet morgen weg" in body and email_of(els) in body
+    assert f"/tasks/{red}" in body
+    assert notify_urgent(task_resource(red)) == 0  # a retry tells nobody twice
+    assert len(mails_to(mailbox, sam)) == 1
+    mark_done([red])

@@ -24,7 +24,7 @@ from deployments.local_stack import (
     start_worker,
     wait_for_deployment,
 )
-from doorstroom.operations.setup import setup
+from doorstroom.operations.setup import NEEDED, setup
 from doorstroom.store.db import migrate
 from tests.conftest import ARTIFACTS
 from tests.postgres import Postgres
@@ -79,7 +79,8 @@ def cluster(store_url: str, mailbox: Mailbox) -> Iterator[Cluster]:
         with temporary_settings(prefect_of(stack)):
             built.start_worker()
             built.start_worker()
-            wait_for_deployment(stack, "notify-support/notify-support", built.workers[0])
+            for name in NEEDED:  # what setup wires its automations to
+                wait_for_deployment(stack, name, built.workers[0])
             built.exact.connection().save(EXACT_BLOCK, overwrite=True)
             mailbox.connection("Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK,
                                                                             overwrite=True)

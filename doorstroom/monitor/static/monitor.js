@@ -59,9 +59,11 @@ document.addEventListener("submit", async (event) => {
   if (!form.matches("form[data-row-action]")) return;
   event.preventDefault();
   const row = form.closest("tr");
+  const body = new URLSearchParams(new FormData(form));  // read before the buttons go disabled
   form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
   const query = row.dataset.src.includes("?") ? row.dataset.src.slice(row.dataset.src.indexOf("?")) : "";
-  const response = await fetchRow(form.action + query, {method: "POST", headers: {"X-CSRF-Token": csrf()}});
+  const response = await fetchRow(form.action + query, {method: "POST", headers: {"X-CSRF-Token": csrf()},
+                                                        body});
   if (!response) return;
   if (response.ok || response.status === 409 || response.status === 503) {
     replaceRow(row, await response.text());
