@@ -5,8 +5,9 @@
 Seeds the store, logs in through the log-in form, and measures each page server-side (the
 ASGI app in process: routing, session, rights queries, catalogue texts, Jinja2 rendering,
 security headers): the active-clients list (first and last page as an office-level user,
-first page as a dossier-level user), the office-wide follow-up, one dossier's follow-up and
-the support view. Prints p50/p95 and SQL statements per page. The baseline in the same run is
+first page as a dossier-level user), the office-wide follow-up (with its problems), one
+dossier's follow-up, the support view, a narrowed follow-up, one task's page and the CSV
+export. Prints p50/p95 and SQL statements per page. The baseline in the same run is
 the bare rights query behind the active-clients page, so the page/query ratio is printed too.
 Last line: one JSON object with ``p95_ms`` (the worst page's p95) and ``dossiers``.
 """
@@ -176,6 +177,10 @@ def main() -> None:
         "follow-up, one dossier (dossier user)": page(dossier, f"/dossiers/{own_dossier}"),
         "support view (all offices)": page(support, "/support"),
         "follow-up, every office (support user)": page(support, "/tasks"),
+        "follow-up narrowed: orange, by dossier name": page(
+            office, "/tasks?status=employee&dossier=1"),
+        "one task's page (document, history)": page(office, "/tasks/1"),
+        "open tasks as CSV, whole office": page(office, "/tasks.csv"),
     }
     results = {name: timed(name, call, args.repeat) for name, call in pages.items()}
     worst = max(results.values(), key=lambda r: r["p95_ms"])

@@ -114,13 +114,23 @@ def _run_tasks(plan: DossierPlan, package: PackageDescriptor, connector: Connect
         if not state.is_completed() and state.name not in FINAL_STATE_NAMES:
             state = _orphaned(item, state, plan.language)
         states.append(state)
-        if item.kind == TaskKind.CREATE_DOSSIER and not state.is_completed():
-            break
+        if not state.is_completed() and _stops_the_run(item):
+            break  # the rest waits behind it: asking the package again changes nothing
     outcome = summarise(states, len(plan.tasks) - len(states), plan.language)
     publish_run(plan.ref.id, plan.office_id, plan.package,
                 [item.task_id for item in plan.tasks[:len(states)]],
                 [state.name for state in states])
     return outcome
+
+
+def _stops_the_run(item: Plan) -> bool:
+    """A failed dossier link, or a failure of the whole dossier (rights, licence,
+    connection), leaves the run's other tasks waiting instead of failing each one again."""
+    if item.kind == TaskKind.CREATE_DOSSIER:
+        return True
+    with session_scope() as session:
+        code = repo.failure_code_of(session, item.task_id)
+    return code is not None and code in c.REGISTRY and c.REGISTRY[code].dossier_wide
 
 
 def _orphaned(item: Plan, state: State, language: str) -> State:

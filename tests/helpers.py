@@ -99,13 +99,18 @@ def tasks(task_ids: Iterable[int]) -> list[SyncTask]:
 SETTLED = (TaskStatus.DONE, TaskStatus.FAILED)
 
 
-def wait_until_settled(task_ids: Iterable[int], timeout: float = 180) -> list[SyncTask]:
-    """Poll the store until every task is done or failed."""
+def wait_until_settled(task_ids: Iterable[int], timeout: float = 180,
+                       behind_a_failure: bool = False) -> list[SyncTask]:
+    """Poll the store until every task is done or failed — or, with ``behind_a_failure``,
+    queued behind a failed task of its run (a run stops at a failure of the whole dossier)."""
     ids = list(task_ids)
     deadline = time.monotonic() + timeout
     while True:
         current = tasks(ids)
-        if all(t.status in SETTLED for t in current):
+        failed_runs = {t.last_flow_run_id for t in current if t.status == TaskStatus.FAILED}
+        if all(t.status in SETTLED or (behind_a_failure and t.status == TaskStatus.QUEUED
+                                       and t.last_flow_run_id in failed_runs)
+               for t in current):
             return current
         if time.monotonic() > deadline:
             raise TimeoutError(f"tasks not settled: {[(t.id, t.status) for t in current]}")

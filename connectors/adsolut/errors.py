@@ -18,7 +18,7 @@ PACKAGE = "Adsolut"
 
 # This package's own failure codes (texts: the catalogue, msgid = the code).
 ADSOLUT_DATABASE_RIGHTS_MISSING = define("adsolut.database_rights_missing", Kind.EMPLOYEE,
-                                         "dossier")
+                                         "dossier", dossier_wide=True)
 ADSOLUT_REMOVE_BY_HAND = define("adsolut.remove_by_hand", Kind.EMPLOYEE, "document", "dossier")
 
 CLOSED_PERIOD_FRAGMENTS = ("geen open boekperiode", "periode is afgesloten")

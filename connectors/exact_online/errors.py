@@ -24,11 +24,14 @@ PACKAGE = "Exact Online"
 
 # This package's own failure codes (texts: the catalogue, msgid = the code).
 EXACT_DOSSIER_RIGHTS_MISSING = define("exact_online.dossier_rights_missing", Kind.EMPLOYEE,
-                                      "dossier")
-EXACT_DIVISION_ACCESS_LOST = define("exact_online.division_access_lost", Kind.EMPLOYEE, "dossier")
-EXACT_DIVISION_BLOCKED = define("exact_online.division_blocked", Kind.SUPPORT, "dossier")
-EXACT_LICENSE_EXPIRED = define("exact_online.license_expired", Kind.SUPPORT, "dossier")
-EXACT_FORBIDDEN = define("exact_online.forbidden", Kind.SUPPORT, "dossier")
+                                      "dossier", dossier_wide=True)
+EXACT_DIVISION_ACCESS_LOST = define("exact_online.division_access_lost", Kind.EMPLOYEE, "dossier",
+                                    dossier_wide=True)
+EXACT_DIVISION_BLOCKED = define("exact_online.division_blocked", Kind.SUPPORT, "dossier",
+                                dossier_wide=True)
+EXACT_LICENSE_EXPIRED = define("exact_online.license_expired", Kind.SUPPORT, "dossier",
+                               dossier_wide=True)
+EXACT_FORBIDDEN = define("exact_online.forbidden", Kind.SUPPORT, "dossier", dossier_wide=True)
 
 ERRORS_PER_ENDPOINT_HOUR = 10
 """More error answers (400/401/403/404) than this per user, division, endpoint and hour

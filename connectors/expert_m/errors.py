@@ -13,7 +13,8 @@ PACKAGE = "Expert/M"
 
 # This package's own failure codes (texts: the catalogue, msgid = the code).
 EXPERT_M_PAYMENT_LINKED = define("expert_m.payment_linked", Kind.EMPLOYEE)
-EXPERT_M_DATABASE_MISSING = define("expert_m.database_missing", Kind.EMPLOYEE, "dossier")
+EXPERT_M_DATABASE_MISSING = define("expert_m.database_missing", Kind.EMPLOYEE, "dossier",
+                                   dossier_wide=True)
 
 
 def _payment_linked(error: AgentError, _package: str, _dossier: str) -> SyncFailure:

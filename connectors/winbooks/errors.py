@@ -18,7 +18,8 @@ from doorstroom.failures.codes import Kind, define
 PACKAGE = "WinBooks on Web"
 
 # This package's own failure codes (texts: the catalogue, msgid = the code).
-WINBOOKS_FOLDER_RIGHTS_MISSING = define("winbooks.folder_rights_missing", Kind.EMPLOYEE, "dossier")
+WINBOOKS_FOLDER_RIGHTS_MISSING = define("winbooks.folder_rights_missing", Kind.EMPLOYEE, "dossier",
+                                        dossier_wide=True)
 WINBOOKS_VAT_PERIOD_CLOSED = define("winbooks.vat_period_closed", Kind.EMPLOYEE, "periods")
 
 PERIOD_CODES = {

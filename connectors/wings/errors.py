@@ -12,7 +12,7 @@ from doorstroom.failures.codes import Kind, define
 PACKAGE = "Wings"
 
 # This package's own failure codes (texts: the catalogue, msgid = the code).
-WINGS_DATABASE_OUTDATED = define("wings.database_outdated", Kind.EMPLOYEE)
+WINGS_DATABASE_OUTDATED = define("wings.database_outdated", Kind.EMPLOYEE, dossier_wide=True)
 
 
 def _outdated(error: AgentError, _package: str, _dossier: str) -> SyncFailure:

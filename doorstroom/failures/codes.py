@@ -35,6 +35,10 @@ class FailureCode:
     kind: Kind
     params: tuple[str, ...] = ()
     support_only: tuple[str, ...] = ()
+    dossier_wide: bool = False
+    """The cause blocks every task of the dossier (rights, licence, connection), not one
+    document: a run stops at it, and its other tasks wait instead of asking the package
+    again (Exact Online blocks an endpoint after ten errors an hour)."""
 
     @property
     def office_params(self) -> tuple[str, ...]:
@@ -45,12 +49,12 @@ class FailureCode:
 REGISTRY: dict[str, FailureCode] = {}
 
 
-def define(name: str, kind: Kind, *params: str, support_only: tuple[str, ...] = ()
-           ) -> FailureCode:
+def define(name: str, kind: Kind, *params: str, support_only: tuple[str, ...] = (),
+           dossier_wide: bool = False) -> FailureCode:
     """Register a failure code; a package's own codes are defined in its ``errors.py``."""
     if not set(support_only) <= set(params):
         raise ValueError(f"{name}: support-only parameters {support_only} are not {params}")
-    code = FailureCode(name, kind, params, support_only)
+    code = FailureCode(name, kind, params, support_only, dossier_wide)
     REGISTRY[name] = code
     return code
 
@@ -69,13 +73,16 @@ UNEXPECTED_RESPONSE = define("unexpected_response", Kind.SUPPORT, "package", "pr
                              support_only=("problem",))
 PACKAGE_REJECTED = define("package_rejected", Kind.SUPPORT, "package", "message",
                           support_only=("message",))
-CREDENTIALS_REJECTED = define("credentials_rejected", Kind.SUPPORT, "package")
+CREDENTIALS_REJECTED = define("credentials_rejected", Kind.SUPPORT, "package",
+        dossier_wide=True)
 CONNECTION_NOT_CONFIGURED = define("connection_not_configured", Kind.SUPPORT, "block",
-                                   support_only=("block",))
+                                   support_only=("block",), dossier_wide=True)
 UNKNOWN_PACKAGE = define("unknown_package", Kind.SUPPORT, "package")
 RUN_INTERRUPTED = define("run_interrupted", Kind.SUPPORT, "state", support_only=("state",))
-AGENT_OFFLINE = define("agent_offline", Kind.SUPPORT, "package")
-DATABASE_MISSING = define("database_missing", Kind.SUPPORT, "package", "dossier")
+AGENT_OFFLINE = define("agent_offline", Kind.SUPPORT, "package",
+        dossier_wide=True)
+DATABASE_MISSING = define("database_missing", Kind.SUPPORT, "package", "dossier",
+        dossier_wide=True)
 
 # --- transient: retried automatically, then ``retries_exhausted`` --------------------------
 PACKAGE_UNAVAILABLE = define("package_unavailable", Kind.TRANSIENT, "status",

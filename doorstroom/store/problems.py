@@ -40,7 +40,8 @@ class Problem:
     since: datetime
     """When the oldest of its tasks failed."""
     waiting: int
-    """Tasks of the dossier that wait for it (bookings behind a failed dossier link)."""
+    """Tasks that wait behind it: the dossier's bookings behind a failed link, or the other
+    tasks of the runs it stopped; its restart runs them too."""
     tasks: tuple[SyncTask, ...] = ()
     """The failed tasks themselves (with document and dossier), for the page."""
 
@@ -78,7 +79,9 @@ def problems(session: Session, viewer: Viewer, dossier_id: int | None = None,
     if not groups:
         return []
     members = _failed_by_key(session, {group[0] for group in groups})
-    waiting = _waiting_behind_link(session, {group[0] for group in groups})
+    behind_link = _waiting_behind_link(session, {group[0] for group in groups})
+    in_runs = _waiting_in_runs(session, {task.last_flow_run_id for tasks in members.values()
+                                         for task in tasks if task.last_flow_run_id})
     found = []
     for dossier, code, _text, responsibility, _count, since in groups:
         params = _params(_text)
@@ -86,10 +89,14 @@ def problems(session: Session, viewer: Viewer, dossier_id: int | None = None,
         tasks = members.get(key, [])
         if not tasks or code is None or responsibility is None:
             continue
-        links = any(task.kind == TaskKind.CREATE_DOSSIER for task in tasks)
+        if any(task.kind == TaskKind.CREATE_DOSSIER for task in tasks):
+            waiting = behind_link.get(dossier, 0)
+        else:
+            waiting = sum(in_runs.get(run, 0) for run in
+                          {task.last_flow_run_id for task in tasks if task.last_flow_run_id})
         found.append(Problem(key, dossier, code, params, responsibility,
-                             tuple(task.id for task in tasks), as_utc(since),
-                             waiting.get(dossier, 0) if links else 0, tuple(tasks)))
+                             tuple(task.id for task in tasks), as_utc(since), waiting,
+                             tuple(tasks)))
     return found
 
 
@@ -117,6 +124,18 @@ def _waiting_behind_link(session: Session, dossier_ids: set[int]) -> dict[int, i
                SyncTask.status.in_((TaskStatus.PENDING, TaskStatus.QUEUED)))
         .group_by(SyncTask.dossier_id)).all()
     return {dossier: count for dossier, count in rows}
+
+
+def _waiting_in_runs(session: Session, runs: set[str]) -> dict[str, int]:
+    """Per flow run, its tasks that wait (queued) behind the failure that stopped it."""
+    if not runs:
+        return {}
+    rows = session.execute(
+        select(SyncTask.last_flow_run_id, func.count(SyncTask.id))
+        .where(SyncTask.last_flow_run_id.in_(runs),
+               SyncTask.status.in_((TaskStatus.PENDING, TaskStatus.QUEUED)))
+        .group_by(SyncTask.last_flow_run_id)).all()
+    return {run: count for run, count in rows if run}
 
 
 def tasks_of_problems(session: Session, viewer: Viewer, keys: Sequence[str]

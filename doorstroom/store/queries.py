@@ -239,21 +239,33 @@ def failed_for_support_in_run(session: Session, flow_run_id: str) -> list[SyncTa
 
 
 def waiting_behind(session: Session, tasks: Sequence[SyncTask]) -> dict[int, TaskKind]:
-    """Of ``tasks``, those that wait behind a failed task of their dossier, and its kind.
+    """Of ``tasks``, those that wait behind a failed task, and the failed task's kind.
 
     A dossier's bookings go only once its link exists: while its "create dossier" task is
-    failed, the dossier's pending and queued bookings wait for it (and run on its restart) —
-    shown as such, not as an anonymous queue.
+    failed, the dossier's pending and queued bookings wait for it. And a run stops at a
+    failure of the whole dossier (rights, licence): its other tasks stay queued behind it.
+    Both run again on the failed task's restart — shown as such, not as an anonymous queue.
     """
-    queued = {t.id: t.dossier_id for t in tasks if t.kind != TaskKind.CREATE_DOSSIER
-              and t.status in (TaskStatus.PENDING, TaskStatus.QUEUED)}
+    queued = [t for t in tasks if t.kind != TaskKind.CREATE_DOSSIER
+              and t.status in (TaskStatus.PENDING, TaskStatus.QUEUED)]
     if not queued:
         return {}
     unlinked = set(session.scalars(select(SyncTask.dossier_id).where(
-        SyncTask.dossier_id.in_(set(queued.values())),
+        SyncTask.dossier_id.in_({t.dossier_id for t in queued}),
         SyncTask.kind == TaskKind.CREATE_DOSSIER, SyncTask.status == TaskStatus.FAILED)))
-    return {task_id: TaskKind.CREATE_DOSSIER for task_id, dossier_id in queued.items()
-            if dossier_id in unlinked}
+    runs = {t.last_flow_run_id for t in queued if t.last_flow_run_id}
+    stopped: dict[str | None, TaskKind] = {
+        run: kind for run, kind in session.execute(
+            select(SyncTask.last_flow_run_id, SyncTask.kind).where(
+                SyncTask.last_flow_run_id.in_(runs), SyncTask.status == TaskStatus.FAILED))
+    } if runs else {}
+    found: dict[int, TaskKind] = {}
+    for task in queued:
+        if task.dossier_id in unlinked:
+            found[task.id] = TaskKind.CREATE_DOSSIER
+        elif task.last_flow_run_id in stopped:
+            found[task.id] = stopped[task.last_flow_run_id]
+    return found
 
 
 def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:

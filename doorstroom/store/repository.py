@@ -160,6 +160,12 @@ def task_status(session: Session, task_id: int) -> TaskStatus:
     return session.scalars(select(SyncTask.status).where(SyncTask.id == task_id)).one()
 
 
+def failure_code_of(session: Session, task_id: int) -> str | None:
+    """The failure code a task carries now (``None`` when it is not failed)."""
+    return session.scalar(select(SyncTask.failure_code).where(
+        SyncTask.id == task_id, SyncTask.status == TaskStatus.FAILED))
+
+
 def finish_done(session: Session, task_id: int, attempt_id: int,
                 external_ref: str | None) -> None:
     """The attempt succeeded: the task is done."""
