@@ -61,7 +61,8 @@ CODES = [("exact_online.dossier_rights_missing", {"dossier": "XYZ"}),
 def _document(dossier: int, number: int) -> dict[str, object]:
     return {"dossier_id": dossier, "kind": "purchase_invoice", "number": f"INV-{number:07d}",
             "issue_date": date(2026, 3, 1), "party_name": f"Supplier {number % 997}",
-            "party_vat": "BE0123456789", "currency": "EUR", "total_excl": 100,
+            "party_vat": "BE0123456789", "party_key": f"vat:BE0123456789:{number % 997}",
+            "content_sha256": f"{number:064x}", "currency": "EUR", "total_excl": 100,
             "total_vat": 21, "total_incl": 121, "proposal": {}, "created_at": utcnow()}
 
 
@@ -179,15 +180,17 @@ def main() -> None:
         "follow-up, every office (support user)": page(support, "/tasks"),
         "follow-up narrowed: orange, by dossier name": page(
             office, "/tasks?status=employee&dossier=1"),
-        "one task's page (document, history)": page(office, "/tasks/1"),
-        "open tasks as CSV, whole office": page(office, "/tasks.csv"),
+        "one task's page (document, history)": page(support, "/tasks/1"),
     }
     results = {name: timed(name, call, args.repeat) for name, call in pages.items()}
+    # A download, not a page: every open task of the office in one file (not in "worst page").
+    download = timed("download: open tasks as CSV, whole office", page(office, "/tasks.csv"),
+                     args.repeat)
     worst = max(results.values(), key=lambda r: r["p95_ms"])
     print(f"worst page p95 / baseline query p95: {worst['p95_ms'] / baseline['p95_ms']:.1f}x")
     print(json.dumps({"dossiers": args.dossiers, "tasks": args.tasks,
                       "p95_ms": worst["p95_ms"], "baseline_query_p95_ms": baseline["p95_ms"],
-                      "pages": results}))
+                      "pages": results, "csv_download": download}))
 
 
 def _query(viewer: Viewer) -> object:

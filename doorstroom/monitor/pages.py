@@ -84,7 +84,8 @@ class Pages:
     def _environment(self, language: str) -> Environment:
         env = environment(TEMPLATES, language, autoescape=True)
         env.globals.update(icon_labels=ICON_LABELS, languages=LANGUAGE_NAMES,
-                           page_query=page_query, status_filter_labels=STATUS_FILTER_LABELS)
+                           page_query=page_query, status_filter_labels=STATUS_FILTER_LABELS,
+                           shown_problems=problems.SHOWN)
         return env
 
     def render(self, request: Request, user: User | None, name: str, status_code: int = 200,
@@ -117,7 +118,8 @@ class Pages:
     def problems(self, session: Session, user: User, dossier_id: int | None = None
                  ) -> list[ProblemRow]:
         """The problems ``user`` sees (of one dossier, or all), as rows."""
-        found = problems.problems(session, queries.Viewer.of(user), dossier_id)
+        found = problems.problems(session, queries.Viewer.of(user), dossier_id,
+                                  limit=problems.SHOWN + 1)
         return [problem_row(problem, user.role, user.language, self.config.timezone)
                 for problem in found]
 

@@ -180,9 +180,11 @@ class SyncTask(Base):
     """One unit of work for one dossier, with its latest outcome."""
 
     __tablename__ = "sync_tasks"
-    # The monitor counts failed tasks per dossier, and lists the newest tasks first.
+    # The monitor counts failed tasks per dossier, and lists the newest tasks first; a
+    # restart and the problems view ask what a run still holds.
     __table_args__ = (Index("ix_sync_tasks_dossier_status", "dossier_id", "status"),
-                      Index("ix_sync_tasks_updated", "updated_at", "id"))
+                      Index("ix_sync_tasks_updated", "updated_at", "id"),
+                      Index("ix_sync_tasks_run_status", "last_flow_run_id", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)

@@ -23,8 +23,8 @@ from doorstroom.store.db import as_utc
 from doorstroom.store.models import Dossier, Responsibility, SyncTask, TaskKind, TaskStatus
 from doorstroom.store.queries import Viewer, task_rows, visible_dossiers
 
-SHOWN = 50
-"""Problems per page section; the largest come first."""
+SHOWN = 20
+"""Problems a page shows, the largest first (one more is read to know there are more)."""
 
 
 @dataclass(frozen=True)
