@@ -28,9 +28,11 @@ class Settings(BaseSettings):
     monitor_url: str = "http://127.0.0.1:8800"
     """The monitor's address as people reach it (links in e-mails)."""
     monitor_secure_cookies: bool = True
+    """Session cookies only over HTTPS; the embedded demo on plain http turns it off."""
     session_idle_minutes: int = 30
     """A monitor session ends after this long without a request (and 8 hours after log-in)."""
-    """Session cookies only over HTTPS; the embedded demo on plain http turns it off."""
+    support_email: str = "support@doorstroom.example"
+    """Where instructions send people who need support (the help page names this address)."""
     timezone: str = "Europe/Brussels"
     """The time zone in which pages and e-mails show dates."""
     heartbeat_timeout_seconds: int = 120

@@ -36,6 +36,7 @@ from doorstroom.documents.proposal import (
 )
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
+from doorstroom.settings import get_settings
 
 TRANSACTION = "GLTransHeader"
 SALES = (DocumentKind.SALES_INVOICE, DocumentKind.SALES_CREDIT_NOTE)
@@ -205,7 +206,7 @@ class WinBooksConnector(Connector):
             ids[period] = str(row["Id"])
         if vat_closed:
             raise failure(errors.WINBOOKS_VAT_PERIOD_CLOSED, detail="VatStatus closed",
-                          periods=",".join(vat_closed))
+                          periods=",".join(vat_closed), support=get_settings().support_email)
         return ids
 
     def _next_doc_number(self, proposal: BookingProposal) -> int:

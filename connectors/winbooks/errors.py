@@ -14,13 +14,15 @@ from connectors.http_errors import DEFAULT_STATUS_MAP, classify_status
 from doorstroom.failures import SyncFailure, failure
 from doorstroom.failures import codes as c
 from doorstroom.failures.codes import Kind, define
+from doorstroom.settings import get_settings
 
 PACKAGE = "WinBooks on Web"
 
 # This package's own failure codes (texts: the catalogue, msgid = the code).
 WINBOOKS_FOLDER_RIGHTS_MISSING = define("winbooks.folder_rights_missing", Kind.EMPLOYEE, "dossier",
                                         dossier_wide=True)
-WINBOOKS_VAT_PERIOD_CLOSED = define("winbooks.vat_period_closed", Kind.EMPLOYEE, "periods")
+WINBOOKS_VAT_PERIOD_CLOSED = define("winbooks.vat_period_closed", Kind.EMPLOYEE, "periods",
+                                    "support")
 
 PERIOD_CODES = {
     "VAT_PERIOD_CLOSED": WINBOOKS_VAT_PERIOD_CLOSED,
@@ -45,7 +47,8 @@ def classify(response: httpx.Response, dossier: str, context: Mapping[str, str])
         return failure(WINBOOKS_FOLDER_RIGHTS_MISSING, detail=message, dossier=dossier)
     period_code = PERIOD_CODES.get(code)
     if period_code is WINBOOKS_VAT_PERIOD_CLOSED:
-        return failure(period_code, detail=message, periods=context.get("period", "?"))
+        return failure(period_code, detail=message, periods=context.get("period", "?"),
+                       support=get_settings().support_email)
     if period_code is not None:
         return failure(period_code, detail=message, period=context.get("period", "?"))
     return classify_status(response, PACKAGE, DEFAULT_STATUS_MAP, message or code)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from gettext import GNUTranslations
+from io import BytesIO
 from pathlib import Path
 
 from babel.lists import format_list
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -21,6 +24,11 @@ CAUSE_PARAMS = frozenset({"reason"})
 in the reader's language, with the failure's own parameters stored beside it."""
 LANGUAGES = ("nl", "fr", "en")
 FALLBACK = "en"
+COUNTED_BY = {"summary.done": "done", "summary.elsewhere": "done",
+              "summary.employee": "count", "summary.support": "count",
+              "winbooks.vat_period_closed": "periods"}
+"""Texts with plural forms (``msgid_plural`` in the catalogues) and the parameter whose
+number picks the form: a count, or the number of items of a list parameter."""
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -30,12 +38,41 @@ def catalog(language: str) -> Catalog:
         return read_po(handle, locale=language)
 
 
-def template(code: str, language: str) -> str | None:
-    """The untranslated template of ``code`` in ``language``, or ``None`` if it has none."""
-    message = catalog(language if language in LANGUAGES else FALLBACK).get(code)
+@lru_cache(maxsize=len(LANGUAGES))
+def _compiled(language: str) -> GNUTranslations:
+    """The catalogue compiled in memory: gettext's own plural rules pick a form."""
+    compiled = BytesIO()
+    write_mo(compiled, catalog(language))
+    compiled.seek(0)
+    return GNUTranslations(compiled)
+
+
+def template(code: str, language: str, count: int = 1) -> str | None:
+    """The untranslated template of ``code`` in ``language`` (the form for ``count`` where
+    the text has plural forms), or ``None`` if it has none."""
+    language = language if language in LANGUAGES else FALLBACK
+    message = catalog(language).get(code)
     if message is None or not message.string or message.fuzzy:
         return None
+    if isinstance(message.string, tuple):
+        if not all(message.string):
+            return None
+        return _compiled(language).ngettext(code, code, count)
     return str(message.string)
+
+
+def _count(code: str, params: Mapping[str, object]) -> int:
+    """The number that picks a plural form of ``code``'s text (1 for texts without one)."""
+    key = COUNTED_BY.get(code)
+    if key is None or key not in params:
+        return 1
+    value = params[key]
+    if key in LIST_PARAMS:
+        return len([item for item in str(value).split(",") if item])
+    try:
+        return int(str(value))
+    except ValueError:
+        return 1
 
 
 def _value(key: str, value: object, params: Mapping[str, object], language: str) -> str:
@@ -84,7 +121,8 @@ def render(code: str, params: Mapping[str, object], language: str) -> str:
 
     A missing parameter never crashes a failure report: the text then says which one it lacks.
     """
-    text = template(code, language) or template(code, FALLBACK)
+    count = _count(code, params)
+    text = template(code, language, count) or template(code, FALLBACK, count)
     if text is None:
         return f"{code} {dict(params)}"
     values = {key: _value(key, value, params, language) for key, value in params.items()}

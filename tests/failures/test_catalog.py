@@ -9,7 +9,14 @@ import pytest
 
 from connectors.registry import PACKAGES
 from doorstroom.failures import codes, render, support_hint
-from doorstroom.failures.catalog import LANGUAGES, catalog, package_names, template
+from doorstroom.failures.catalog import (
+    COUNTED_BY,
+    LANGUAGES,
+    LIST_PARAMS,
+    catalog,
+    package_names,
+    template,
+)
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 SUMMARY_CODES = {"summary.done": ("done",), "summary.elsewhere": ("done", "elsewhere"),
@@ -37,7 +44,8 @@ def test_given_a_code_when_looked_up_then_translated_with_its_parameters(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_given_a_catalogue_then_it_has_no_entries_without_a_code(language: str) -> None:
-    ids = {message.id for message in catalog(language) if message.id}
+    ids = {message.id[0] if isinstance(message.id, tuple) else message.id
+           for message in catalog(language) if message.id}
     assert ids <= set(ALL_CODES), ids - set(ALL_CODES)
 
 
@@ -105,3 +113,25 @@ def test_given_technical_parameters_then_the_office_never_reads_them_and_support
     hint = support_hint(code, params, language) or render(f"cause.{code}", params, language)
     assert all(TECHNICAL[name] in hint or name == "reason"
                for name in codes.REGISTRY[code].support_only)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("code", sorted(COUNTED_BY))
+def test_a_counted_text_has_a_form_for_one_and_for_two(code: str, language: str) -> None:
+    """Every text with plural forms says one thing for one item and another for two."""
+    key = COUNTED_BY[code]
+    base = {name: "x" for name in ALL_CODES[code]}
+    one = render(code, {**base, key: "201709" if key in LIST_PARAMS else "1"}, language)
+    two = render(code, {**base, key: "201709,201712" if key in LIST_PARAMS else "2"}, language)
+    assert "missing parameter" not in one and "missing parameter" not in two
+    assert one.replace("1", "") != two.replace("2", "").replace("201712", "")
+    if key in LIST_PARAMS:
+        assert "201709" in two and "201712" in two
+
+
+def test_given_two_closed_periods_then_the_text_speaks_of_periods_and_keeps_the_help_page(
+        ) -> None:
+    text = render("winbooks.vat_period_closed",
+                  {"periods": "201709,201712", "support": "support@kantoor.be"}, "nl")
+    assert "boekperiodes 201709 en 201712" in text and "deze periodes" in text
+    assert "via het icoontje rechts" in text and "support@kantoor.be" in text

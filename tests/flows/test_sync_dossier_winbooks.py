@@ -17,10 +17,9 @@ from tests.helpers import (
 )
 from tests.sandboxes import Running
 
-VAT_TEXT = ("Er is geen open btw-periode gevonden voor boekperiode 201709 en 201712. Heropen "
-            "deze periode "
-            "en start daarna de taak opnieuw. Is dit boekjaar definitief afgesloten en moet het "
-            "document naar het volgende boekjaar, neem dan contact op met support.")
+VAT_TEXT = ("Er is geen open btw-periode gevonden voor de boekperiodes 201709 en 201712. "
+            "Gelieve deze periodes te heropenen in het boekhoudpakket, en daarna de taak "
+            "opnieuw te lanceren via het icoontje rechts.")
 
 
 def test_given_a_closed_vat_period_when_synced_then_employee_reopens_and_restart_books_once(

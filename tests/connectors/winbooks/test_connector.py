@@ -12,6 +12,7 @@ from connectors.base import DossierRef
 from connectors.winbooks.connector import WinBooksConnector
 from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import EmployeeActionRequired, SupportRequired, render
+from doorstroom.settings import get_settings
 from tests.helpers import a_proposal
 from tests.sandboxes import Running
 
@@ -72,10 +73,12 @@ def test_given_a_closed_vat_period_then_the_seed_instruction_for_that_period(
     with pytest.raises(EmployeeActionRequired) as closed:
         connector.post_booking(request)
     assert closed.value.code.name == "winbooks.vat_period_closed"
-    assert render(closed.value.code.name, closed.value.params, "nl") == (
-        "Er is geen open btw-periode gevonden voor boekperiode 201709. Heropen deze periode en "
-        "start daarna de taak opnieuw. Is dit boekjaar definitief afgesloten en moet het "
-        "document naar het volgende boekjaar, neem dan contact op met support.")
+    assert render(closed.value.code.name, closed.value.params, "nl") == (  # the help page's
+        "Er is geen open btw-periode gevonden voor boekperiode 201709. Gelieve deze periode te "
+        "heropenen in het boekhoudpakket, en daarna de taak opnieuw te lanceren via het "
+        "icoontje rechts. Als dit boekjaar definitief gesloten is en dit document moet "
+        "overgezet worden naar volgend boekjaar, neem dan contact op met "
+        f"{get_settings().support_email}.")
 
     winbooks_sandbox.state.set_vat_closed("PEETERS", 2017, 9, False)
     assert connector.post_booking(request) == winbooks_sandbox.state.transactions(
@@ -83,11 +86,13 @@ def test_given_a_closed_vat_period_then_the_seed_instruction_for_that_period(
 
 
 def test_given_two_periods_then_the_instruction_names_both_in_one_sentence() -> None:
-    text = render("winbooks.vat_period_closed", {"periods": "201709,201712"}, "nl")
+    params = {"periods": "201709,201712", "support": "support@kantoor.be"}
+    text = render("winbooks.vat_period_closed", params, "nl")
     assert text.startswith(
-        "Er is geen open btw-periode gevonden voor boekperiode 201709 en 201712. ")
-    assert render("winbooks.vat_period_closed", {"periods": "201709,201712"}, "fr").startswith(
-        "Aucune période TVA ouverte n'a été trouvée pour la période comptable 201709 et 201712.")
+        "Er is geen open btw-periode gevonden voor de boekperiodes 201709 en 201712. ")
+    assert render("winbooks.vat_period_closed", params, "fr").startswith(
+        "Aucune période TVA ouverte n'a été trouvée pour les périodes comptables 201709 et "
+        "201712.")
 
 
 def test_given_no_access_to_the_folder_then_the_employee_grants_it(
