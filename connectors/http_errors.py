@@ -6,6 +6,7 @@ connector copies and overrides (``DEFAULT_STATUS_MAP | {403: ...}``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -14,6 +15,23 @@ from doorstroom.failures import SyncFailure, TransientFailure, failure
 from doorstroom.failures import codes as c
 
 StatusRule = Callable[[httpx.Response, str], SyncFailure]
+EXCERPT_BYTES = 160
+SECRETS = (re.compile(r"(?i)(bearer\s+)([^\s\"'&<,;]+)"),
+           re.compile(r"(?i)((?:access_token|refresh_token|password|secret|apikey|api_key|"
+                      r"token|authorization)[\"'\s:=>]+)([^\s\"'&<,;]+)"))
+"""A credential in an answer (a token echoed back, a password in an error page)."""
+
+
+def describe(response: httpx.Response) -> str:
+    """What support needs to see of an answer the connector could not read: status, content
+    type, size and its first bytes, with anything that looks like a credential masked."""
+    body = response.content[:EXCERPT_BYTES].decode("utf-8", "replace")
+    excerpt = " ".join(body.split())
+    for secret in SECRETS:
+        excerpt = secret.sub(lambda found: f"{found.group(1)}***", excerpt)
+    kind = response.headers.get("content-type", "no content type")
+    return (f"HTTP {response.status_code}, {kind}, {len(response.content)} bytes: "
+            f"{excerpt!r}")
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

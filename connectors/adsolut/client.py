@@ -29,7 +29,7 @@ from lxml import etree
 
 from blocks.adsolut import AdsolutConnection
 from connectors.adsolut import errors
-from connectors.http_errors import classify_transport_error
+from connectors.http_errors import classify_transport_error, describe
 
 NS = "http://websrv.adsolut.be/webservices"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -175,7 +175,7 @@ class AdsolutClient:
         try:
             return etree.fromstring(response.content, PARSER)
         except etree.XMLSyntaxError as error:
-            raise errors.unexpected(f"not XML: {error}") from error
+            raise errors.unexpected(f"not XML ({error}) — {describe(response)}") from error
 
 
 def envelope(action: str, params: Mapping[str, str]) -> bytes:

@@ -15,6 +15,7 @@ from connectors.http_errors import (
     DEFAULT_STATUS_MAP,
     classify_status,
     classify_transport_error,
+    describe,
 )
 from doorstroom.documents.proposal import MasterData
 from doorstroom.failures import SyncFailure, TransientFailure, failure
@@ -111,7 +112,8 @@ class AgentClient:
         try:
             return response.json()
         except ValueError as error:
-            raise self._unexpected(f"{response.request.url.path}: {error!r}") from error
+            raise self._unexpected(f"{response.request.url.path}: {type(error).__name__} — "
+                                   f"{describe(response)}") from error
 
     def _json_object(self, response: httpx.Response) -> dict[str, Any]:
         body = self._json(response)

@@ -20,7 +20,7 @@ import httpx
 
 from blocks.exact_online import ExactOnlineConnection
 from connectors.exact_online import errors
-from connectors.http_errors import classify_transport_error
+from connectors.http_errors import classify_transport_error, describe
 from connectors.rate_limits import RateLimit, RateLimiter
 from connectors.token_keeper import TokenKeeper
 from doorstroom.clock import SYSTEM, Clock
@@ -169,4 +169,5 @@ class ExactOnlineClient:
         try:
             return response.json()["d"]
         except (ValueError, KeyError, TypeError) as error:
-            raise errors.unexpected(f"{response.request.url.path}: {error!r}") from error
+            raise errors.unexpected(f"{response.request.url.path}: {type(error).__name__} — "
+                                    f"{describe(response)}") from error

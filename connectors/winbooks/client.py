@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from blocks.winbooks import WinBooksConnection
-from connectors.http_errors import classify_transport_error
+from connectors.http_errors import classify_transport_error, describe
 from connectors.token_keeper import TokenKeeper
 from connectors.winbooks import errors
 
@@ -175,4 +175,5 @@ class WinBooksClient:
         try:
             return response.json()
         except ValueError as error:
-            raise errors.unexpected(f"{response.request.url.path}: {error!r}") from error
+            raise errors.unexpected(f"{response.request.url.path}: {type(error).__name__} — "
+                                    f"{describe(response)}") from error

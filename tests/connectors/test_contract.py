@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from connectors.http_errors import describe
 from connectors.registry import PACKAGES
 from connectors.sandbox_faults import Fault
 from doorstroom.documents.proposal import BookingRequest
@@ -198,3 +200,14 @@ def test_given_a_foreign_currency_with_euro_vat_then_booked_in_euro_or_a_person_
         return
     booked = harness.connector.post_booking(a_dollar_request("19.30"))
     assert harness.bookings() == [booked]
+
+
+def test_an_unreadable_answer_is_described_for_support_with_its_secrets_masked() -> None:
+    answer = httpx.Response(200, headers={"content-type": "text/html"}, content=(
+        b'<html><body>Proxy error. access_token=eyJhbGciOi.secret.sig '
+        b'Authorization: Bearer abc123def</body></html>' + b"x" * 500))
+    described = describe(answer)
+    assert described.startswith(f"HTTP 200, text/html, {len(answer.content)} bytes: "
+                                "'<html><body>Proxy error.")
+    assert "eyJhbGciOi" not in described and "abc123def" not in described
+    assert "access_token=***" in described
