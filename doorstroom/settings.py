@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     """Session cookies only over HTTPS; the embedded demo on plain http turns it off."""
     session_idle_minutes: int = 30
     """A monitor session ends after this long without a request (and 8 hours after log-in)."""
+    reminder_days: int = 5
+    """An orange problem still open after this many days is mailed again (once)."""
     support_email: str = "support@doorstroom.example"
     """Where instructions send people who need support (the help page names this address)."""
     timezone: str = "Europe/Brussels"

@@ -5,25 +5,29 @@ support's notice of a task someone marked urgent.
 the flow run that ended ``SupportRequired``; ``notify-urgent`` by ``doorstroom-urgent`` with
 the task of a ``doorstroom.sync-task.marked-urgent`` event. ``daily-digest`` runs on a
 schedule; each person gets at most one digest a day, and support one notice per urgency,
-whatever is retried.
+whatever is retried. ``notify-office`` runs every few minutes: each office user hears of a
+new orange problem once, and once more as a reminder when it is still open after
+``DOORSTROOM_REMINDER_DAYS``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, get_run_logger
 
 from doorstroom.events import TASK_RESOURCE
+from doorstroom.failures import Responsibility
 from doorstroom.notifications import compose
 from doorstroom.notifications.mail import load_connection, message, send
 from doorstroom.settings import get_settings
-from doorstroom.store import queries
+from doorstroom.store import problems, queries
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import Dossier, SyncTask, User
-from doorstroom.views import TaskRow, task_row
+from doorstroom.store.problems import Problem
+from doorstroom.views import TaskRow, problem_row, task_row
 
 
 def _rows(tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
@@ -121,3 +125,47 @@ def notify_urgent(task_id: str) -> int:
         repo.audit(session, "notify-urgent", "urgent-notice", "sync_task", occasion,
                    {"to": [p.email for p in team]})
     return len(mails)
+
+
+def _unannounced(session: Session, user: User, found: Sequence[Problem], action: str
+                 ) -> list[Problem]:
+    return [problem for problem in found
+            if not queries.was_audited(session, action, f"{user.id}:{problem.key}")]
+
+
+@flow(name="notify-office")
+def notify_office() -> int:
+    """Mail each office user the orange problems new to them, and a reminder for those
+    still open after the reminder days (each at most once per user); return the e-mails."""
+    settings = get_settings()
+    connection, monitor_url = load_connection(), settings.monitor_url.rstrip("/")
+    reminder_before = datetime.now(UTC) - timedelta(days=settings.reminder_days)
+    sent = 0
+    with session_scope() as session:
+        people = queries.office_people(session)
+    for person in people:
+        with session_scope() as session:
+            user = session.get_one(User, person.id)
+            orange = [problem for problem in problems.problems(session, queries.Viewer.of(user))
+                      if problem.responsibility == Responsibility.EMPLOYEE]
+            new = _unannounced(session, user, orange, "problem-notice")
+            fresh = {problem.key for problem in new}
+            due = [problem for problem in _unannounced(session, user, orange, "problem-reminder")
+                   if problem.since <= reminder_before and problem.key not in fresh]
+            if not new and not due:
+                continue
+            rows = [problem_row(p, user.role, user.language, settings.timezone)
+                    for p in (*new, *due)]
+            subject, text = compose.problems_notice(user, rows[:len(new)], rows[len(new):],
+                                                    settings.reminder_days, monitor_url)
+            send([message(connection.sender, user.email, subject, text, user.language)],
+                 connection)
+            for problem in new:
+                repo.audit(session, "notify-office", "problem-notice", "user",
+                           f"{user.id}:{problem.key}", {"tasks": list(problem.task_ids)})
+            for problem in due:
+                repo.audit(session, "notify-office", "problem-reminder", "user",
+                           f"{user.id}:{problem.key}", {"tasks": list(problem.task_ids)})
+            sent += 1
+    get_run_logger().info("sent %d problem e-mails", sent)
+    return sent

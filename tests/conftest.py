@@ -92,7 +92,9 @@ def prefect_stack(store_url: str, mailbox: Mailbox) -> Iterator[Stack]:
     stack.env["PREFECT_LOGGING_TO_API_ENABLED"] = "true"
     try:
         start_prefect_server(stack, ARTIFACTS / "prefect-server.log")
-        worker = start_worker(stack, ARTIFACTS / "worker.log", "--every=dispatch=3600")
+        # Dispatch and the office notices only when a test calls them: their mails are counted.
+        worker = start_worker(stack, ARTIFACTS / "worker.log", "--every=dispatch=3600",
+                              "--every=notify-office=86400")
         for name in ("sync-dossier/sync-dossier", *NEEDED):
             wait_for_deployment(stack, name, worker)
         mailbox.connection("Doorstroom <noreply@doorstroom.test>").save(SMTP_BLOCK, overwrite=True)

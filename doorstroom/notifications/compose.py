@@ -10,7 +10,7 @@ from jinja2 import Environment
 
 from doorstroom.i18n import N_, environment, gettext, language_of, translations
 from doorstroom.store.models import Dossier, User
-from doorstroom.views import TaskRow
+from doorstroom.views import ProblemRow, TaskRow
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -54,4 +54,17 @@ def urgent_notice(dossier: Dossier, row: TaskRow, language: str,
         "dossier": dossier.name}
     text = _environment(language).get_template("urgent.txt").render(
         dossier=dossier, row=row, monitor_url=monitor_url)
+    return subject, text
+
+
+def problems_notice(user: User, new: Sequence[ProblemRow], due: Sequence[ProblemRow],
+                    reminder_days: int, monitor_url: str) -> tuple[str, str]:
+    """Subject and text of an office user's notice of new orange problems and reminders."""
+    language = language_of(user.language)
+    count = len(new) + len(due)
+    subject = translations(language).ngettext(
+        "Doorstroom: %(num)d problem waits for you", "Doorstroom: %(num)d problems wait for you",
+        count) % {"num": count}
+    text = _environment(language).get_template("problems.txt").render(
+        user=user, new=new, due=due, days=reminder_days, monitor_url=monitor_url)
     return subject, text

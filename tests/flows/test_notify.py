@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -12,9 +13,9 @@ from doorstroom.events import task_resource
 from doorstroom.failures import Responsibility
 from doorstroom.monitor.actions import mark_urgent
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import User, UserRole
+from doorstroom.store.models import SyncTask, User, UserRole
 from flows.dispatch import dispatch
-from flows.notify import daily_digest, notify_urgent
+from flows.notify import daily_digest, notify_office, notify_urgent
 from tests.flows.test_dispatch_and_restart import mark_done
 from tests.helpers import (
     a_dossier,
@@ -118,3 +119,28 @@ def test_a_task_marked_urgent_in_the_monitor_mails_support_at_once_and_only_once
     assert notify_urgent(task_resource(red)) == 0  # a retry tells nobody twice
     assert len(mails_to(mailbox, sam)) == 1
     mark_done([red])
+
+
+def test_an_office_user_hears_of_a_new_orange_problem_once_and_once_more_after_the_reminder_days(
+        prefect_stack: object, mailbox: Mailbox) -> None:
+    office = an_office("Kantoor Herinnering")
+    dossier = a_dossier(office, "Herinnering BV", 0, "b")
+    blocked = [a_task(dossier, Responsibility.EMPLOYEE, "no_open_booking_period",
+                      {"period": "201802"}) for _ in range(3)]
+    anna = email_of(a_user(UserRole.OFFICE, office, language="nl"))
+
+    notify_office()
+    notify_office()  # the same problem: nobody hears of it twice
+    [notice] = mails_to(mailbox, anna)
+    assert notice["Subject"] == "Doorstroom: 1 probleem wacht op u"
+    assert "3 taken wachten hierop" in plain(notice)
+    assert "periode 201802" in plain(notice)
+
+    with session_scope() as session:  # a week later, still not fixed
+        for task in session.query(SyncTask).filter(SyncTask.id.in_(blocked)):
+            task.finished_at = datetime.now(UTC) - timedelta(days=7)
+    notify_office()
+    notify_office()
+    notice, reminder = mails_to(mailbox, anna)
+    assert "Dit probleem staat na 5 dagen nog open" in plain(reminder)
+    mark_done(blocked)
