@@ -155,7 +155,8 @@ def task_rows(session: Session, page: Select[Any], *order: Any) -> list[SyncTask
 
 
 NEWEST_FIRST = (SyncTask.updated_at.desc(), SyncTask.id.desc())
-SUPPORT_ORDER = (SyncTask.urgent.desc(), SyncTask.updated_at, SyncTask.id)
+SUPPORT_ORDER = (SyncTask.urgent.desc(), SyncTask.finished_at.asc().nulls_last(), SyncTask.id)
+"""Urgent first, then the oldest failure (not the last change: marking urgent moves nothing)."""
 
 
 STATUS_FILTERS = ("open", "employee", "support", "waiting", "done")

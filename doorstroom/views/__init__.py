@@ -6,6 +6,7 @@ Kept apart from the routes so the pages, the row fragment and the support view a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from doorstroom.failures import Responsibility
@@ -134,6 +135,14 @@ def _note(task: SyncTask, language: str) -> str:
     return gettext(language, N_("Restarted by %(who)s.")) % {"who": task.restarted_by}
 
 
+def _moment(task: SyncTask) -> datetime:
+    """The date a row shows: when the task failed or was done, else when it came in — never
+    the last change (marking a task urgent must not move its date)."""
+    if task.status in (TaskStatus.FAILED, TaskStatus.DONE) and task.finished_at is not None:
+        return task.finished_at
+    return task.created_at
+
+
 def _status_label(key: str, language: str, waits_for: TaskKind | None) -> str:
     if key in ("pending", "queued") and waits_for is not None:
         return gettext(language, N_("Waiting for: %(task)s")) % {
@@ -150,7 +159,7 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
     run = task.last_flow_run_id
     return TaskRow(
         id=task.id, dossier_id=task.dossier_id, dossier=task.dossier.name,
-        office=task.dossier.office.name, moment=format_moment(task.updated_at, language, timezone),
+        office=task.dossier.office.name, moment=format_moment(_moment(task), language, timezone),
         document=_document(task, language), kind=gettext(language, KIND_LABELS[task.kind]),
         package=package_name(task.dossier.package, language),
         status=key, status_label=_status_label(key, language, waits_for),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
@@ -342,3 +343,25 @@ def test_a_tasks_page_shows_the_document_its_failure_and_history_and_serves_its_
     log_in(monitor, email_of(a_user(UserRole.OFFICE, other, language="nl")))
     assert monitor.get(f"/tasks/{task_id}").status_code == 404
     assert monitor.get(f"/tasks/{task_id}/files/{file_id}").status_code == 404
+
+
+def test_a_rows_date_is_the_failure_and_marking_it_urgent_moves_neither_date_nor_order(
+        monitor: TestClient) -> None:
+    office = an_office("Datumkantoor")
+    dossier = a_dossier(office, "Datum BV", 0, "b")
+    older = a_task(dossier, Responsibility.SUPPORT, "unexpected_error", {"error": "a"})
+    newer = a_task(dossier, Responsibility.SUPPORT, "unexpected_error", {"error": "b"})
+    with session_scope() as session:
+        for task_id, moment in ((older, datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
+                                (newer, datetime(2026, 3, 9, 9, 0, tzinfo=UTC))):
+            session.get_one(SyncTask, task_id).finished_at = moment
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
+    queue = monitor.get("/support").text  # the office's red tasks, as support orders them
+    assert ">2/03/2026" in queue and ">9/03/2026" in queue  # the failures' own dates
+    assert queue.index(f'id="task-{older}"') < queue.index(f'id="task-{newer}"')
+
+    assert post(monitor, f"/tasks/{newer}/urgent", page="/support") == 303
+    after = monitor.get("/support").text
+    assert ">9/03/2026" in after  # marked urgent: its date stays the failure's
+    order = [int(i) for i in re.findall(r'<tr id="task-(\d+)"', after)]
+    assert order.index(newer) < order.index(older)  # urgent first, then the oldest failure

@@ -68,6 +68,7 @@ document.addEventListener("submit", async (event) => {
   if (response.ok || response.status === 409 || response.status === 503) {
     replaceRow(row, await response.text());
     followUnsettled();
+    refreshSummary();  // a restarted task no longer waits for the office: the counts say so now
   } else {
     window.location.reload();  // the page is out of date (task gone, form expired): show why
   }
