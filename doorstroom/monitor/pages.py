@@ -34,6 +34,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 ERROR_TEXTS = {
     403: N_("Refused."),
     404: N_("This page does not exist, or you may not see it."),
+    405: N_("This address is not opened like that: use the buttons on the page."),
     422: N_("The request was not understood; check the address or the form."),
 }
 ERROR_TEXTS[400] = ERROR_TEXTS[422]
