@@ -12,7 +12,7 @@ new orange problem once, and once more as a reminder when it is still open after
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, get_run_logger
@@ -43,6 +43,16 @@ def _by_dossier(tasks: Sequence[SyncTask], user: User) -> list[tuple[Dossier, li
     return list(groups.values())
 
 
+def _each_office_user() -> Iterator[tuple[Session, User]]:
+    """Each office user, in a session of their own: one user's mail that fails leaves the
+    others' sent and recorded."""
+    with session_scope() as session:
+        people = queries.office_people(session)
+    for person in people:
+        with session_scope() as session:
+            yield session, session.get_one(User, person.id)
+
+
 def _sent_today(session: Session, user: User, today: date) -> bool:
     return queries.was_audited(session, "digest", f"{user.id}:{today}")
 
@@ -54,20 +64,16 @@ def daily_digest() -> int:
     connection, today = load_connection(), date.today()
     monitor_url = get_settings().monitor_url.rstrip("/")
     sent = 0
-    with session_scope() as session:
-        people = queries.office_people(session)
-    for user in people:
-        with session_scope() as session:
-            user = session.get_one(User, user.id)
-            waiting = queries.waiting_for_office(session, queries.Viewer.of(user))
-            if not waiting or _sent_today(session, user, today):
-                continue
-            subject, text = compose.digest(user, _by_dossier(waiting, user), monitor_url)
-            send([message(connection.sender, user.email, subject, text, user.language)],
-                 connection)
-            repo.audit(session, "daily-digest", "digest", "user", f"{user.id}:{today}",
-                       {"tasks": [t.id for t in waiting]})
-            sent += 1
+    for session, user in _each_office_user():
+        waiting = queries.waiting_for_office(session, queries.Viewer.of(user))
+        if not waiting or _sent_today(session, user, today):
+            continue
+        subject, text = compose.digest(user, _by_dossier(waiting, user), monitor_url)
+        send([message(connection.sender, user.email, subject, text, user.language)],
+             connection)
+        repo.audit(session, "daily-digest", "digest", "user", f"{user.id}:{today}",
+                   {"tasks": [t.id for t in waiting]})
+        sent += 1
     logger.info("sent %d digests", sent)
     return sent
 
@@ -133,39 +139,41 @@ def _unannounced(session: Session, user: User, found: Sequence[Problem], action:
             if not queries.was_audited(session, action, f"{user.id}:{problem.key}")]
 
 
+def _announced_before(session: Session, user: User, problem: Problem, moment: datetime
+                      ) -> bool:
+    announced = queries.audited_at(session, "problem-notice", f"{user.id}:{problem.key}")
+    return announced is not None and announced <= moment
+
+
 @flow(name="notify-office")
 def notify_office() -> int:
     """Mail each office user the orange problems new to them, and a reminder for those
-    still open after the reminder days (each at most once per user); return the e-mails."""
+    still open the reminder days after that notice (each at most once per user); return
+    the e-mails."""
     settings = get_settings()
     connection, monitor_url = load_connection(), settings.monitor_url.rstrip("/")
     reminder_before = datetime.now(UTC) - timedelta(days=settings.reminder_days)
     sent = 0
-    with session_scope() as session:
-        people = queries.office_people(session)
-    for person in people:
-        with session_scope() as session:
-            user = session.get_one(User, person.id)
-            orange = [problem for problem in problems.problems(session, queries.Viewer.of(user))
-                      if problem.responsibility == Responsibility.EMPLOYEE]
-            new = _unannounced(session, user, orange, "problem-notice")
-            fresh = {problem.key for problem in new}
-            due = [problem for problem in _unannounced(session, user, orange, "problem-reminder")
-                   if problem.since <= reminder_before and problem.key not in fresh]
-            if not new and not due:
-                continue
-            rows = [problem_row(p, user.role, user.language, settings.timezone)
-                    for p in (*new, *due)]
-            subject, text = compose.problems_notice(user, rows[:len(new)], rows[len(new):],
-                                                    settings.reminder_days, monitor_url)
-            send([message(connection.sender, user.email, subject, text, user.language)],
-                 connection)
-            for problem in new:
-                repo.audit(session, "notify-office", "problem-notice", "user",
-                           f"{user.id}:{problem.key}", {"tasks": list(problem.task_ids)})
-            for problem in due:
-                repo.audit(session, "notify-office", "problem-reminder", "user",
-                           f"{user.id}:{problem.key}", {"tasks": list(problem.task_ids)})
-            sent += 1
+    for session, user in _each_office_user():
+        orange = [problem for problem in problems.problems(session, queries.Viewer.of(user))
+                  if problem.responsibility == Responsibility.EMPLOYEE]
+        new = _unannounced(session, user, orange, "problem-notice")
+        due = [problem for problem in _unannounced(session, user, orange, "problem-reminder")
+               if _announced_before(session, user, problem, reminder_before)]
+        if not new and not due:
+            continue
+        rows = [problem_row(p, user.role, user.language, settings.timezone)
+                for p in (*new, *due)]
+        subject, text = compose.problems_notice(user, rows[:len(new)], rows[len(new):],
+                                                settings.reminder_days, monitor_url)
+        send([message(connection.sender, user.email, subject, text, user.language)],
+             connection)
+        for problem in new:
+            repo.audit(session, "notify-office", "problem-notice", "user",
+                       f"{user.id}:{problem.key}", {"tasks": list(problem.task_ids)})
+        for problem in due:
+            repo.audit(session, "notify-office", "problem-reminder", "user",
+                       f"{user.id}:{problem.key}", {"tasks": list(problem.task_ids)})
+        sent += 1
     get_run_logger().info("sent %d problem e-mails", sent)
     return sent

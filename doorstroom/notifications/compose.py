@@ -35,26 +35,26 @@ def digest(user: User, groups: Sequence[tuple[Dossier, list[TaskRow]]],
     return subject, text
 
 
+def _about_dossier(subject: str, template: str, dossier: Dossier, language: str,
+                   **context: object) -> tuple[str, str]:
+    """Subject (a msgid naming the dossier) and text of a mail about one dossier."""
+    language = language_of(language)
+    text = _environment(language).get_template(template).render(dossier=dossier, **context)
+    return gettext(language, subject) % {"dossier": dossier.name}, text
+
+
 def support_notice(dossier: Dossier, rows: Sequence[TaskRow], language: str,
                    monitor_url: str) -> tuple[str, str]:
     """Subject and text of the notice that support is needed for a dossier."""
-    language = language_of(language)
-    subject = gettext(language, N_("Doorstroom: support needed for %(dossier)s")) % {
-        "dossier": dossier.name}
-    text = _environment(language).get_template("support.txt").render(
-        dossier=dossier, rows=rows, monitor_url=monitor_url)
-    return subject, text
+    return _about_dossier(N_("Doorstroom: support needed for %(dossier)s"), "support.txt",
+                          dossier, language, rows=rows, monitor_url=monitor_url)
 
 
 def urgent_notice(dossier: Dossier, row: TaskRow, language: str,
                   monitor_url: str) -> tuple[str, str]:
     """Subject and text of the notice that an office marked a red task urgent."""
-    language = language_of(language)
-    subject = gettext(language, N_("Doorstroom: urgent for %(dossier)s")) % {
-        "dossier": dossier.name}
-    text = _environment(language).get_template("urgent.txt").render(
-        dossier=dossier, row=row, monitor_url=monitor_url)
-    return subject, text
+    return _about_dossier(N_("Doorstroom: urgent for %(dossier)s"), "urgent.txt", dossier,
+                          language, row=row, monitor_url=monitor_url)
 
 
 def problems_notice(user: User, new: Sequence[ProblemRow], due: Sequence[ProblemRow],

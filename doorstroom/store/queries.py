@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, joinedload, raiseload
 
+from doorstroom.store.db import as_utc
 from doorstroom.store.models import (
     AuditEntry,
     Document,
@@ -324,6 +326,13 @@ def was_audited(session: Session, action: str, object_id: str) -> bool:
     """Whether an action was ever done on an object (e.g. today's digest for a user)."""
     return session.scalar(select(AuditEntry.id).where(
         AuditEntry.action == action, AuditEntry.object_id == object_id).limit(1)) is not None
+
+
+def audited_at(session: Session, action: str, object_id: str) -> datetime | None:
+    """When an action was first done on an object, if ever (e.g. a problem's notice)."""
+    moment = session.scalar(select(func.min(AuditEntry.at)).where(
+        AuditEntry.action == action, AuditEntry.object_id == object_id))
+    return as_utc(moment) if moment is not None else None
 
 
 def office_people(session: Session) -> list[User]:
