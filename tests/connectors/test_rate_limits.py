@@ -12,6 +12,7 @@ from prefect.client.orchestration import get_client
 from connectors.exact_online.client import ExactOnlineClient
 from connectors.exact_online.sandbox import ExactSandboxState
 from connectors.rate_limits import RateLimit
+from doorstroom.clock import SYSTEM, FakeClock
 from doorstroom.failures import SyncFailure
 from tests.conftest import serving
 from tests.sandboxes import RunningExact
@@ -34,7 +35,9 @@ def hammer(sandbox: RunningExact, division: int, limited: bool, seconds: float) 
     done, stop = [], time.monotonic() + seconds
 
     def work() -> None:
-        client = ExactOnlineClient(connection, str(division), "Druk")
+        # Unlimited clients would sleep out each 429's Retry-After (a minute): not here.
+        client = ExactOnlineClient(connection, str(division), "Druk",
+                                   clock=SYSTEM if limited else FakeClock())
         while time.monotonic() < stop:
             try:
                 client.request("GET", "financial/FinancialPeriods")

@@ -22,6 +22,7 @@ from flows.dispatch import dispatch
 from flows.recover import AUTOMATIC_RETRIES, recover_interrupted
 from flows.sync_dossier import sync_dossier
 from tests.flows.test_dispatch_and_restart import mark_done
+from tests.flows.test_sync_dossier_exact import wait_for_flow_state
 from tests.helpers import (
     a_dossier,
     a_proposal,
@@ -83,8 +84,33 @@ def test_given_a_crashed_run_then_it_is_retried_twice_then_its_tasks_become_red_
     mark_done(task_ids)
 
 
+def a_short_run_that_completed(exact_sandbox: RunningExact, exact_block: str) -> tuple[str, float]:
+    """A run that ended Completed, and when (monotonic)."""
+    exact_sandbox.state.add_division(5702, "Korte Run BV")
+    dossier = a_dossier(an_office(), "Korte Run BV", 5702, exact_block)
+    [task_id] = documents_for(dossier, [a_proposal()])
+    dispatch()
+    [task] = wait_until_settled([task_id])
+    assert task.status == TaskStatus.DONE and task.last_flow_run_id
+    return task.last_flow_run_id, time.monotonic()
+
+
+def alarms_for(run_id: str) -> list[object]:
+    """The recover-interrupted runs started for one flow run."""
+    with get_client(sync_client=True) as client:
+        recoveries = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["recover-interrupted"])),
+            limit=200)
+    return [run for run in recoveries
+            if str(run.parameters.get("flow_run_id", "")).endswith(run_id)]
+
+
 def test_given_a_run_whose_heartbeats_stop_then_it_is_crashed_retried_and_finished(
         prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
+    """And a short run that completed sets off no alarm after the heartbeat bound: the
+    engine's own heartbeat at the run's start raced its Completed and set it off every time
+    (one wait for the bound serves both)."""
+    completed, ended = a_short_run_that_completed(exact_sandbox, exact_block)
     exact_sandbox.state.add_division(5701, "Stille Werker BV")
     dossier = a_dossier(an_office(), "Stille Werker BV", 5701, exact_block)
     task_ids = documents_for(dossier, [a_proposal(), a_proposal()])
@@ -102,10 +128,14 @@ def test_given_a_run_whose_heartbeats_stop_then_it_is_crashed_retried_and_finish
 
     assert {t.status for t in settled} == {TaskStatus.DONE}
     assert len(exact_sandbox.state.entries(5701)) == 2
+    wait_for_flow_state(task_ids[0], "Completed")  # it publishes after the store says done
     with get_client(sync_client=True) as client:
         states = client.read_flow_run_states(run.id)
     names = [state.name for state in states]
     assert "Crashed" in names and "AwaitingRetry" in names and names[-1] == "Completed"
+
+    time.sleep(max(0.0, ended + get_settings().heartbeat_timeout_seconds + 15 - time.monotonic()))
+    assert alarms_for(completed) == []
 
 
 def heartbeat_stored(run_id: str) -> bool:
@@ -174,28 +204,6 @@ def test_given_bookings_waiting_behind_a_failed_dossier_link_then_recovery_leave
     assert {t.status for t in wait_until_settled([link, *bookings])} == {TaskStatus.DONE}
     assert len(exact_sandbox.state.entries(5901)) == 2
     assert wait_for_state(run_id, {"Completed"}) and "needs:office" not in run_tags(run_id)
-
-
-def test_a_completed_run_sets_off_no_alarm_after_the_heartbeat_bound(
-        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
-    """A short run ends without the no-heartbeat automation handing it to recovery: the
-    engine's own heartbeat at the run's start raced its Completed and set it off every time."""
-    exact_sandbox.state.add_division(5702, "Korte Run BV")
-    dossier = a_dossier(an_office(), "Korte Run BV", 5702, exact_block)
-    [task_id] = documents_for(dossier, [a_proposal()])
-    dispatch()
-    [task] = wait_until_settled([task_id])
-    assert task.status == TaskStatus.DONE and task.last_flow_run_id
-
-    time.sleep(get_settings().heartbeat_timeout_seconds + 15)
-
-    with get_client(sync_client=True) as client:
-        recoveries = client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["recover-interrupted"])),
-            limit=200)
-    alarms = [run for run in recoveries
-              if str(run.parameters.get("flow_run_id", "")).endswith(task.last_flow_run_id)]
-    assert alarms == []
 
 
 def test_a_run_another_recovery_is_restarting_right_now_keeps_its_tasks(

@@ -131,7 +131,7 @@ def test_office_staff_mark_a_red_task_urgent_and_support_sees_it_first(
     assert f'<tr id="task-{second}"' in queue
     with session_scope() as session:
         escalations = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "escalate")).all()
+            AuditEntry.action == "escalate").order_by(AuditEntry.id)).all()
         assert [(e.object_id, e.user_id) for e in escalations][-1:] == [
             (str(second), staff.user_id)]
         assert session.get_one(SyncTask, orange).urgent is False

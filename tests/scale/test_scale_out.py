@@ -79,6 +79,19 @@ def wait_for(cluster: Cluster, task_ids: list[int], done: int, timeout: float) -
     return now
 
 
+def final_states(cluster: Cluster, run_id: str, timeout: float = 60) -> list[str]:
+    """A run's state history once it has ended (it publishes after the store says done)."""
+    deadline = time.monotonic() + timeout
+    with temporary_settings(prefect_of(cluster.stack)), \
+            get_client(sync_client=True) as client:
+        while True:
+            names = [s.name for s in client.read_flow_run_states(UUID(run_id))]
+            state = client.read_flow_run(UUID(run_id)).state
+            if (state is not None and state.is_final()) or time.monotonic() > deadline:
+                return names
+            time.sleep(0.5)
+
+
 def crashed_then_completed(cluster: Cluster) -> int:
     """How many sync-dossier runs crashed at some point and still completed."""
     with temporary_settings(prefect_of(cluster.stack)), \
@@ -150,9 +163,7 @@ def test_crash_drill_worker_killed_between_booking_and_recording_then_one_bookin
         assert recorded.status == TaskStatus.DONE
         run_id = recorded.last_flow_run_id
     assert run_id is not None
-    with temporary_settings(prefect_of(cluster.stack)), \
-            get_client(sync_client=True) as client:
-        names = [s.name for s in client.read_flow_run_states(UUID(run_id))]
+    names = final_states(cluster, run_id)
     assert "Crashed" in names and names[-1] == "Completed"
 
 
