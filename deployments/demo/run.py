@@ -48,6 +48,7 @@ from doorstroom.ingest_api.app import create_app as create_ingest_app
 from doorstroom.monitor.app import create_app as create_monitor_app
 from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
 from doorstroom.operations.setup import NEEDED, setup
+from doorstroom.settings import get_settings
 
 KEPT = "demo.json"
 """Written once the demo is seeded; its presence means: start over the kept data."""
@@ -230,8 +231,10 @@ def prepare_operations(mailbox: Mailbox, digest_in: timedelta | None) -> None:
 def _print_mail(mailbox: Mailbox, first_digest: bool) -> None:
     when = "one about 90 s after start, then " if first_digest else ""
     print(f"""E-mail (SMTP on 127.0.0.1:{mailbox.port}) lands in {mailbox.folder}/:
-the office staff's daily digest ({when}every weekday at 07:00)
-and support's notice for every run that ends SupportRequired (Prefect UI → Automations).
+the office staff's daily digest ({when}every weekday at 07:00), a notice of each new orange
+problem within five minutes (a reminder after {get_settings().reminder_days} days), and
+support's notice of every run that ends SupportRequired and of every task marked urgent
+(Prefect UI → Automations).
 """, flush=True)
 
 

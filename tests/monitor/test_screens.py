@@ -49,12 +49,12 @@ def a_dossier_with_work(language: str) -> tuple[int, int, int, str]:
     return dossier, orange, office, email_of(user)
 
 
-def log_in(page: Page, url: str, email: str) -> None:
+def log_in(page: Page, url: str, email: str, landing: str = "/clients") -> None:
     page.goto(f"{url}/login")
     page.locator('input[name="email"]').fill(email)
     page.locator('input[name="password"]').fill(PASSWORD)
     page.locator('button[type="submit"]').click()
-    page.wait_for_url(f"{url}/clients")
+    page.wait_for_url(f"{url}{landing}")
 
 
 def inside(page: Page, selector: str, width: int) -> bool:
@@ -102,3 +102,19 @@ def test_the_favicon_is_served(served_monitor: str, browser: Browser) -> None:
     page = browser.new_page()
     answer = page.request.get(f"{served_monitor}/favicon.ico")
     assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_supports_queue_keeps_take_note_and_restart_in_view(
+        served_monitor: str, browser: Browser, width: int) -> None:
+    _, _, _, _ = a_dossier_with_work("en")
+    sam = email_of(a_user(UserRole.SUPPORT, None, language="fr"))
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    log_in(page, served_monitor, sam, landing="/support")
+    page.screenshot(path=str(SHOTS / f"support-fr-{width}-queue.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    first = page.locator("tr.task.support").first
+    for control in ("button.restart", "td.instruction"):
+        box = first.locator(control).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, control
+    assert serious_violations(page) == []
