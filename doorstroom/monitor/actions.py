@@ -169,4 +169,7 @@ def restart_problems(session: Session, user: User, keys: list[str]) -> Notice:
                       count=len(done.tasks))  # the plural is the catalogue entry's own
     if done.by_others:
         return Notice(RESTARTED_BY, {"who": ", ".join(sorted(set(done.by_others)))})
+    if done.refused:  # say why, as the row's own restart would
+        [(reason, _count)] = done.refused.most_common(1)
+        raise ActionRefused(RESTART_REFUSALS[reason])
     raise ActionRefused(N_("These problems are solved or restarted already; reload the page."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from doorstroom.restart import restart_task
+from doorstroom.settings import get_settings
 from doorstroom.store.models import Responsibility, TaskStatus
 from flows.dispatch import dispatch
 from tests.flows.test_sync_dossier_exact import wait_for_flow_state
@@ -37,7 +38,8 @@ def test_given_a_closed_vat_period_when_synced_then_employee_reopens_and_restart
 
     assert task.responsibility == Responsibility.EMPLOYEE
     assert task.failure_code == "winbooks.vat_period_closed"
-    assert task.failure_params == {"periods": "201709,201712"}
+    assert task.failure_params == {"periods": "201709,201712",
+                                   "support": get_settings().support_email}
     run = wait_for_flow_state(task_id, "EmployeeActionRequired")
     assert run.state is not None and VAT_TEXT in (run.state.message or "")
 

@@ -38,8 +38,9 @@ def served_monitor(store_url: str) -> Iterator[str]:
 
 
 def a_dossier_with_work(language: str) -> tuple[int, int, int, str]:
-    """An office user's dossier with an orange task, a red one and a done one."""
-    office = an_office(f"Kantoor Scherm {language}", language)
+    """An office user's dossier with an orange task, a red one and a done one; its office's
+    name is one long word, as real data has them (addresses, references)."""
+    office = an_office(f"Kantoor-Scherm-{language}-" + "x" * 60, language)
     name = f"Schermen {language} BV"
     dossier = a_dossier(office, name, 0, "b")
     orange = a_task(dossier, Responsibility.EMPLOYEE, RIGHTS, {"dossier": name})
