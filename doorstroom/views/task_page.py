@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from doorstroom.failures.catalog import render
 from doorstroom.i18n import N_, format_age, format_day, format_moment, format_money, gettext
@@ -64,10 +63,6 @@ class TaskPage:
     history: list[HistoryLine]
 
 
-def _money(amount: Decimal, currency: str, language: str) -> str:
-    return format_money(amount, currency, language)
-
-
 def _document(task: SyncTask, files: list[StoredFile], language: str) -> DocumentView | None:
     document = task.document
     if document is None:
@@ -77,9 +72,9 @@ def _document(task: SyncTask, files: list[StoredFile], language: str) -> Documen
         issue_date=format_day(document.issue_date, language),
         due_date=format_day(document.due_date, language),
         party=document.party_name, party_vat=document.party_vat,
-        total_excl=_money(document.total_excl, document.currency, language),
-        total_vat=_money(document.total_vat, document.currency, language),
-        total_incl=_money(document.total_incl, document.currency, language), files=files)
+        total_excl=format_money(document.total_excl, document.currency, language),
+        total_vat=format_money(document.total_vat, document.currency, language),
+        total_incl=format_money(document.total_incl, document.currency, language), files=files)
 
 
 def _attempt_text(attempt: Attempt, task: SyncTask, language: str) -> str:
