@@ -13,11 +13,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
-from prefect.exceptions import PrefectHTTPStatusError
 from prefect.states import Completed, Failed, State
 
 from connectors.base import Connector
@@ -25,6 +23,7 @@ from doorstroom.clock import SYSTEM, Clock
 from doorstroom.documents.proposal import BookingRequest, MasterData
 from doorstroom.failures import SyncFailure, TransientFailure, failure, operator_text
 from doorstroom.failures import codes as c
+from doorstroom.prefect_api import ORCHESTRATOR_ERRORS
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import SyncTask, TaskKind, TaskStatus
@@ -33,11 +32,6 @@ log = logging.getLogger(__name__)
 
 FINAL_STATE_NAMES = frozenset({"EmployeeActionRequired", "SupportRequired"})
 RUNNING_ELSEWHERE = "RunningElsewhere"
-ORCHESTRATOR_ERRORS = (httpx.TransportError, PrefectHTTPStatusError)
-"""Errors of Prefect's own API inside a task (loading a block, a rate-limit slot, a lock).
-
-The packages' own transport errors never get here: each connector classifies them.
-"""
 MAX_RETRY_AFTER = 120.0
 clock: Clock = SYSTEM
 """How an attempt waits out Retry-After; tests replace it instead of waiting on the clock."""

@@ -135,6 +135,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     state = "stored" if result.created else "already known (stored once)"
     print(f"document {result.document_id} {state}; "
           f"lines for a person to check: {result.needs_person or 'none'}")
+    if result.created:
+        from doorstroom.dispatching import on_arrival
+
+        started = on_arrival(args.dossier)
+        print("its run is started" if started else "it joins the run already waiting, or the "
+              "next dispatch sweep starts it")
     return 0
 
 
@@ -207,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--prefect-port", type=int, default=4200)
     demo.add_argument("--sandbox-port", type=int, default=8701)
     demo.add_argument("--monitor-port", type=int, default=8800)
-    demo.add_argument("--dispatch-every", type=float, default=10.0)
+    demo.add_argument("--dispatch-every", type=float, default=None,
+                      help="seconds between dispatch sweeps (default: prefect.yaml's)")
     demo.add_argument("--fresh", action="store_true",
                       help="start over: delete the kept store, Prefect database and sandboxes")
     demo.set_defaults(func=cmd_demo)

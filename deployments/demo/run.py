@@ -44,6 +44,7 @@ from deployments.stack_guard import (
     ensure_ports_free,
     record_children,
 )
+from doorstroom.dispatching import on_arrival, start_runs
 from doorstroom.ingest_api.app import create_app as create_ingest_app
 from doorstroom.monitor.app import create_app as create_monitor_app
 from doorstroom.monitor.config import MonitorConfig, session_key_from_prefect
@@ -66,8 +67,8 @@ class _Stop(Exception):
     """Raised by the signal handler to leave the wait loop."""
 
 
-RECHECK_EVERY = 60.0
-"""The demo re-probes orange tasks every minute (``prefect.yaml``: every 15 minutes)."""
+RECHECK_EVERY = 120.0
+"""The demo re-probes orange tasks every two minutes (``prefect.yaml``: every 15 minutes)."""
 
 
 def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
@@ -124,7 +125,8 @@ def claim(home: Path, ports: DemoPorts, fresh: bool) -> HomeClaim:
     return claimed
 
 
-def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = False) -> int:
+def run_demo(home: Path, ports: DemoPorts, dispatch_every: float | None,
+             fresh: bool = False) -> int:
     """Start the stack, seed it once, print where to look, keep it alive until Ctrl-C.
 
     The caller has put the stack's environment (``local_stack.prefect_env``) into
@@ -141,7 +143,7 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     boxes = DemoSandboxes(folder=home / "sandboxes").start(ports.sandbox)
-    api = SandboxServer(create_ingest_app(), port=ports.ingest).start()
+    api = SandboxServer(create_ingest_app(on_arrival), port=ports.ingest).start()
     monitor: SandboxServer | None = None
     mailbox = Mailbox(home / "mail", ports.mailbox).start()
     try:
@@ -152,9 +154,11 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         seed = _seed(boxes, store_url, home)
         monitor = SandboxServer(create_monitor_app(MonitorConfig.from_settings(
             session_key_from_prefect())), port=ports.monitor).start()
-        # prefect.yaml's deployments, two of them sooner: a new document is dispatched
-        # within seconds, and an employee's fix is looked for every minute (with back-off).
-        worker_args = (f"--every=dispatch={dispatch_every}", f"--every=recheck={RECHECK_EVERY}")
+        # prefect.yaml's deployments, recheck sooner: an employee's fix is looked for every
+        # two minutes (with back-off). Documents start their run when they arrive; the
+        # dispatch sweep keeps prefect.yaml's five minutes unless --dispatch-every says.
+        worker_args = (f"--every=recheck={RECHECK_EVERY}", *(
+            [f"--every=dispatch={dispatch_every}"] if dispatch_every else []))
         worker = start_worker(stack, home / "worker.log", *worker_args)
         supervisor.watch("worker", lambda: start_worker(
             stack, home / "worker.log", *worker_args), worker)
@@ -162,6 +166,7 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float, fresh: bool = 
         for name in ("sync-dossier/sync-dossier", "daily-digest/daily-digest", *NEEDED):
             wait_for_deployment(stack, name, worker)
         prepare_operations(mailbox, digest_in=timedelta(seconds=90) if seed.fresh else None)
+        start_runs()  # the seeded documents (or what waited over kept data) start now
         _print_where_to_look(ports.prefect, home / PREFECT_AUTH_FILE, boxes, seed, dispatch_every)
         _print_monitor(monitor.url, seed.seed.logins)
         _print_ingest_api(api.url, seed.seed.token)
@@ -207,7 +212,7 @@ def _seed(boxes: DemoSandboxes, store_url: str, home: Path) -> StartedSeed:
 
 def _print_ingest_api(url: str, token: str) -> None:
     print(f"""Ingest API: {url}/docs   (office token: {token})
-Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); the next dispatch books it:
+Submit a UBL invoice for dossier 1 ('Bakkerij Janssens'); its run starts as it arrives:
 
   curl -X POST {url}/api/v1/dossiers/1/documents/ubl -H 'Authorization: Bearer {token}' \\
        -H 'content-type: application/xml' \\
@@ -253,7 +258,7 @@ mark it urgent, Sam restarts it.
 
 
 def _print_where_to_look(prefect_port: int, auth_file: Path, boxes: DemoSandboxes,
-                         started: StartedSeed, dispatch_every: float) -> None:
+                         started: StartedSeed, dispatch_every: float | None) -> None:
     seed = started.seed
     dossiers, documents, cases = seed.dossiers, seed.documents, seed.cases
     sandboxes = "\n".join(f"  sandbox {package:<13} {server.url}"
@@ -272,10 +277,10 @@ Doorstroom demo is running.
 {sandboxes}
 
 {seeded}: {dossiers} dossiers, {documents} documents.
-The scheduled 'dispatch' deployment runs every {dispatch_every:.0f} s and starts one
-'sync-dossier' run per dossier. These dossiers hit a case of the help page and end
-EmployeeActionRequired, the instruction as the run's message. Play the employee with the
-command under each, then restart the failed task:
+Each dossier with work gets one 'sync-dossier' run, started as its documents arrive (the
+'dispatch' sweep, every {dispatch_every or 300:.0f} s, starts what was missed). These
+dossiers hit a case of the help page and end EmployeeActionRequired, the instruction as
+the run's message. Play the employee with the command under each, then restart the task:
 
 {shown}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -78,8 +78,17 @@ def _accepted(document_id: int, created: bool, needs_person: list[int]) -> JSONR
     return JSONResponse(body.model_dump(), status_code=201 if created else 200)
 
 
-def create_app() -> FastAPI:
-    """The ingest API."""
+OnArrival = Callable[[int], object]
+"""Called with a dossier's id once new work for it is stored (and the answer sent)."""
+
+
+def create_app(on_arrival: OnArrival | None = None) -> FastAPI:
+    """The ingest API; ``on_arrival`` starts the dossier's run for what was stored
+    (``doorstroom.dispatching.on_arrival``), else the dispatch sweep does."""
+
+    def started(background: BackgroundTasks, dossier_id: int, created: bool) -> None:
+        if created and on_arrival is not None:
+            background.add_task(on_arrival, dossier_id)
     app = FastAPI(title="Doorstroom ingest API", version="1", redirect_slashes=False)
     app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES)
     app.add_middleware(TokenFirst)  # added last: outermost, the token before anything
@@ -109,7 +118,7 @@ def create_app() -> FastAPI:
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/xml": {"schema": {"type": "string"}}}}})
     async def post_ubl(dossier_id: RowId, request: Request, session: SessionDep,
-                       office: OfficeDep,
+                       office: OfficeDep, background: BackgroundTasks,
                        direction: Literal["purchase", "sales"] = Query("purchase"),
                        ) -> JSONResponse:
         _own_dossier(session, office, dossier_id)
@@ -118,11 +127,12 @@ def create_app() -> FastAPI:
             result = ingest_ubl(session, dossier_id, data, direction)
         except UnknownDossier as error:
             raise HTTPException(404, str(error)) from None
+        started(background, dossier_id, result.created)
         return _accepted(result.document_id, result.created, result.needs_person)
 
     @app.post("/api/v1/dossiers/{dossier_id}/documents/proposal", response_model=Accepted)
     def post_proposal(dossier_id: RowId, submission: ProposalSubmission, session: SessionDep,
-                      office: OfficeDep) -> JSONResponse:
+                      office: OfficeDep, background: BackgroundTasks) -> JSONResponse:
         _own_dossier(session, office, dossier_id)
         files = []
         if submission.pdf_base64:
@@ -133,15 +143,19 @@ def create_app() -> FastAPI:
             files.append(Attachment(filename=submission.pdf_filename,
                                     media_type="application/pdf", content=content))
         result = submit(session, dossier_id, submission.proposal, files)
+        started(background, dossier_id, result.created)
         return _accepted(result.document_id, result.created, [])
 
     @app.post("/api/v1/documents/{document_id}/withdraw", status_code=202)
-    def post_withdraw(document_id: RowId, session: SessionDep, office: OfficeDep) -> dict[str, Any]:
+    def post_withdraw(document_id: RowId, session: SessionDep, office: OfficeDep,
+                      background: BackgroundTasks) -> dict[str, Any]:
         document = session.get(Document, document_id)
         dossier = session.get(Dossier, document.dossier_id) if document else None
         if dossier is None or dossier.office_id != office:  # one answer for both
             raise HTTPException(404, f"document {document_id} not found for this office")
-        return {"task_id": withdraw(session, document_id), "message": "delete task queued"}
+        task_id = withdraw(session, document_id)
+        started(background, dossier.id, True)
+        return {"task_id": task_id, "message": "delete task queued"}
 
     @app.get("/api/v1/schema/booking-proposal")
     def proposal_schema() -> dict[str, Any]:

@@ -65,17 +65,31 @@ class PendingDossier:
         return f"sync-dossier-{self.dossier_id}-{digest}"
 
 
-def pending_dossiers(session: Session, limit: int = 1000) -> list[PendingDossier]:
-    """Dossiers whose tasks are pending (never dispatched), oldest first."""
-    rows = session.execute(
-        select(SyncTask.dossier_id, SyncTask.id)
-        .where(SyncTask.status == TaskStatus.PENDING)
-        .order_by(SyncTask.dossier_id, SyncTask.id)
-    ).all()
+def pending_dossiers(session: Session, limit: int = 1000,
+                     dossier_ids: Sequence[int] | None = None) -> list[PendingDossier]:
+    """Dossiers whose tasks are pending (never dispatched), oldest first; only
+    ``dossier_ids`` when given."""
+    query = (select(SyncTask.dossier_id, SyncTask.id)
+             .where(SyncTask.status == TaskStatus.PENDING)
+             .order_by(SyncTask.dossier_id, SyncTask.id))
+    if dossier_ids is not None:
+        query = query.where(SyncTask.dossier_id.in_(dossier_ids))
+    rows = session.execute(query).all()
     grouped: dict[int, list[int]] = {}
     for dossier_id, task_id in rows:
         grouped.setdefault(dossier_id, []).append(task_id)
     return [PendingDossier(d, tuple(ids)) for d, ids in list(grouped.items())[:limit]]
+
+
+def run_waiting_to_start(session: Session, dossier_id: int) -> str | None:
+    """A run of the dossier that holds queued tasks but has not begun any: when it starts it
+    takes the dossier's pending tasks too, so new work needs no run of its own."""
+    started = select(Attempt.id).where(Attempt.flow_run_id == SyncTask.last_flow_run_id)
+    return session.scalars(
+        select(SyncTask.last_flow_run_id)
+        .where(SyncTask.dossier_id == dossier_id, SyncTask.status == TaskStatus.QUEUED,
+               SyncTask.last_flow_run_id.is_not(None), ~started.exists())
+        .limit(1)).first()
 
 
 def assign_to_run(session: Session, task_ids: Sequence[int], flow_run_id: str) -> None:

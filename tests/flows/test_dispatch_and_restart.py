@@ -9,8 +9,13 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import Failed, Running
-from sqlalchemy import update
+from fastapi.testclient import TestClient
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlalchemy import select, update
 
+from doorstroom.dispatching import on_arrival
+from doorstroom.ingest_api.app import create_app
+from doorstroom.ingest_api.auth import issue_token
 from doorstroom.restart import RestartRefused, restart_task
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import SyncTask, TaskStatus
@@ -136,3 +141,51 @@ def test_given_a_running_run_with_a_queued_task_when_restarted_then_refused_at_o
     assert refused.value.reason == "run_not_failed"
     assert time.monotonic() - started < 5  # no waiting for a run that is at work
     mark_done([task_id, other])
+
+
+def test_a_document_posted_to_the_ingest_api_starts_its_run_without_a_dispatch(
+        exact_sandbox: RunningExact, exact_block: str) -> None:
+    exact_sandbox.state.add_division(1301, "Drukkerij Arrival")
+    office = an_office()
+    dossier = a_dossier(office, "Drukkerij Arrival", 1301, exact_block)
+    with session_scope() as session:
+        token = issue_token(session, office)
+    client = TestClient(create_app(on_arrival))
+    answer = client.post(f"/api/v1/dossiers/{dossier}/documents/proposal",
+                         json={"proposal": a_proposal().model_dump(mode="json")},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 201
+    with session_scope() as session:
+        [task_id] = session.scalars(select(SyncTask.id).where(SyncTask.dossier_id == dossier))
+
+    [settled] = wait_until_settled([task_id], timeout=60)  # no dispatch() was called
+
+    assert settled.status == TaskStatus.DONE
+    assert len(exact_sandbox.state.entries(1301)) == 1
+
+
+def test_work_arriving_while_a_run_waits_to_start_joins_that_run(
+        prefect_stack: object, exact_block: str) -> None:
+    unserved = sync_dossier.to_deployment(name="unserved")
+    unserved.apply()
+    dossier = a_dossier(an_office(), "Bakkerij Wacht", 1302, exact_block)
+    first = documents_for(dossier, [a_proposal()])
+    assert on_arrival(dossier, deployment="sync-dossier/unserved") == 1
+    second = documents_for(dossier, [a_proposal()])
+
+    assert on_arrival(dossier, deployment="sync-dossier/unserved") == 0  # the run takes it
+
+    assert [t.status for t in tasks(first + second)] == [TaskStatus.QUEUED, TaskStatus.PENDING]
+    mark_done(first + second)
+
+
+def test_work_arriving_while_prefect_is_away_is_stored_and_left_to_the_sweep(
+        store_url: str, exact_block: str) -> None:
+    dossier = a_dossier(an_office(), "Bakkerij Weg", 1303, exact_block)
+    [task_id] = documents_for(dossier, [a_proposal()])
+
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):  # nobody there
+        assert on_arrival(dossier) == 0
+
+    assert [t.status for t in tasks([task_id])] == [TaskStatus.PENDING]
+    mark_done([task_id])

@@ -1,0 +1,94 @@
+"""Starting ``sync-dossier`` runs: one per dossier with pending tasks, never twice for a batch.
+
+Two callers share this: the ingest path, the moment a document (or a withdrawal) is stored,
+so work starts within seconds without a scheduler asking every few seconds; and the slow
+``dispatch`` sweep, which starts whatever the ingest path could not (Prefect was away, the
+process stopped between storing and starting).
+
+The idempotency key names the exact set of pending tasks, so a dispatch that runs twice (or
+races the sweep, or crashes after creating a run and is started again) never creates a second
+run for them. A dossier whose run is created but has not started yet gets no second run on
+arrival: that run takes the dossier's pending tasks when it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.states import Scheduled
+
+from doorstroom.prefect_api import ORCHESTRATOR_ERRORS
+from doorstroom.store import repository as repo
+from doorstroom.store.db import session_scope
+
+log = logging.getLogger(__name__)
+SYNC_DEPLOYMENT = "sync-dossier/sync-dossier"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One flow run to create: the pending batch and how the run is named and tagged."""
+
+    batch: repo.PendingDossier
+    name: str
+    tags: tuple[str, ...]
+
+
+def _requests(limit: int, dossier_ids: Sequence[int] | None) -> list[RunRequest]:
+    with session_scope() as session:
+        requests = []
+        for batch in repo.pending_dossiers(session, limit, dossier_ids):
+            dossier = repo.dossier(session, batch.dossier_id)
+            if dossier is None:
+                continue
+            # Ids to filter on (they never change), the name to read (as it is today).
+            requests.append(RunRequest(batch, dossier.name, (
+                f"office:{dossier.office_id}", f"dossier:{dossier.id}",
+                f"package:{dossier.package}", f"name:{dossier.name}"[:100])))
+        return requests
+
+
+def _create_runs(deployment_name: str, requests: list[RunRequest]) -> list[UUID]:
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(deployment_name)
+        return [
+            client.create_flow_run_from_deployment(
+                deployment.id, parameters={"dossier_id": request.batch.dossier_id},
+                state=Scheduled(), name=request.name, tags=list(request.tags),
+                idempotency_key=request.batch.batch_key).id
+            for request in requests
+        ]
+
+
+def start_runs(limit: int = 500, deployment: str = SYNC_DEPLOYMENT,
+               dossier_ids: Sequence[int] | None = None) -> int:
+    """Create a run for up to ``limit`` dossiers with pending tasks (only ``dossier_ids``,
+    if given) and hand it their tasks; return how many runs."""
+    requests = _requests(limit, dossier_ids)
+    if not requests:
+        return 0
+    run_ids = _create_runs(deployment, requests)
+    with session_scope() as session:
+        for request, run_id in zip(requests, run_ids, strict=True):
+            repo.assign_to_run(session, request.batch.task_ids, str(run_id))
+    return len(requests)
+
+
+def on_arrival(dossier_id: int, deployment: str = SYNC_DEPLOYMENT) -> int:
+    """Start the dossier's run for work that just arrived, unless one is about to start.
+
+    Never raises: the work is stored, and what is not started here the sweep starts.
+    """
+    try:
+        with session_scope() as session:
+            if repo.run_waiting_to_start(session, dossier_id):
+                return 0
+        return start_runs(1, deployment, [dossier_id])
+    except ORCHESTRATOR_ERRORS as error:
+        log.warning("dossier %s: its run was not started on arrival (%s); the dispatch sweep "
+                    "starts it", dossier_id, type(error).__name__)
+        return 0
