@@ -72,6 +72,10 @@ class PackageDescriptor:
     an error answer at the package); ``None``: only the back-off limits them."""
     call_limits: Callable[[Any], Sequence[RateLimit]] = field(default=no_limits)
     """The package's published call limits, from a loaded connection."""
+    restarts_per_minute: int = 120
+    """After an outage, the runs it failed are restarted at most this fast (each run then
+    keeps to the per-administration limits above): the package is not flooded the moment
+    it answers again."""
 
     @property
     def display_name(self) -> str:

@@ -70,6 +70,11 @@ class FaultQueue:
                     return fault
         return None
 
+    def clear(self) -> None:
+        """Drop every queued fault (an outage ends)."""
+        with self._lock:
+            self._faults.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return sum(1 for fault in self._faults if fault.times > 0)

@@ -12,3 +12,13 @@ URGENT_EVENT = f"{TASK_RESOURCE}.marked-urgent"
 def task_resource(task_id: int) -> str:
     """The resource id of a sync task."""
     return f"{TASK_RESOURCE}.{task_id}"
+
+INCIDENT_RESOURCE = "doorstroom.incident"
+"""An outage over many dossiers as an event's resource: ``doorstroom.incident.<id>``."""
+INCIDENT_OPENED = f"{INCIDENT_RESOURCE}.opened"
+"""A run opened an incident; ``doorstroom-incident`` starts its ``follow-incident`` run."""
+
+
+def incident_resource(incident_id: int) -> str:
+    """The resource id of an incident."""
+    return f"{INCIDENT_RESOURCE}.{incident_id}"

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     """A run Pending for this long is crashed by an automation."""
     running_bound_seconds: int = 7200
     """A run Running for this long is crashed by an automation."""
+    incident_probe_seconds: float = 60.0
+    """How often the follower of an outage looks whether the package answers again."""
+    incident_restarts_per_minute: int | None = None
+    """Overrides every package's pace of restarts after an outage (``restarts_per_minute``)."""
     retry_delays: list[float] | None = None
     """Overrides every connector's retry delays (seconds), e.g. ``[0.2, 0.2]`` in tests."""
 

@@ -25,7 +25,7 @@ from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
 from connectors.attempt import ORCHESTRATOR_ERRORS
-from doorstroom.events import TASK_RESOURCE, task_resource
+from doorstroom.events import INCIDENT_OPENED, TASK_RESOURCE, incident_resource, task_resource
 from doorstroom.restart import NEEDS, without_needs
 from doorstroom.settings import get_settings
 from doorstroom.store import repository as repo
@@ -119,3 +119,18 @@ def mark_who_must_act(flow_run_id: str, tags: list[str], state_name: str | None)
             client.update_flow_run(UUID(flow_run_id), tags=kept + ([wanted] if wanted else []))
     except ORCHESTRATOR_ERRORS:  # a tag is no reason to fail the run's work
         log.warning("flow run %s: its needs tag was not set (Prefect away)", flow_run_id)
+
+
+def announce_incidents(incident_ids: Sequence[int], package: str) -> None:
+    """A ``doorstroom.incident.opened`` event per incident this run opened: the
+    ``doorstroom-incident`` automation starts its follower (the dispatch sweep starts one
+    for an incident whose event was lost)."""
+    for incident_id in incident_ids:
+        try:
+            emit_event(event=INCIDENT_OPENED,
+                       resource={"prefect.resource.id": incident_resource(incident_id)},
+                       related=[{"prefect.resource.id": f"doorstroom.package.{package}",
+                                 "prefect.resource.role": "package"}])
+        except ORCHESTRATOR_ERRORS:
+            log.warning("incident %s: its event was not sent (Prefect away); the dispatch "
+                        "sweep starts its follower", incident_id)

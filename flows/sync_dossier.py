@@ -18,12 +18,15 @@ from connectors.descriptor import PackageDescriptor
 from connectors.registry import descriptor
 from doorstroom.failures import SyncFailure, failure, operator_text, render
 from doorstroom.failures import codes as c
+from doorstroom.failures.catalog import package_name
 from doorstroom.settings import get_settings
+from doorstroom.store import incidents
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
+from doorstroom.store.incidents import join_run
 from doorstroom.store.models import SyncTask, TaskKind
 from flows.outcome import summarise
-from flows.publish import mark_who_must_act, publish_run
+from flows.publish import announce_incidents, mark_who_must_act, publish_run
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ def _sync(dossier_id: int) -> State:
     if plan is None:
         return Failed(name="SupportRequired",
                       message=render("unknown_dossier", {"dossier": dossier_id}, "en"))
+    with session_scope() as session:
+        outage = incidents.blocking(session, plan.package, plan.office_id)
+    if outage is not None:  # the package is down for everyone: do not knock again
+        return _fail_all(plan, failure(c.WAITS_FOR_OUTAGE,
+                                       package=package_name(plan.package)), outage)
     try:
         package = descriptor(plan.package)
         connector = package.open(plan.ref, plan.block)
@@ -117,10 +125,16 @@ def _run_tasks(plan: DossierPlan, package: PackageDescriptor, connector: Connect
         if not state.is_completed() and _stops_the_run(item):
             break  # the rest waits behind it: asking the package again changes nothing
     outcome = summarise(states, len(plan.tasks) - len(states), plan.language)
-    publish_run(plan.ref.id, plan.office_id, plan.package,
-                [item.task_id for item in plan.tasks[:len(states)]],
-                [state.name for state in states])
+    _record(plan, [item.task_id for item in plan.tasks[:len(states)]],
+            [state.name for state in states])
     return outcome
+
+
+def _record(plan: DossierPlan, task_ids: list[int], state_names: list[str | None]) -> None:
+    """After the work: outage failures join their incident, the run is published."""
+    opened = join_run(str(flow_run.id))
+    announce_incidents(opened, plan.package)
+    publish_run(plan.ref.id, plan.office_id, plan.package, task_ids, state_names)
 
 
 def _stops_the_run(item: Plan) -> bool:
@@ -151,12 +165,17 @@ def _orphaned(item: Plan, state: State, language: str) -> State:
     return failed_state(error, language)
 
 
-def _fail_all(plan: DossierPlan, error: SyncFailure) -> State:
-    """No connector, no work: every task of the run carries the same failure."""
+def _fail_all(plan: DossierPlan, error: SyncFailure, incident: int | None = None) -> State:
+    """No connector (or an open incident), no work: every task of the run carries the same
+    failure (and waits with the incident)."""
     with session_scope() as session:
         for item in plan.tasks:
             attempt_id = repo.start_attempt(session, item.task_id, str(flow_run.id), None)
             if attempt_id is not None:
                 repo.finish_failed(session, item.task_id, attempt_id, error)
+        if incident is not None:
+            incidents.attach(session, incident, [item.task_id for item in plan.tasks])
+    _record(plan, [item.task_id for item in plan.tasks],
+            [error.state_name] * len(plan.tasks))
     message = operator_text(error.code.name, error.params, plan.language)
     return Failed(name=error.state_name, message=message)

@@ -34,6 +34,9 @@ os.environ.update({
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DOORSTROOM_DATABASE_URL": f"sqlite:///{RUN_DIR / 'store.db'}",
     "DOORSTROOM_RETRY_DELAYS": "[0.2, 0.2, 0.2]",
+    # An outage's follower looks every 2 s and restarts up to 1,200 runs a minute.
+    "DOORSTROOM_INCIDENT_PROBE_SECONDS": "2",
+    "DOORSTROOM_INCIDENT_RESTARTS_PER_MINUTE": "1200",
     # Heartbeats come every 30 s (Prefect's minimum): a run silent for 45 s is crashed.
     "DOORSTROOM_HEARTBEAT_TIMEOUT_SECONDS": "45",
     "DOORSTROOM_MONITOR_URL": "https://monitor.test",

@@ -39,6 +39,10 @@ class FailureCode:
     """The cause blocks every task of the dossier (rights, licence, connection), not one
     document: a run stops at it, and its other tasks wait instead of asking the package
     again (Exact Online blocks an endpoint after ten errors an hour)."""
+    outage: str | None = None
+    """What the cause spans when it is on the package's side and hits every dossier alike:
+    ``"package"`` (a cloud package not answering) or ``"office"`` (the agent on one office's
+    server). Such failures of many dossiers are one incident, followed up as one."""
 
     @property
     def office_params(self) -> tuple[str, ...]:
@@ -50,11 +54,13 @@ REGISTRY: dict[str, FailureCode] = {}
 
 
 def define(name: str, kind: Kind, *params: str, support_only: tuple[str, ...] = (),
-           dossier_wide: bool = False) -> FailureCode:
+           dossier_wide: bool = False, outage: str | None = None) -> FailureCode:
     """Register a failure code; a package's own codes are defined in its ``errors.py``."""
     if not set(support_only) <= set(params):
         raise ValueError(f"{name}: support-only parameters {support_only} are not {params}")
-    code = FailureCode(name, kind, params, support_only, dossier_wide)
+    if outage not in (None, "package", "office"):
+        raise ValueError(f"{name}: an outage spans a 'package' or an 'office', not {outage!r}")
+    code = FailureCode(name, kind, params, support_only, dossier_wide, outage)
     REGISTRY[name] = code
     return code
 
@@ -80,15 +86,27 @@ CONNECTION_NOT_CONFIGURED = define("connection_not_configured", Kind.SUPPORT, "b
 UNKNOWN_PACKAGE = define("unknown_package", Kind.SUPPORT, "package")
 RUN_INTERRUPTED = define("run_interrupted", Kind.SUPPORT, "state", support_only=("state",))
 AGENT_OFFLINE = define("agent_offline", Kind.SUPPORT, "package",
-        dossier_wide=True)
+        dossier_wide=True, outage="office")
+WAITS_FOR_OUTAGE = define("waits_for_outage", Kind.SUPPORT, "package", dossier_wide=True)
+"""Not sent: an incident of the package (or of the office's agent) is open, so the run did
+not call it; the incident's follower restarts the run (``doorstroom.store.incidents``)."""
 DATABASE_MISSING = define("database_missing", Kind.SUPPORT, "package", "dossier",
         dossier_wide=True)
 
 # --- transient: retried automatically, then ``retries_exhausted`` --------------------------
 PACKAGE_UNAVAILABLE = define("package_unavailable", Kind.TRANSIENT, "status",
-                             support_only=("status",))
-PACKAGE_TIMEOUT = define("package_timeout", Kind.TRANSIENT)
-CONNECTION_LOST = define("connection_lost", Kind.TRANSIENT)
-RATE_LIMITED = define("rate_limited", Kind.TRANSIENT, "seconds")
+                             support_only=("status",), outage="package")
+PACKAGE_TIMEOUT = define("package_timeout", Kind.TRANSIENT, outage="package")
+CONNECTION_LOST = define("connection_lost", Kind.TRANSIENT, outage="package")
+RATE_LIMITED = define("rate_limited", Kind.TRANSIENT, "seconds", outage="package")
 ORCHESTRATOR_BUSY = define("orchestrator_busy", Kind.TRANSIENT)
-AGENT_UNREACHABLE = define("agent_unreachable", Kind.TRANSIENT)
+AGENT_UNREACHABLE = define("agent_unreachable", Kind.TRANSIENT, outage="office")
+
+
+def outage_cause(code: str | None, params: dict[str, object] | None) -> FailureCode | None:
+    """The outage behind a failure, if it is one: the code itself (an agent offline) or the
+    transient cause whose retries ran out (a 503 three times over)."""
+    found = REGISTRY.get(code or "")
+    if found is not None and found.name == RETRIES_EXHAUSTED.name:
+        found = REGISTRY.get(str((params or {}).get("reason", "")))
+    return found if found is not None and found.outage else None

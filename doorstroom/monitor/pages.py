@@ -18,8 +18,8 @@ from doorstroom.i18n import LANGUAGE_NAMES, N_, environment, language_of
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.security import csrf_token
 from doorstroom.settings import get_settings
-from doorstroom.store import problems, queries
-from doorstroom.store.db import Session
+from doorstroom.store import incidents, problems, queries
+from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import SyncTask, User
 from doorstroom.views import (
     ICON_LABELS,
@@ -29,6 +29,7 @@ from doorstroom.views import (
     problem_row,
     task_row,
 )
+from doorstroom.views.incidents import IncidentRow, incident_row
 
 TEMPLATES = Path(__file__).with_name("templates")
 ERROR_TEXTS = {
@@ -96,6 +97,8 @@ class Pages:
         if user is not None:
             request.session["lang"] = language
         template = self._environments[language].get_template(name)
+        context.setdefault("outages", self.outages(user, language)
+                           if user is not None and not name.startswith("_") else [])
         html = template.render(request=request, user=user, lang=language, path=request.url.path,
                                csrf=csrf_token(request), flashes=self._flashes(request),
                                **context)
@@ -109,6 +112,12 @@ class Pages:
         return self.render(request, None, "error.html", status_code=status_code,
                            status=status_code, message=message,
                            signed_in="sid" in request.session)
+
+    def outages(self, user: User, language: str) -> list[IncidentRow]:
+        """The open incidents touching a dossier ``user`` may see: every page says so."""
+        with session_scope() as session:
+            found = incidents.open_incidents(session, queries.Viewer.of(user))
+        return [incident_row(incident, language, self.config.timezone) for incident in found]
 
     def rows(self, session: Session, tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
         """The rows of ``tasks`` as ``user`` sees them."""

@@ -11,6 +11,7 @@ from jinja2 import Environment
 from doorstroom.i18n import N_, environment, gettext, language_of, translations
 from doorstroom.store.models import Dossier, User
 from doorstroom.views import ProblemRow, TaskRow
+from doorstroom.views.incidents import IncidentRow
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -68,3 +69,11 @@ def problems_notice(user: User, new: Sequence[ProblemRow], due: Sequence[Problem
     text = _environment(language).get_template("problems.txt").render(
         user=user, new=new, due=due, days=reminder_days, monitor_url=monitor_url)
     return subject, text
+
+
+def incident_notice(row: IncidentRow, language: str, monitor_url: str) -> tuple[str, str]:
+    """Subject and text of support's one notice of an outage over many dossiers."""
+    language = language_of(language)
+    text = _environment(language).get_template("incident.txt").render(
+        row=row, monitor_url=monitor_url)
+    return gettext(language, N_("Doorstroom: outage — %(title)s")) % {"title": row.title}, text

@@ -11,6 +11,8 @@
   the run (bounded) or turns its tasks red and restartable — no task stays running forever.
 - ``doorstroom-urgent``: a task marked urgent in the monitor runs ``notify-urgent``, which
   e-mails the support team at once.
+- ``doorstroom-incident``: a sync run that opened an incident (``doorstroom.incident.opened``)
+  runs ``follow-incident``: one notice, a probe, a paced restart of every run it failed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from prefect.client.orchestration import SyncPrefectClient
 from prefect.events.actions import ActionTypes, RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
-from doorstroom.events import TASK_RESOURCE, URGENT_EVENT
+from doorstroom.events import INCIDENT_OPENED, INCIDENT_RESOURCE, TASK_RESOURCE, URGENT_EVENT
 
 FLOW_RUN = {"prefect.resource.id": "prefect.flow-run.*"}
 ENDED = {f"prefect.flow-run.{name}" for name in (
@@ -67,17 +69,26 @@ def _on(name: str, description: str, event: str, actions: list[ActionTypes]) -> 
         actions=actions)
 
 
+def _on_doorstroom(name: str, description: str, event: str, resource: str,
+                   deployment: UUID, parameter: str) -> AutomationCore:
+    """A reactive automation on one of Doorstroom's own events: run ``deployment`` with the
+    event's resource as ``parameter``."""
+    return AutomationCore(
+        name=name, description=description,
+        trigger=EventTrigger(expect={event}, match={"prefect.resource.id": f"{resource}.*"},
+                             posture=Posture.Reactive, threshold=1, within=timedelta(0)),
+        actions=[RunDeployment(source="selected", deployment_id=deployment,
+                               parameters={parameter: "{{ event.resource.id }}"})])
+
+
 def definitions(notify_support: UUID, recover: UUID, bounds: Bounds,
-                notify_urgent: UUID) -> list[AutomationCore]:
+                notify_urgent: UUID, follow_incident: UUID) -> list[AutomationCore]:
     """Every automation, wired to the ids of the deployments they run."""
     return [
-        AutomationCore(
-            name="doorstroom-urgent", description="E-mail support when a task is marked urgent.",
-            trigger=EventTrigger(expect={URGENT_EVENT},
-                                 match={"prefect.resource.id": f"{TASK_RESOURCE}.*"},
-                                 posture=Posture.Reactive, threshold=1, within=timedelta(0)),
-            actions=[RunDeployment(source="selected", deployment_id=notify_urgent,
-                                   parameters={"task_id": "{{ event.resource.id }}"})]),
+        _on_doorstroom("doorstroom-incident", "Follow an outage over many dossiers up as one.",
+                       INCIDENT_OPENED, INCIDENT_RESOURCE, follow_incident, "incident_id"),
+        _on_doorstroom("doorstroom-urgent", "E-mail support when a task is marked urgent.",
+                       URGENT_EVENT, TASK_RESOURCE, notify_urgent, "task_id"),
         _on("doorstroom-support-required", "E-mail support when a run needs them.",
             "prefect.flow-run.SupportRequired",
             [RunDeployment(source="selected", deployment_id=notify_support,

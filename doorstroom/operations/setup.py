@@ -16,7 +16,7 @@ from doorstroom.operations import automations
 from doorstroom.settings import get_settings
 
 NEEDED = ("notify-support/notify-support", "recover-interrupted/recover-interrupted",
-          "notify-urgent/notify-urgent")
+          "notify-urgent/notify-urgent", "follow-incident/follow-incident")
 
 
 class SetupError(Exception):
@@ -51,7 +51,8 @@ def setup(bounds: automations.Bounds | None = None) -> dict[str, str]:
                 raise SetupError(f"deployment {name} does not exist yet: run "
                                  "'prefect deploy --all' (or start 'doorstroom serve') first"
                                  ) from None
-        notify_support, recover, notify_urgent = ids
+        notify_support, recover, notify_urgent, follow_incident = ids
         wanted = automations.definitions(notify_support, recover,
-                                         bounds or bounds_from_settings(), notify_urgent)
+                                         bounds or bounds_from_settings(), notify_urgent,
+                                         follow_incident)
         return automations.ensure(client, wanted)

@@ -213,6 +213,8 @@ class SyncTask(Base):
     """What support tells the office about this task."""
     support_note_by: Mapped[str | None] = mapped_column(String(254))
     support_note_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    """The outage this task failed in, followed up as one (``doorstroom.store.incidents``)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -220,6 +222,38 @@ class SyncTask(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     document: Mapped[Document | None] = relationship()
     dossier: Mapped[Dossier] = relationship()
+
+
+class Incident(Base):
+    """One outage on the package's side (or of one office's agent) that failed many dossiers:
+    one notice to support, one row on their page, a banner for the offices, a probe that
+    sees it end and a paced restart of every run it failed.
+
+    ``open_key`` (``exact_online:package_unavailable``) is set while the incident is open and
+    unique, so of two runs failing in the same outage at once one opens it, the other joins.
+    """
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package: Mapped[str] = mapped_column(String(50))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    """The office whose server is down (an agent); ``None`` when the package itself is."""
+    cause: Mapped[str] = mapped_column(String(100))
+    """The failure code of the outage: ``package_unavailable``, ``agent_offline`` …"""
+    status: Mapped[str | None] = mapped_column(String(10))
+    """The package's HTTP status, when it gave one (``503``)."""
+    open_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follower: Mapped[str | None] = mapped_column(String(36))
+    """The flow run following it up (probing, then restarting); ``follower_seen_at`` says it
+    is alive, so a sweep can hand a dead follower's incident to a new one."""
+    follower_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    probes: Mapped[int] = mapped_column(Integer, default=0)
+    last_probe_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RunRestart(Base):
@@ -247,7 +281,8 @@ class Attempt(Base):
     __tablename__ = "attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
     sync_task_id: Mapped[int] = mapped_column(ForeignKey("sync_tasks.id"), index=True)
-    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    flow_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    """Indexed: "has this run begun any task?" decides whether new work needs a run."""
     task_run_id: Mapped[str | None] = mapped_column(String(36))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -235,9 +235,9 @@ def waiting_for_office(session: Session, viewer: Viewer, limit: int = 500) -> li
 def failed_for_support_in_run(session: Session, flow_run_id: str) -> list[SyncTask]:
     """The red tasks one flow run left (every office: this is for the support team)."""
     order = (SyncTask.dossier_id, SyncTask.id)
-    page = select(SyncTask.id).where(
+    page = select(SyncTask.id).where(  # an outage's tasks get the incident's one notice
         SyncTask.last_flow_run_id == flow_run_id, SyncTask.status == TaskStatus.FAILED,
-        SyncTask.responsibility == Responsibility.SUPPORT)
+        SyncTask.responsibility == Responsibility.SUPPORT, SyncTask.incident_id.is_(None))
     return task_rows(session, page, *order)
 
 
@@ -279,10 +279,12 @@ def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:
 
 def support_queue(session: Session, viewer: Viewer, limit: int = 200,
                   offset: int = 0) -> list[SyncTask]:
-    """Every red task the viewer may see, urgent ones first, then the oldest."""
+    """Every red task the viewer may see, urgent ones first, then the oldest; an open
+    incident's tasks are its one row above the queue, not a row each."""
     page = (_visible_tasks(viewer)
             .where(SyncTask.status == TaskStatus.FAILED,
-                   SyncTask.responsibility == Responsibility.SUPPORT)
+                   SyncTask.responsibility == Responsibility.SUPPORT,
+                   SyncTask.incident_id.is_(None))
             .order_by(*SUPPORT_ORDER).limit(limit).offset(offset))
     return task_rows(session, page, *SUPPORT_ORDER)
 

@@ -7,10 +7,10 @@ import time
 from uuid import UUID
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.states import Failed, Running
 from fastapi.testclient import TestClient
+from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import Failed, Running
 from sqlalchemy import select, update
 
 from doorstroom.dispatching import on_arrival

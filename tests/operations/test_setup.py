@@ -9,7 +9,8 @@ from doorstroom.operations.automations import definitions
 from doorstroom.operations.setup import bounds_from_settings, setup
 
 NAMES = {"doorstroom-support-required", "doorstroom-no-heartbeat", "doorstroom-stuck-pending",
-         "doorstroom-stuck-running", "doorstroom-crashed", "doorstroom-urgent"}
+         "doorstroom-stuck-running", "doorstroom-crashed", "doorstroom-urgent",
+         "doorstroom-incident"}
 
 
 def automation_names() -> list[str]:
@@ -40,7 +41,8 @@ def test_the_automations_are_wired_to_the_deployments_they_run(prefect_stack: ob
         notify = client.read_deployment_by_name("notify-support/notify-support").id
         recover = client.read_deployment_by_name("recover-interrupted/recover-interrupted").id
         urgent = client.read_deployment_by_name("notify-urgent/notify-urgent").id
+        follow = client.read_deployment_by_name("follow-incident/follow-incident").id
         stored = {a.name: a for a in client.read_automations()}
-    for wanted in definitions(notify, recover, bounds_from_settings(), urgent):
+    for wanted in definitions(notify, recover, bounds_from_settings(), urgent, follow):
         assert stored[wanted.name].actions == wanted.actions
         assert stored[wanted.name].trigger == wanted.trigger

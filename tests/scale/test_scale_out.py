@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from connectors.sandbox_faults import Fault
 from connectors.sandbox_server import SandboxServer
+from deployments.demo.mailbox import Mailbox
 from deployments.local_stack import start_prefect_server
 from doorstroom.documents.service import submit
 from doorstroom.ingest_api.app import create_app as create_ingest_app
@@ -34,6 +35,7 @@ from doorstroom.store.db import engine_for, session_scope
 from doorstroom.store.models import Document, Dossier, Office, SyncTask, TaskStatus
 from tests.conftest import ARTIFACTS
 from tests.helpers import a_proposal, wait_until_settled
+from tests.outage import play
 from tests.scale.conftest import EXACT_BLOCK, Cluster, prefect_of
 from tests.storm import executions, failed_task, storm
 
@@ -262,3 +264,19 @@ def test_identical_submissions_racing_on_postgresql_store_one_document_and_one_t
             SyncTask.dossier_id == dossier_id))
     assert sorted(set(answers)) == [200, 201] and answers.count(201) == 1, answers
     assert len(stored) == 1 and queued == 1
+
+
+def test_a_503_outage_over_200_divisions_is_one_incident_one_mail_and_each_booking_once(
+        cluster: Cluster, mailbox: Mailbox) -> None:
+    """The scale workers dispatch every 3 s: the outage starts with the documents."""
+    with temporary_settings(prefect_of(cluster.stack)):
+        outage = play(cluster.exact, EXACT_BLOCK, mailbox, engine_for(cluster.store_url),
+                      divisions=200, start=lambda: None, first=70_000)
+
+    assert outage.incidents == 1
+    assert outage.dossiers_in_incident == 200
+    assert set(outage.failed_during) <= {"retries_exhausted", "waits_for_outage"}
+    assert outage.support_mails == 1 and outage.incident_mails == 1  # no notice per dossier
+    assert outage.booked == outage.documents == 200
+    assert outage.duplicates == 0
+    assert outage.http_429 == 0

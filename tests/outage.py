@@ -1,0 +1,137 @@
+"""A package-wide outage played on many Exact Online divisions, for the test and the bench.
+
+Every division of one office answers 503 to everything; each dossier has one document. The
+figures: how many incidents opened, how many e-mails support got (the incident's notice and
+per-run notices), how many documents were booked twice, how many 429s the package answered,
+and how long from the end of the outage until every document was booked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from connectors.sandbox_faults import Fault
+from doorstroom.documents.service import submit
+from doorstroom.monitor.passwords import hash_password
+from doorstroom.store import incidents
+from doorstroom.store.db import session_scope
+from doorstroom.store.models import Dossier, Incident, Office, SyncTask, User, UserRole
+from tests.helpers import a_proposal
+from tests.sandboxes import RunningExact
+
+_runs = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """What one played outage left behind."""
+
+    incidents: int
+    dossiers_in_incident: int
+    support_mails: int
+    incident_mails: int
+    duplicates: int
+    http_429: int
+    booked: int
+    documents: int
+    recovery_s: float
+    failed_during: dict[str, int]
+    resolved: bool
+
+    def figures(self) -> dict[str, Any]:
+        """The bench's JSON line."""
+        return {"incidents": self.incidents, "support_mails": self.support_mails,
+                "duplicates": self.duplicates, "recovery_s": self.recovery_s,
+                "dossiers": self.dossiers_in_incident, "http_429": self.http_429,
+                "booked": self.booked, "documents": self.documents}
+
+
+def _wait(condition: Callable[[], bool], timeout: float, what: Callable[[], str]) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what())
+        time.sleep(1)
+
+
+def _seed(store: Engine, sandbox: RunningExact, block: str, first: int,
+          divisions: int) -> tuple[list[int], str]:
+    """An office with one dossier and one document per division, and a support user."""
+    with session_scope(store) as session:
+        office = Office(name=f"Kantoor Storing {first}")
+        support = User(email=f"support-outage-{first}@example.be", name="Support",
+                       role=UserRole.SUPPORT, language="nl",
+                       password_hash=hash_password("correct horse battery staple"))
+        session.add_all([office, support])
+        session.flush()
+        for code in range(first, first + divisions):
+            sandbox.state.add_division(code, f"Storing {code}")
+            dossier = Dossier(office_id=office.id, name=f"Storing {code}",
+                              package="exact_online", external_id=str(code),
+                              connection_block=block)
+            session.add(dossier)
+            session.flush()
+            submit(session, dossier.id, a_proposal(), [])
+        ids = list(session.scalars(select(SyncTask.id).join(Dossier).where(
+            Dossier.office_id == office.id)))
+        return ids, support.email
+
+
+def _tasks(store: Engine, task_ids: list[int]) -> list[SyncTask]:
+    with session_scope(store) as session:
+        found = list(session.scalars(select(SyncTask).where(SyncTask.id.in_(task_ids))))
+        session.expunge_all()
+        return found
+
+
+def _incident(store: Engine, incident_id: int) -> Incident | None:
+    with session_scope(store) as session:
+        found = session.get(Incident, incident_id)
+        if found is not None:
+            session.expunge(found)
+        return found
+
+
+def play(sandbox: RunningExact, block: str, mailbox: Any, store: Engine, divisions: int,
+         start: Callable[[], object], first: int = 50_000, timeout: float = 600) -> Outage:
+    """Documents for ``divisions`` divisions, the package down, ``start`` (a dispatch), the
+    package up again once every task failed; what it left behind."""
+    task_ids, support = _seed(store, sandbox, block, first, divisions)
+    codes = range(first, first + divisions)
+    sandbox.state.add_fault(Fault(kind="status", status=503, times=10**9))
+    start()
+    _wait(lambda: all(t.status.value == "failed" for t in _tasks(store, task_ids)), timeout,
+          lambda: f"not all failed: {Counter(t.status.value for t in _tasks(store, task_ids))}")
+    failed = _tasks(store, task_ids)
+    failed_during = Counter(f"{t.failure_code}" for t in failed)
+    opened = {t.incident_id for t in failed if t.incident_id is not None}
+    assert len(opened) == 1, (opened, failed_during)
+    [incident_id] = opened
+    _wait(lambda: (_incident(store, incident_id) or Incident()).notified_at is not None, 120,
+          lambda: "the incident's notice was never sent")
+    with session_scope(store) as session:
+        dossiers = len(incidents.dossier_ids(session, incident_id))
+    ended = time.monotonic()
+    sandbox.state.faults.clear()
+    _wait(lambda: all(t.status.value == "done" for t in _tasks(store, task_ids)), timeout,
+          lambda: f"not booked: {Counter(t.status.value for t in _tasks(store, task_ids))}")
+    recovery = time.monotonic() - ended
+    _wait(lambda: (_incident(store, incident_id) or Incident()).resolved_at is not None, 60,
+          lambda: "the incident stayed open")
+    booked = Counter(entry["YourRef"] for code in codes for entry in sandbox.state.entries(code))
+    mails = [m for m in mailbox.messages() if m["To"] == support]
+    return Outage(
+        incidents=len({t.incident_id for t in _tasks(store, task_ids)} - {None}),
+        dossiers_in_incident=dossiers, support_mails=len(mails),
+        incident_mails=sum("storing" in str(m["Subject"]).lower() for m in mails),
+        duplicates=sum(count - 1 for count in booked.values() if count > 1),
+        http_429=sandbox.state.http_429 + sandbox.state.faults.http_429,
+        booked=sum(booked.values()), documents=len(task_ids), recovery_s=round(recovery, 1),
+        failed_during=dict(failed_during), resolved=True)
