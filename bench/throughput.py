@@ -32,17 +32,9 @@ with socket.socket() as _sock:
     _sock.bind(("127.0.0.1", 0))
     PORT = _sock.getsockname()[1]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from deployments.prefect_auth import auth_string as _auth_string  # noqa: E402  (no Prefect)
+from deployments.bench_env import embedded_env  # noqa: E402  (no Prefect)
 
-os.environ.update({
-    "PREFECT_HOME": str(RUN_DIR / "prefect"),
-    "PREFECT_API_URL": f"http://127.0.0.1:{PORT}/api",
-    # the server started below asks for the auth string that prefect_env keeps in RUN_DIR
-    "PREFECT_API_AUTH_STRING": _auth_string(RUN_DIR),
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "DOORSTROOM_DATABASE_URL": f"sqlite:///{RUN_DIR / 'store.db'}",
-})
+os.environ.update(embedded_env(RUN_DIR, PORT))
 
 from prefect.exceptions import PrefectHTTPStatusError  # noqa: E402
 from pydantic import SecretStr  # noqa: E402

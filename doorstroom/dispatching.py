@@ -8,7 +8,9 @@ process stopped between storing and starting).
 The idempotency key names the exact set of pending tasks, so a dispatch that runs twice (or
 races the sweep, or crashes after creating a run and is started again) never creates a second
 run for them. A dossier whose run is created but has not started yet gets no second run on
-arrival: that run takes the dossier's pending tasks when it starts.
+arrival: that run takes the dossier's pending tasks when it starts. A dossier whose package
+is down (an open incident) gets no run at all: its tasks wait with the incident, whose
+follower starts them once the package answers.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from prefect.client.orchestration import get_client
 from prefect.states import Scheduled
 
 from doorstroom.prefect_api import ORCHESTRATOR_ERRORS
+from doorstroom.store import incidents
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 
@@ -44,6 +47,10 @@ def _requests(limit: int, dossier_ids: Sequence[int] | None) -> list[RunRequest]
         for batch in repo.pending_dossiers(session, limit, dossier_ids):
             dossier = repo.dossier(session, batch.dossier_id)
             if dossier is None:
+                continue
+            outage = incidents.blocking(session, dossier.package, dossier.office_id)
+            if outage is not None:  # the package is down: the work waits with the incident
+                incidents.attach(session, outage, batch.task_ids)
                 continue
             # Ids to filter on (they never change), the name to read (as it is today).
             requests.append(RunRequest(batch, dossier.name, (

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 TASK_RESOURCE = "doorstroom.sync-task"
 """A sync task as an event's resource: ``doorstroom.sync-task.<id>``."""
+SUPPORT_REQUIRED_EVENT = f"{TASK_RESOURCE}.support-required"
+"""A task ended red; ``doorstroom-support-required`` mails support (once per run)."""
 URGENT_EVENT = f"{TASK_RESOURCE}.marked-urgent"
 """A red task someone marked urgent; ``doorstroom-urgent`` mails support."""
 

@@ -106,6 +106,9 @@ def _restartable(client: SyncPrefectClient, flow_run_id: str) -> _Restartable:
 
 NEEDS = {"EmployeeActionRequired": "needs:office", "SupportRequired": "needs:support"}
 """The tag a run carries while it waits for someone, by its end state's name."""
+OUTAGE_NEED = "needs:outage"
+"""A SupportRequired run whose red tasks all wait with an incident: Doorstroom restarts it
+when the package answers again; support has the incident's one notice."""
 
 
 def without_needs(tags: list[str]) -> list[str]:

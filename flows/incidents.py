@@ -22,6 +22,7 @@ from connectors.base import DossierRef
 from connectors.rate_limits import RateLimit, RateLimiter
 from connectors.registry import descriptor
 from doorstroom.clock import SYSTEM, Clock
+from doorstroom.dispatching import start_runs
 from doorstroom.events import INCIDENT_RESOURCE
 from doorstroom.failures import SyncFailure
 from doorstroom.notifications import compose
@@ -97,7 +98,8 @@ def _restart_all(number: int, package: str, per_minute: int) -> int:
                                                                 burst=max(1, per_minute // 12))])
     with session_scope() as session:
         runs = incidents.runs_to_restart(session, number)
-    restarted = 0
+        waiting = incidents.waiting_dossiers(session, number)
+    restarted = started = 0
     for run in runs:
         pace.acquire()
         try:
@@ -105,8 +107,12 @@ def _restart_all(number: int, package: str, per_minute: int) -> int:
             restarted += 1
         except RestartRefused as refused:  # someone restarted it first, or it is gone
             logger.info("run %s not restarted: %s", run, refused)
-    logger.info("incident %d: %d of %d runs restarted", number, restarted, len(runs))
-    return restarted
+    for dossier_id in waiting:  # work that arrived during the outage: its first run
+        pace.acquire()
+        started += start_runs(1, dossier_ids=[dossier_id])
+    logger.info("incident %d: %d of %d runs restarted, %d started for work that waited",
+                number, restarted, len(runs), started)
+    return restarted + started
 
 
 def _settled(number: int, run_id: str, deadline: float) -> bool:

@@ -6,8 +6,9 @@
 - a keyed markdown artifact ``dossier-<id>`` holding the dossier's state after this run, so
   the Artifacts page is a status board with one card per dossier (its history kept by key);
 - an event per task outcome (``doorstroom.sync-task.done`` / ``.employee-action-required`` /
-  ``.support-required``) with the task as resource and dossier, office and package related,
-  for automations operators build in the UI.
+  ``.support-required`` / ``.waits-for-outage``) with the task as resource and dossier,
+  office, package and flow run related: the ``doorstroom-support-required`` automation
+  answers ``.support-required`` (once per run), and operators build their own in the UI.
 
 Published after the work is recorded; Prefect being away costs the board a line, never the
 run its outcome.
@@ -23,11 +24,13 @@ from uuid import UUID
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 from prefect.events import emit_event
+from prefect.runtime import flow_run
 
 from connectors.attempt import ORCHESTRATOR_ERRORS
 from doorstroom.events import INCIDENT_OPENED, TASK_RESOURCE, incident_resource, task_resource
-from doorstroom.restart import NEEDS, without_needs
+from doorstroom.restart import NEEDS, OUTAGE_NEED, without_needs
 from doorstroom.settings import get_settings
+from doorstroom.store import incidents
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import UserRole
@@ -80,37 +83,50 @@ def publish_run(dossier_id: int, office_id: int, package: str, task_ids: Sequenc
             create_markdown_artifact(key=f"dossier-{dossier_id}",
                                      markdown=_board_card(rows),
                                      description=f"{rows[0].dossier}: state after its last run")
+        with session_scope() as session:
+            waiting = incidents.with_incident(session, task_ids)
+        run = str(flow_run.id) if flow_run.id else None
         for task_id, name in zip(task_ids, state_names, strict=True):
-            _emit(task_id, name, dossier_id, office_id, package)
+            outcome = OUTCOME_EVENTS.get(name or "")
+            if outcome == "support-required" and task_id in waiting:
+                outcome = "waits-for-outage"  # support has the incident's one notice
+            _emit(task_id, outcome, dossier_id, office_id, package, run)
     except ORCHESTRATOR_ERRORS:
         log.warning("dossier %s: the run's artifacts were not published (Prefect away)",
                     dossier_id)
 
 
-def _emit(task_id: int, state_name: str | None, dossier_id: int, office_id: int,
-          package: str) -> None:
-    outcome = OUTCOME_EVENTS.get(state_name or "")
+def _emit(task_id: int, outcome: str | None, dossier_id: int, office_id: int,
+          package: str, flow_run_id: str | None) -> None:
     if outcome is None:
         return
+    related = [{"prefect.resource.id": f"doorstroom.dossier.{dossier_id}",
+                "prefect.resource.role": "dossier"},
+               {"prefect.resource.id": f"doorstroom.office.{office_id}",
+                "prefect.resource.role": "office"},
+               {"prefect.resource.id": f"doorstroom.package.{package}",
+                "prefect.resource.role": "package"}]
+    if flow_run_id:  # the run to restart or to tell support about
+        related.append({"prefect.resource.id": f"prefect.flow-run.{flow_run_id}",
+                        "prefect.resource.role": "flow-run"})
     emit_event(event=f"{TASK_RESOURCE}.{outcome}",
-               resource={"prefect.resource.id": task_resource(task_id)},
-               related=[
-                   {"prefect.resource.id": f"doorstroom.dossier.{dossier_id}",
-                    "prefect.resource.role": "dossier"},
-                   {"prefect.resource.id": f"doorstroom.office.{office_id}",
-                    "prefect.resource.role": "office"},
-                   {"prefect.resource.id": f"doorstroom.package.{package}",
-                    "prefect.resource.role": "package"}])
+               resource={"prefect.resource.id": task_resource(task_id)}, related=related)
 
 
-def mark_who_must_act(flow_run_id: str, tags: list[str], state_name: str | None) -> None:
-    """Tag the run ``needs:office`` or ``needs:support`` by its outcome (and drop a stale one).
+def mark_who_must_act(flow_run_id: str, tags: list[str], state_name: str | None,
+                      only_outage: bool = False) -> None:
+    """Tag the run ``needs:office`` or ``needs:support`` by its outcome (and drop a stale one);
+    ``needs:outage`` when all its red tasks wait with an incident.
 
     Prefect's state filter knows only state types, so three runs in EmployeeActionRequired
     showed under none of its names; a tag filter on ``needs:office`` shows exactly the runs
-    waiting for the office. A restart takes the tag off again (``doorstroom.restart``).
+    waiting for the office. ``needs:support`` also decides the per-run notice to support
+    (the ``doorstroom-support-required`` automation matches it): an outage's runs are told
+    once, by the incident. A restart takes the tag off again (``doorstroom.restart``).
     """
     wanted = NEEDS.get(state_name or "")
+    if wanted == NEEDS["SupportRequired"] and only_outage:
+        wanted = OUTAGE_NEED
     kept = without_needs(tags)
     if kept == tags and wanted is None:
         return  # the common case, a run that flowed: nothing to change, no API call

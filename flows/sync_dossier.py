@@ -83,7 +83,9 @@ def sync_dossier(dossier_id: int) -> State:
     """Run the dossier's unfinished sync tasks; end in the most severe outcome, the run
     tagged with who must act."""
     state = _sync(dossier_id)
-    mark_who_must_act(str(flow_run.id), list(flow_run.tags), state.name)
+    with session_scope() as session:
+        only_outage = incidents.only_outage(session, str(flow_run.id))
+    mark_who_must_act(str(flow_run.id), list(flow_run.tags), state.name, only_outage)
     return state
 
 

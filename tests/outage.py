@@ -1,6 +1,7 @@
 """A package-wide outage played on many Exact Online divisions, for the test and the bench.
 
-Every division of one office answers 503 to everything; each dossier has one document. The
+Exact Online answers 503 to everything; the documents of a tenth of the divisions are
+dispatched and fail, the rest arrive while the package is down; then it answers again. The
 figures: how many incidents opened, how many e-mails support got (the incident's notice and
 per-run notices), how many documents were booked twice, how many 429s the package answered,
 and how long from the end of the outage until every document was booked.
@@ -61,15 +62,17 @@ def _wait(condition: Callable[[], bool], timeout: float, what: Callable[[], str]
         time.sleep(1)
 
 
-def _seed(store: Engine, sandbox: RunningExact, block: str, first: int,
-          divisions: int) -> tuple[list[int], str]:
-    """An office with one dossier and one document per division, and a support user."""
+def seed(store: Engine, sandbox: RunningExact, block: str, first: int, divisions: int,
+         support: bool = True) -> tuple[list[int], str]:
+    """An office with one dossier and one document per division, and a support user; the
+    tasks and the support user's address."""
     with session_scope(store) as session:
         office = Office(name=f"Kantoor Storing {first}")
-        support = User(email=f"support-outage-{first}@example.be", name="Support",
-                       role=UserRole.SUPPORT, language="nl",
-                       password_hash=hash_password("correct horse battery staple"))
-        session.add_all([office, support])
+        session.add(office)
+        email = f"support-outage-{first}@example.be"
+        if support:
+            session.add(User(email=email, name="Support", role=UserRole.SUPPORT, language="nl",
+                             password_hash=hash_password("correct horse battery staple")))
         session.flush()
         for code in range(first, first + divisions):
             sandbox.state.add_division(code, f"Storing {code}")
@@ -81,10 +84,10 @@ def _seed(store: Engine, sandbox: RunningExact, block: str, first: int,
             submit(session, dossier.id, a_proposal(), [])
         ids = list(session.scalars(select(SyncTask.id).join(Dossier).where(
             Dossier.office_id == office.id)))
-        return ids, support.email
+        return ids, email
 
 
-def _tasks(store: Engine, task_ids: list[int]) -> list[SyncTask]:
+def read_tasks(store: Engine, task_ids: list[int]) -> list[SyncTask]:
     with session_scope(store) as session:
         found = list(session.scalars(select(SyncTask).where(SyncTask.id.in_(task_ids))))
         session.expunge_all()
@@ -101,37 +104,48 @@ def _incident(store: Engine, incident_id: int) -> Incident | None:
 
 def play(sandbox: RunningExact, block: str, mailbox: Any, store: Engine, divisions: int,
          start: Callable[[], object], first: int = 50_000, timeout: float = 600) -> Outage:
-    """Documents for ``divisions`` divisions, the package down, ``start`` (a dispatch), the
-    package up again once every task failed; what it left behind."""
-    task_ids, support = _seed(store, sandbox, block, first, divisions)
-    codes = range(first, first + divisions)
+    """The package goes down; documents for a tenth of ``divisions`` divisions are dispatched
+    (``start``: a dispatch) and fail; the rest arrive during the outage; then the package
+    answers again. What it left behind."""
+    first_wave = max(1, divisions // 10)
     sandbox.state.add_fault(Fault(kind="status", status=503, times=10**9))
+    early, support = seed(store, sandbox, block, first, first_wave)
     start()
-    _wait(lambda: all(t.status.value == "failed" for t in _tasks(store, task_ids)), timeout,
-          lambda: f"not all failed: {Counter(t.status.value for t in _tasks(store, task_ids))}")
-    failed = _tasks(store, task_ids)
-    failed_during = Counter(f"{t.failure_code}" for t in failed)
-    opened = {t.incident_id for t in failed if t.incident_id is not None}
-    assert len(opened) == 1, (opened, failed_during)
+
+    def counts(ids: list[int]) -> Counter[str]:
+        return Counter(t.status.value for t in read_tasks(store, ids))
+
+    _wait(lambda: counts(early)["failed"] == len(early), timeout,
+          lambda: f"first wave failed? {counts(early)}")
+    opened = {t.incident_id for t in read_tasks(store, early) if t.incident_id is not None}
+    assert len(opened) == 1, opened
     [incident_id] = opened
+    late, _ = seed(store, sandbox, block, first + first_wave, divisions - first_wave,
+                   support=False)
+    start()
+    _wait(lambda: all(t.incident_id == incident_id for t in read_tasks(store, late)), timeout,
+          lambda: "the work arriving during the outage did not wait with the incident")
+    task_ids = early + late
+    during = Counter(t.failure_code or t.status.value for t in read_tasks(store, task_ids))
     _wait(lambda: (_incident(store, incident_id) or Incident()).notified_at is not None, 120,
           lambda: "the incident's notice was never sent")
     with session_scope(store) as session:
         dossiers = len(incidents.dossier_ids(session, incident_id))
     ended = time.monotonic()
     sandbox.state.faults.clear()
-    _wait(lambda: all(t.status.value == "done" for t in _tasks(store, task_ids)), timeout,
-          lambda: f"not booked: {Counter(t.status.value for t in _tasks(store, task_ids))}")
+    _wait(lambda: counts(task_ids)["done"] == len(task_ids), timeout,
+          lambda: f"booked? {counts(task_ids)}")
     recovery = time.monotonic() - ended
     _wait(lambda: (_incident(store, incident_id) or Incident()).resolved_at is not None, 60,
           lambda: "the incident stayed open")
+    codes = range(first, first + divisions)
     booked = Counter(entry["YourRef"] for code in codes for entry in sandbox.state.entries(code))
     mails = [m for m in mailbox.messages() if m["To"] == support]
     return Outage(
-        incidents=len({t.incident_id for t in _tasks(store, task_ids)} - {None}),
+        incidents=len({t.incident_id for t in read_tasks(store, task_ids)} - {None}),
         dossiers_in_incident=dossiers, support_mails=len(mails),
         incident_mails=sum("storing" in str(m["Subject"]).lower() for m in mails),
         duplicates=sum(count - 1 for count in booked.values() if count > 1),
         http_429=sandbox.state.http_429 + sandbox.state.faults.http_429,
         booked=sum(booked.values()), documents=len(task_ids), recovery_s=round(recovery, 1),
-        failed_during=dict(failed_during), resolved=True)
+        failed_during=dict(during), resolved=True)

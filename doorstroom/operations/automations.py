@@ -1,7 +1,8 @@
 """Doorstroom's Prefect automations, as code, created or updated idempotently by name.
 
-- ``doorstroom-support-required``: a flow run that ends ``SupportRequired`` runs the
-  ``notify-support`` deployment, which e-mails the support team the tasks and their hints.
+- ``doorstroom-support-required``: a run's first ``doorstroom.sync-task.support-required``
+  event runs the ``notify-support`` deployment, which e-mails the support team the run's red
+  tasks and their hints (an outage's tasks emit ``.waits-for-outage``: one notice for all).
 - ``doorstroom-no-heartbeat``: a flow run whose worker went silent (claimed it, or ran it,
   and died) is handed to ``recover-interrupted``, which crashes it — only while it is still
   Pending or Running, never a run that ended (a heartbeat may trail its Completed).
@@ -25,7 +26,13 @@ from prefect.client.orchestration import SyncPrefectClient
 from prefect.events.actions import ActionTypes, RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
-from doorstroom.events import INCIDENT_OPENED, INCIDENT_RESOURCE, TASK_RESOURCE, URGENT_EVENT
+from doorstroom.events import (
+    INCIDENT_OPENED,
+    INCIDENT_RESOURCE,
+    SUPPORT_REQUIRED_EVENT,
+    TASK_RESOURCE,
+    URGENT_EVENT,
+)
 
 FLOW_RUN = {"prefect.resource.id": "prefect.flow-run.*"}
 ENDED = {f"prefect.flow-run.{name}" for name in (
@@ -81,6 +88,21 @@ def _on_doorstroom(name: str, description: str, event: str, resource: str,
                                parameters={parameter: "{{ event.resource.id }}"})])
 
 
+def _support_required(notify_support: UUID) -> AutomationCore:
+    """On the first ``doorstroom.sync-task.support-required`` of a run (a minute's events of
+    one run are one firing), mail support that run's red tasks. A task waiting with an
+    incident emits ``.waits-for-outage`` instead: support has the incident's one notice."""
+    return AutomationCore(
+        name="doorstroom-support-required", description="E-mail support when a run needs them.",
+        trigger=EventTrigger(expect={SUPPORT_REQUIRED_EVENT},
+                             match={"prefect.resource.id": f"{TASK_RESOURCE}.*"},
+                             for_each={"related:flow-run:prefect.resource.id"},
+                             posture=Posture.Reactive, threshold=1,
+                             within=timedelta(minutes=1)),
+        actions=[RunDeployment(source="selected", deployment_id=notify_support, parameters={
+            "flow_run_id": "{{ event.resource_in_role['flow-run'].id }}"})])
+
+
 def definitions(notify_support: UUID, recover: UUID, bounds: Bounds,
                 notify_urgent: UUID, follow_incident: UUID) -> list[AutomationCore]:
     """Every automation, wired to the ids of the deployments they run."""
@@ -89,10 +111,7 @@ def definitions(notify_support: UUID, recover: UUID, bounds: Bounds,
                        INCIDENT_OPENED, INCIDENT_RESOURCE, follow_incident, "incident_id"),
         _on_doorstroom("doorstroom-urgent", "E-mail support when a task is marked urgent.",
                        URGENT_EVENT, TASK_RESOURCE, notify_urgent, "task_id"),
-        _on("doorstroom-support-required", "E-mail support when a run needs them.",
-            "prefect.flow-run.SupportRequired",
-            [RunDeployment(source="selected", deployment_id=notify_support,
-                           parameters={"flow_run_id": "{{ event.resource.id }}"})]),
+        _support_required(notify_support),
         # From Pending on: a worker killed after claiming a run, or before its first
         # heartbeat, leaves only that event behind.
         _silent("doorstroom-no-heartbeat", "A run whose worker stopped sending heartbeats.",

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from doorstroom.failures import Responsibility
 from doorstroom.failures.codes import WAITS_FOR_OUTAGE, outage_cause
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import (
@@ -137,6 +138,22 @@ def attach(session: Session, incident_id: int, task_ids: Sequence[int]) -> None:
                     .values(last_failure_at=utcnow()))
 
 
+def only_outage(session: Session, flow_run_id: str) -> bool:
+    """Whether every red task of the run waits with an incident: the run needs no person of
+    its own (support has the incident's one notice)."""
+    red = select(SyncTask.incident_id).where(
+        SyncTask.last_flow_run_id == flow_run_id, SyncTask.status == TaskStatus.FAILED,
+        SyncTask.responsibility == Responsibility.SUPPORT)
+    found = list(session.scalars(red))
+    return bool(found) and all(incident is not None for incident in found)
+
+
+def with_incident(session: Session, task_ids: Sequence[int]) -> set[int]:
+    """Of ``task_ids``, those that wait with an incident."""
+    return set(session.scalars(select(SyncTask.id).where(
+        SyncTask.id.in_(task_ids), SyncTask.incident_id.is_not(None))))
+
+
 def get(session: Session, incident_id: int) -> Incident | None:
     """One incident."""
     return session.get(Incident, incident_id)
@@ -229,6 +246,12 @@ def runs_to_restart(session: Session, incident_id: int) -> list[str]:
                SyncTask.last_flow_run_id.is_not(None))
         .group_by(SyncTask.last_flow_run_id).order_by(func.min(SyncTask.id))).all()
     return [run for run, _first in rows if run]
+
+
+def waiting_dossiers(session: Session, incident_id: int) -> list[int]:
+    """Dossiers whose work waits with the incident and was never started (no run yet)."""
+    return list(session.scalars(select(SyncTask.dossier_id.distinct()).where(
+        SyncTask.incident_id == incident_id, SyncTask.status == TaskStatus.PENDING)))
 
 
 def counts(session: Session, incident_id: int) -> dict[str, int]:

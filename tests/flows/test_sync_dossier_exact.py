@@ -23,9 +23,11 @@ from prefect.states import AwaitingRetry
 from connectors.sandbox_faults import Fault
 from doorstroom.documents.service import request_dossier_link
 from doorstroom.restart import restart_task
+from doorstroom.store import incidents
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import Attempt, Responsibility, TaskStatus
 from flows.dispatch import dispatch
+from tests.flows.test_dispatch_and_restart import mark_done
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
 from tests.sandboxes import RunningExact
 
@@ -232,3 +234,9 @@ def test_given_a_package_that_keeps_failing_when_retries_run_out_then_support_re
     assert len(attempts_of(task_id)) == 4  # first attempt + 3 retries
     run = wait_for_flow_state(task_id, "SupportRequired")
     assert "HTTP 502" in (run.state.message or "")
+    assert "needs:outage" in run.tags  # a package not answering: an incident, one notice
+    [task] = tasks([task_id])
+    assert task.incident_id is not None
+    mark_done([task_id])  # this sandbox stops with the test: its incident must not linger
+    with session_scope() as session:
+        assert incidents.resolve(session, task.incident_id)

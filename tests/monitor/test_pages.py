@@ -13,10 +13,12 @@ from sqlalchemy import select
 
 from doorstroom.documents.service import submit
 from doorstroom.failures import Responsibility
+from doorstroom.store import incidents
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import AuditEntry, SyncTask, TaskKind, TaskStatus, UserRole
 from tests.helpers import A_PDF, a_dossier, a_proposal, a_task, a_user, an_office, email_of
 from tests.monitor.conftest import csrf_of, log_in, post
+from tests.store.test_incidents import EXHAUSTED_503, close_all_open, failed_in_a_run
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 RIGHTS = "exact_online.dossier_rights_missing"
@@ -366,3 +368,29 @@ def test_a_rows_date_is_the_failure_and_marking_it_urgent_moves_neither_date_nor
     assert ">9/03/2026" in after  # marked urgent: its date stays the failure's
     order = [int(i) for i in re.findall(r'<tr id="task-(\d+)"', after)]
     assert order.index(newer) < order.index(older)  # urgent first, then the oldest failure
+
+
+def test_an_outage_is_one_row_for_support_and_a_banner_for_the_offices_it_touches(
+        monitor: TestClient) -> None:
+    close_all_open()
+    office, elsewhere = an_office("Kantoor Banner"), an_office("Kantoor Zonder")
+    runs = [failed_in_a_run(a_dossier(office, f"Banner {n}", 0, "b"), *EXHAUSTED_503)
+            for n in range(12)]
+    for run in runs:
+        incidents.join_run(run)
+    with session_scope() as session:
+        outage_tasks = list(session.scalars(select(SyncTask.id).where(
+            SyncTask.last_flow_run_id.in_(runs))))
+
+    log_in(monitor, email_of(a_user(UserRole.SUPPORT, None, language="nl")))
+    support = monitor.get("/support").text
+    assert support.count('class="incident"') == 1
+    assert "Exact Online antwoordt niet (503) — 12 dossiers" in support
+    assert not any(f'id="task-{task}"' in support for task in outage_tasks)  # one row, not 12
+
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
+    assert "Storing bij Exact Online: wij volgen op, u hoeft niets te doen." in monitor.get(
+        "/clients").text
+    log_in(monitor, email_of(a_user(UserRole.OFFICE, elsewhere, language="fr")))
+    assert "Panne" not in monitor.get("/clients").text  # not their dossiers: no banner
+    close_all_open()
