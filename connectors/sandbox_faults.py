@@ -152,7 +152,8 @@ class Flag(BaseModel):
 
 
 def add_fault_routes(app: Any, faults: FaultQueue) -> None:
-    """``POST /_sandbox/faults`` (queue a fault) and ``GET /_sandbox/faults`` (how many)."""
+    """``POST /_sandbox/faults`` (queue a fault), ``GET /_sandbox/faults`` (how many) and
+    ``DELETE /_sandbox/faults`` (drop them all: an outage played with a huge ``times`` ends)."""
 
     @app.post("/_sandbox/faults")
     def queue_fault(payload: Fault) -> dict[str, int]:
@@ -162,3 +163,8 @@ def add_fault_routes(app: Any, faults: FaultQueue) -> None:
     @app.get("/_sandbox/faults")
     def count_faults() -> dict[str, int]:
         return {"queued": len(faults), "http_429": faults.http_429}
+
+    @app.delete("/_sandbox/faults")
+    def clear_faults() -> dict[str, int]:
+        faults.clear()
+        return {"queued": 0}
