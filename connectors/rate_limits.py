@@ -65,22 +65,24 @@ class RateLimiter:
         rates = [limit.per_second for limit in self.limits]
         self.poll = min(5.0, max(0.02, 0.1 / max(rates))) if rates else 0.0
 
-    def acquire(self) -> None:
-        """Wait for a slot of every limit; Prefect unreachable is a transient failure."""
+    def acquire(self, slots: int = 1) -> None:
+        """Wait for ``slots`` slots of every limit (at most a limit's burst); Prefect
+        unreachable is a transient failure."""
         if not self.names:
             return
         try:
             with get_client(sync_client=True) as client:
                 self._ensure(client)
-                self._take(client)
+                self._take(client, slots)
         except httpx.HTTPError as error:
             raise TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error)) from error
 
-    def _take(self, client: SyncPrefectClient) -> None:
+    def _take(self, client: SyncPrefectClient, slots: int = 1) -> None:
         deadline = self.clock.monotonic() + MAX_WAIT
         while True:
             try:
-                client.increment_concurrency_slots(names=self.names, slots=1, mode="rate_limit")
+                client.increment_concurrency_slots(names=self.names, slots=slots,
+                                                   mode="rate_limit")
                 return
             except PrefectHTTPStatusError as denied:
                 if denied.response.status_code != 423:

@@ -94,8 +94,9 @@ def _answers(number: int, run_id: str) -> bool | None:
 def _restart_all(number: int, package: str, per_minute: int) -> int:
     """Restart every run the incident holds, no faster than ``per_minute``."""
     logger = get_run_logger()
+    burst = max(1, per_minute // 12)
     pace = RateLimiter(package, "incident-restarts", [RateLimit("minute", per_minute,
-                                                                burst=max(1, per_minute // 12))])
+                                                                burst=burst)])
     with session_scope() as session:
         runs = incidents.runs_to_restart(session, number)
         waiting = incidents.waiting_dossiers(session, number)
@@ -107,9 +108,10 @@ def _restart_all(number: int, package: str, per_minute: int) -> int:
             restarted += 1
         except RestartRefused as refused:  # someone restarted it first, or it is gone
             logger.info("run %s not restarted: %s", run, refused)
-    for dossier_id in waiting:  # work that arrived during the outage: its first run
-        pace.acquire()
-        started += start_runs(1, dossier_ids=[dossier_id])
+    for first in range(0, len(waiting), burst):  # work that arrived during the outage
+        chunk = waiting[first:first + burst]
+        pace.acquire(len(chunk))
+        started += start_runs(len(chunk), dossier_ids=chunk)
     logger.info("incident %d: %d of %d runs restarted, %d started for work that waited",
                 number, restarted, len(runs), started)
     return restarted + started

@@ -140,13 +140,15 @@ def _record(plan: DossierPlan, task_ids: list[int], state_names: list[str | None
 
 
 def _stops_the_run(item: Plan) -> bool:
-    """A failed dossier link, or a failure of the whole dossier (rights, licence,
-    connection), leaves the run's other tasks waiting instead of failing each one again."""
+    """A failed dossier link, a failure of the whole dossier (rights, licence, connection),
+    or an outage (the package not answering after every retry) leaves the run's other tasks
+    waiting instead of failing each one again."""
     if item.kind == TaskKind.CREATE_DOSSIER:
         return True
     with session_scope() as session:
-        code = repo.failure_code_of(session, item.task_id)
-    return code is not None and code in c.REGISTRY and c.REGISTRY[code].dossier_wide
+        code, params = repo.failure_of(session, item.task_id)
+    found = c.REGISTRY.get(code or "")
+    return found is not None and (found.dossier_wide or c.outage_cause(code, params) is not None)
 
 
 def _orphaned(item: Plan, state: State, language: str) -> State:

@@ -250,8 +250,9 @@ def runs_to_restart(session: Session, incident_id: int) -> list[str]:
 
 def waiting_dossiers(session: Session, incident_id: int) -> list[int]:
     """Dossiers whose work waits with the incident and was never started (no run yet)."""
-    return list(session.scalars(select(SyncTask.dossier_id.distinct()).where(
-        SyncTask.incident_id == incident_id, SyncTask.status == TaskStatus.PENDING)))
+    return list(session.scalars(select(SyncTask.dossier_id).where(
+        SyncTask.incident_id == incident_id, SyncTask.status == TaskStatus.PENDING)
+        .distinct().order_by(SyncTask.dossier_id)))
 
 
 def counts(session: Session, incident_id: int) -> dict[str, int]:
@@ -277,5 +278,5 @@ def resolve(session: Session, incident_id: int) -> bool:
 
 def dossier_ids(session: Session, incident_id: int) -> Sequence[int]:
     """The dossiers the incident failed."""
-    return list(session.scalars(select(SyncTask.dossier_id.distinct()).where(
-        SyncTask.incident_id == incident_id)))
+    return list(session.scalars(select(SyncTask.dossier_id).where(
+        SyncTask.incident_id == incident_id).distinct()))

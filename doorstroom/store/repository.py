@@ -174,10 +174,11 @@ def task_status(session: Session, task_id: int) -> TaskStatus:
     return session.scalars(select(SyncTask.status).where(SyncTask.id == task_id)).one()
 
 
-def failure_code_of(session: Session, task_id: int) -> str | None:
-    """The failure code a task carries now (``None`` when it is not failed)."""
-    return session.scalar(select(SyncTask.failure_code).where(
-        SyncTask.id == task_id, SyncTask.status == TaskStatus.FAILED))
+def failure_of(session: Session, task_id: int) -> tuple[str | None, dict[str, Any]]:
+    """The failure code and parameters a task carries now (``None`` when it is not failed)."""
+    row = session.execute(select(SyncTask.failure_code, SyncTask.failure_params).where(
+        SyncTask.id == task_id, SyncTask.status == TaskStatus.FAILED)).first()
+    return (row[0], row[1] or {}) if row else (None, {})
 
 
 def finish_done(session: Session, task_id: int, attempt_id: int,
