@@ -48,8 +48,8 @@ def test_prefect_deploy_all_then_setup_creates_every_deployment_and_automation(
     for deployment in declared:
         assert deployment["name"] in listed
     setup = run(fresh_server, str(BIN / "doorstroom"), "setup")
-    assert setup.count(": created") == 6  # every automation of operations.automations
-    assert run(fresh_server, str(BIN / "doorstroom"), "setup").count(": unchanged") == 6
+    assert setup.count(": created") == 7  # every automation of operations.automations
+    assert run(fresh_server, str(BIN / "doorstroom"), "setup").count(": unchanged") == 7
 
     from prefect.client.orchestration import SyncPrefectClient
 
