@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from doorstroom.failures import Responsibility
 from doorstroom.failures.catalog import package_name, render, support_hint
+from doorstroom.failures.codes import WAITS_FOR_OUTAGE
 from doorstroom.i18n import N_, format_moment, format_money, gettext
 from doorstroom.store.models import SyncTask, TaskKind, TaskStatus, UserRole
 from doorstroom.store.problems import Problem
@@ -113,6 +114,9 @@ def _instruction(task: SyncTask, key: str, language: str) -> tuple[str, str]:
         return "", ""
     params = task.failure_params or {}
     instruction = render(task.failure_code, params, language)
+    if task.incident_id is not None:  # an outage's task: nothing for the office to do
+        instruction = render(WAITS_FOR_OUTAGE.name, {
+            "package": package_name(task.dossier.package, language)}, language)
     hint = support_hint(task.failure_code, params, language) if key == "support" else None
     return instruction, hint or ""
 

@@ -391,6 +391,8 @@ def test_an_outage_is_one_row_for_support_and_a_banner_for_the_offices_it_touche
     log_in(monitor, email_of(a_user(UserRole.OFFICE, office, language="nl")))
     assert "Storing bij Exact Online: wij volgen op, u hoeft niets te doen." in monitor.get(
         "/clients").text
+    rows = monitor.get("/tasks").text  # each of its tasks says so too, no retry text
+    assert "U hoeft niets te doen." in rows and "herhaalde pogingen" not in rows
     log_in(monitor, email_of(a_user(UserRole.OFFICE, elsewhere, language="fr")))
     assert "Panne" not in monitor.get("/clients").text  # not their dossiers: no banner
     close_all_open()
