@@ -129,8 +129,9 @@ def play(sandbox: RunningExact, block: str, mailbox: Any, store: Engine, divisio
     during = Counter(t.failure_code or t.status.value for t in read_tasks(store, task_ids))
     _wait(lambda: (_incident(store, incident_id) or Incident()).notified_at is not None, 120,
           lambda: "the incident's notice was never sent")
-    with session_scope(store) as session:
-        dossiers = len(incidents.dossier_ids(session, incident_id))
+    with session_scope(store) as session:  # ours: other dossiers of the package may wait too
+        dossiers = len(set(incidents.dossier_ids(session, incident_id))
+                       & {t.dossier_id for t in read_tasks(store, task_ids)})
     ended = time.monotonic()
     sandbox.state.faults.clear()
     _wait(lambda: counts(task_ids)["done"] == len(task_ids), timeout,

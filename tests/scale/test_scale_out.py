@@ -268,7 +268,7 @@ def test_identical_submissions_racing_on_postgresql_store_one_document_and_one_t
 
 def test_a_503_outage_over_200_divisions_is_one_incident_one_mail_and_each_booking_once(
         cluster: Cluster, mailbox: Mailbox) -> None:
-    """The scale workers dispatch every 3 s: the outage starts with the documents."""
+    """The scale workers dispatch every 10 s: the outage starts with the documents."""
     with temporary_settings(prefect_of(cluster.stack)):
         outage = play(cluster.exact, EXACT_BLOCK, mailbox, engine_for(cluster.store_url),
                       divisions=200, start=lambda: None, first=70_000)
