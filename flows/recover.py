@@ -93,12 +93,15 @@ def _retried(run_id: str, state: str) -> bool:
     return True
 
 
-def crash_if_running(flow_run_id: str, reason: str) -> bool:
+def crash_if_running(flow_run_id: str, reason: str,
+                     fresh_within: timedelta | None = None) -> bool:
     """Crash a run an automation saw go silent or stuck — only if it is Pending or Running.
 
     A run that ended is never touched (a heartbeat can trail its Completed by a moment), nor
     one scheduled again; and the transition is proposed without force, so Prefect refuses it
-    should the run end in between.
+    should the run end in between. With ``fresh_within``, nor a run that entered its state
+    less than that long ago: a new execution (the run was retried since) is not the one
+    whose silence the automation saw — crashing it would release its leases while it books.
     """
     with get_client(sync_client=True) as client:
         try:
@@ -106,6 +109,8 @@ def crash_if_running(flow_run_id: str, reason: str) -> bool:
         except ObjectNotFound:
             return False
         if run.state is None or run.state.type not in (StateType.PENDING, StateType.RUNNING):
+            return False
+        if fresh_within is not None and run.state.timestamp > datetime.now(UTC) - fresh_within:
             return False
         result: OrchestrationResult[Any] = client.set_flow_run_state(
             UUID(flow_run_id), Crashed(message=reason))
@@ -143,11 +148,11 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
     is crashed too.
     """
     logger = get_run_logger()
+    bound = timedelta(seconds=silence_seconds or get_settings().heartbeat_timeout_seconds)
     if flow_run_id:
         run_id = flow_run_id.removeprefix("prefect.flow-run.")
-        if crash_if_running(run_id, reason or "its worker stopped"):
+        if crash_if_running(run_id, reason or "its worker stopped", fresh_within=bound):
             logger.warning("flow run %s crashed: %s", run_id, reason)
-    bound = timedelta(seconds=silence_seconds or get_settings().heartbeat_timeout_seconds)
     with session_scope() as session:
         holders = repo.unfinished_by_run(session)
     recovered = 0
