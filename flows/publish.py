@@ -120,9 +120,9 @@ def mark_who_must_act(flow_run_id: str, tags: list[str], state_name: str | None,
 
     Prefect's state filter knows only state types, so three runs in EmployeeActionRequired
     showed under none of its names; a tag filter on ``needs:office`` shows exactly the runs
-    waiting for the office. ``needs:support`` also decides the per-run notice to support
-    (the ``doorstroom-support-required`` automation matches it): an outage's runs are told
-    once, by the incident. A restart takes the tag off again (``doorstroom.restart``).
+    waiting for the office; ``needs:outage`` the runs that wait for an outage to end (their
+    tasks emit ``.waits-for-outage``, so support is told once, by the incident). A restart
+    takes the tag off again (``doorstroom.restart``).
     """
     wanted = NEEDS.get(state_name or "")
     if wanted == NEEDS["SupportRequired"] and only_outage:

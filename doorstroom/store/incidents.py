@@ -30,8 +30,7 @@ from doorstroom.store.models import (
     utcnow,
 )
 from doorstroom.store.queries import Viewer, visible_dossiers
-
-OPEN_TASKS = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.PENDING)
+from doorstroom.store.repository import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -268,7 +267,7 @@ def resolve(session: Session, incident_id: int) -> bool:
     of the same cause opens a new incident."""
     left = session.scalar(select(func.count()).where(
         SyncTask.incident_id == incident_id,
-        SyncTask.status.in_((TaskStatus.FAILED, *OPEN_TASKS))))
+        SyncTask.status.in_(OPEN_STATUSES)))
     if left:
         return False
     session.execute(update(Incident).where(Incident.id == incident_id).values(
