@@ -8,6 +8,8 @@ honouring Retry-After) takes a :class:`Clock`; production uses :data:`SYSTEM`, t
 from __future__ import annotations
 
 import time
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 class Clock:
@@ -48,3 +50,14 @@ class FakeClock(Clock):
         """Move forward by ``seconds`` at once."""
         self.slept.append(seconds)
         self.now += max(0.0, seconds)
+
+
+def now(clock: Clock | None = None) -> datetime:
+    """The current moment (aware, UTC) by ``clock``, or the process's clock :data:`SYSTEM`
+    — looked up at each call, so a test that replaces ``SYSTEM`` moves every "today"."""
+    return datetime.fromtimestamp((clock or SYSTEM).time(), UTC)
+
+
+def today(timezone: str, clock: Clock | None = None) -> date:
+    """The date it is now where people read it (a deadline counts in their days)."""
+    return now(clock).astimezone(ZoneInfo(timezone)).date()

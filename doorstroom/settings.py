@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     """An orange problem still open after this many days is mailed again (once)."""
     support_email: str = "support@doorstroom.example"
     """Where instructions send people who need support (the help page names this address)."""
+    support_target_hours: float = 4.0
+    """Support fixes a red task within this many working hours (08:30 to 17:30, Monday to
+    Friday, not on Belgian public holidays); older ones stand out on support's queue."""
     timezone: str = "Europe/Brussels"
     """The time zone in which pages and e-mails show dates."""
     heartbeat_timeout_seconds: int = 120

@@ -6,8 +6,9 @@ the flow run that ended ``SupportRequired``; ``notify-urgent`` by ``doorstroom-u
 the task of a ``doorstroom.sync-task.marked-urgent`` event. ``daily-digest`` runs on a
 schedule; each person gets at most one digest a day, and support one notice per urgency,
 whatever is retried. ``notify-office`` runs every few minutes: each office user hears of a
-new orange problem once, and once more as a reminder when it is still open after
-``DOORSTROOM_REMINDER_DAYS``.
+new orange problem once, once more as a reminder when it is still open after
+``DOORSTROOM_REMINDER_DAYS``, and once more three working days before the VAT return its
+documents belong in is due.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, get_run_logger
 
+from doorstroom import clock
 from doorstroom.events import TASK_RESOURCE
 from doorstroom.failures import Responsibility
 from doorstroom.notifications import compose
@@ -27,7 +29,12 @@ from doorstroom.store import repository as repo
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import Dossier, SyncTask, User
 from doorstroom.store.problems import Problem
-from doorstroom.views import TaskRow, problem_row, task_row
+from doorstroom.vat_calendar import working_days_before
+from doorstroom.views import ProblemRow, TaskRow, problem_row, task_row
+
+DEADLINE_REMINDER_WORKING_DAYS = 3
+"""An orange problem whose documents' VAT return is due within this many working days is
+mailed once more (once per user, problem and due date)."""
 
 
 def _rows(tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
@@ -139,6 +146,16 @@ def _unannounced(session: Session, user: User, found: Sequence[Problem], action:
             if not queries.was_audited(session, action, f"{user.id}:{problem.key}")]
 
 
+def _deadline_near(problem: Problem, today: date) -> bool:
+    """From three working days before the problem's nearest VAT due date, until that day."""
+    return problem.due is not None and (
+        working_days_before(problem.due, DEADLINE_REMINDER_WORKING_DAYS) <= today <= problem.due)
+
+
+def _deadline_key(user: User, problem: Problem) -> str:
+    return f"{user.id}:{problem.key}:{problem.due}"
+
+
 def _announced_before(session: Session, user: User, problem: Problem, moment: datetime
                       ) -> bool:
     announced = queries.audited_at(session, "problem-notice", f"{user.id}:{problem.key}")
@@ -153,6 +170,7 @@ def notify_office() -> int:
     settings = get_settings()
     connection, monitor_url = load_connection(), settings.monitor_url.rstrip("/")
     reminder_before = datetime.now(UTC) - timedelta(days=settings.reminder_days)
+    today = clock.today(settings.timezone)
     sent = 0
     for session, user in _each_office_user():
         orange = [problem for problem in problems.problems(session, queries.Viewer.of(user))
@@ -160,14 +178,23 @@ def notify_office() -> int:
         new = _unannounced(session, user, orange, "problem-notice")
         due = [problem for problem in _unannounced(session, user, orange, "problem-reminder")
                if _announced_before(session, user, problem, reminder_before)]
-        if not new and not due:
+        near = [problem for problem in orange if _deadline_near(problem, today)
+                and not queries.was_audited(session, "deadline-reminder",
+                                            _deadline_key(user, problem))]
+        if not new and not due and not near:
             continue
-        rows = [problem_row(p, user.role, user.language, settings.timezone)
-                for p in (*new, *due)]
-        subject, text = compose.problems_notice(user, rows[:len(new)], rows[len(new):],
+
+        def rows(chosen: Sequence[Problem], user: User = user) -> list[ProblemRow]:
+            return [problem_row(p, user.role, user.language, settings.timezone)
+                    for p in chosen]
+
+        subject, text = compose.problems_notice(user, rows(new), rows(due), rows(near),
                                                 settings.reminder_days, monitor_url)
         send([message(connection.sender, user.email, subject, text, user.language)],
              connection)
+        for problem in near:
+            repo.audit(session, "notify-office", "deadline-reminder", "user",
+                       _deadline_key(user, problem), {"tasks": list(problem.task_ids)})
         for problem in new:
             repo.audit(session, "notify-office", "problem-notice", "user",
                        f"{user.id}:{problem.key}", {"tasks": list(problem.task_ids)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -151,3 +151,14 @@ def email_of(viewer: Viewer) -> str:
     """The e-mail address a viewer logs in with."""
     with session_scope() as session:
         return session.get_one(User, viewer.user_id).email
+
+
+def fail_tasks(task_ids: Iterable[int], responsibility: Responsibility, code: str,
+               params: dict[str, str] | None = None) -> None:
+    """Put tasks in the state a run leaves them in when they failed for ``code``."""
+    with session_scope() as session:
+        for task in session.scalars(select(SyncTask).where(SyncTask.id.in_(list(task_ids)))):
+            task.status, task.responsibility = TaskStatus.FAILED, responsibility
+            task.failed_as, task.failure_code, task.failure_params = responsibility, code, params
+            task.finished_at = task.first_failed_at = datetime.now(UTC)
+            task.attempts = 1

@@ -16,11 +16,13 @@ from doorstroom.events import URGENT_EVENT, task_resource
 from doorstroom.failures import Responsibility
 from doorstroom.i18n import N_, gettext, ngettext
 from doorstroom.restart import RestartRefused, restart_task, restart_tasks
+from doorstroom.store import queries
 from doorstroom.store import repository as repo
 from doorstroom.store.db import Session
 from doorstroom.store.models import SyncTask, TaskStatus, User, UserRole
 from doorstroom.store.problems import tasks_of_problems
 from doorstroom.store.queries import Viewer
+from doorstroom.vat_calendar import Filing
 
 RESTART_REFUSALS = {
     "missing": N_("This task no longer exists."),
@@ -173,3 +175,19 @@ def restart_problems(session: Session, user: User, keys: list[str]) -> Notice:
         [(reason, _count)] = done.refused.most_common(1)
         raise ActionRefused(RESTART_REFUSALS[reason])
     raise ActionRefused(N_("These problems are solved or restarted already; reload the page."))
+
+
+def set_vat_filing(session: Session, user: User, dossier_id: int, filing: str) -> Notice:
+    """An office-level user says how often the dossier files its VAT return; every waiting
+    document's deadline follows. Audited."""
+    if user.role != UserRole.OFFICE:
+        raise ActionRefused(N_("Only office-level users can change a dossier's VAT filing."),
+                            403)
+    if filing not in {choice.value for choice in Filing}:
+        raise ActionRefused(N_("Choose monthly, quarterly or no VAT returns."), 422)
+    before = queries.vat_filing(session, dossier_id)
+    repo.set_vat_filing(session, dossier_id, filing)
+    repo.audit(session, user.email, "vat_filing", "dossier", str(dossier_id),
+               {"from": before, "to": filing}, user.id)
+    return Notice(N_("Saved: the deadlines of this dossier's documents follow the new "
+                     "VAT filing."))

@@ -33,6 +33,7 @@ from doorstroom.monitor.actions import (
     mark_urgent,
     restart,
     restart_problems,
+    set_vat_filing,
 )
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.export import MAX_ROWS as MAX_EXPORT_ROWS
@@ -44,6 +45,7 @@ from doorstroom.store import history, logins, queries
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import User, UserRole, utcnow
 from doorstroom.store.queries import Viewer
+from doorstroom.vat_calendar import Filing
 from doorstroom.views.task_page import task_page
 from doorstroom.web import BodyLimit, Page, RowId, attachment
 
@@ -207,8 +209,23 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                                            offset=(page - 1) * PER_PAGE)
         return pages.render(request, user, "follow_up.html", client=client, page=page,
                             more=len(tasks) > PER_PAGE,
+                            impact=pages.impact(session, user, dossier_id),
+                            filing=queries.vat_filing(session, dossier_id),
+                            filings=[filing.value for filing in Filing],
                             problems=pages.problems(session, user, dossier_id),
                             rows=pages.rows(session, tasks[:PER_PAGE], user))
+
+    @app.post("/dossiers/{dossier_id}/vat-filing", dependencies=[Csrf])
+    def vat_filing_route(request: Request, session: SessionDep, user: UserDep,
+                         dossier_id: RowId, filing: Annotated[str, Form()] = "") -> Response:
+        if queries.client(session, Viewer.of(user), dossier_id) is None:
+            raise HTTPException(404)
+        try:
+            said = set_vat_filing(session, user, dossier_id, filing)
+        except ActionRefused as refused:
+            said = Notice(refused.message, refused.params)
+        pages.flash(request, said.text(language_of(user.language)))
+        return RedirectResponse(f"/dossiers/{dossier_id}", status_code=303)
 
     @app.get("/dossiers/{dossier_id}/summary", response_class=HTMLResponse)
     def dossier_summary(request: Request, session: SessionDep, user: UserDep,
@@ -216,7 +233,8 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
         client = queries.client(session, Viewer.of(user), dossier_id)
         if client is None:
             raise HTTPException(404)
-        return pages.render(request, user, "_summary.html", client=client)
+        return pages.render(request, user, "_summary.html", client=client,
+                            impact=pages.impact(session, user, dossier_id))
 
     def narrowed(q: str, dossier: str, package: str, status: str, show: str,
                  ) -> queries.TaskFilter:
@@ -237,6 +255,7 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
                                            offset=(page - 1) * PER_PAGE, narrowed=chosen)
         shown = chosen.status in ("", "open", "employee", "support") and page == 1
         return pages.render(request, user, "follow_up.html", client=None, chosen=chosen,
+                            impact=None,
                             statuses=queries.STATUS_FILTERS, page=page,
                             problems=pages.problems(session, user) if shown else [],
                             packages=package_names(user.language),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
+from decimal import Decimal
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
 from doorstroom.failures.catalog import FALLBACK, LANGUAGES
-from doorstroom.i18n import LANGUAGE_NAMES, N_, environment, language_of
+from doorstroom.i18n import LANGUAGE_NAMES, N_, environment, format_money, language_of
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.monitor.security import csrf_token
 from doorstroom.settings import get_settings
@@ -29,6 +30,7 @@ from doorstroom.views import (
     problem_row,
     task_row,
 )
+from doorstroom.views.deadlines import ImpactView, impact_view
 from doorstroom.views.incidents import IncidentRow, incident_row
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -39,6 +41,10 @@ ERROR_TEXTS = {
     422: N_("The request was not understood; check the address or the form."),
 }
 ERROR_TEXTS[400] = ERROR_TEXTS[422]
+
+
+def _money(amount: Decimal, currency: str, language: str) -> str:
+    return format_money(amount, currency, language)
 
 
 def safe_next(url: str) -> str:
@@ -86,6 +92,7 @@ class Pages:
     def _environment(self, language: str) -> Environment:
         env = environment(TEMPLATES, language, autoescape=True)
         env.globals.update(icon_labels=ICON_LABELS, languages=LANGUAGE_NAMES,
+                           money=partial(_money, language=language),
                            page_query=page_query, status_filter_labels=STATUS_FILTER_LABELS,
                            shown_problems=problems.SHOWN)
         return env
@@ -124,6 +131,11 @@ class Pages:
         waiting = queries.waiting_behind(session, tasks)
         return [task_row(task, user.role, user.language, self.config.timezone,
                          self.config.prefect_ui_url, waiting.get(task.id)) for task in tasks]
+
+    def impact(self, session: Session, user: User, dossier_id: int) -> ImpactView:
+        """What waits in a dossier the user may see, for its summary line."""
+        return impact_view(queries.dossier_impact(session, dossier_id), user.language,
+                           self.config.timezone)
 
     def problems(self, session: Session, user: User, dossier_id: int | None = None
                  ) -> list[ProblemRow]:

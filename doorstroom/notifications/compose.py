@@ -59,15 +59,17 @@ def urgent_notice(dossier: Dossier, row: TaskRow, language: str,
 
 
 def problems_notice(user: User, new: Sequence[ProblemRow], due: Sequence[ProblemRow],
-                    reminder_days: int, monitor_url: str) -> tuple[str, str]:
-    """Subject and text of an office user's notice of new orange problems and reminders."""
+                    near: Sequence[ProblemRow], reminder_days: int,
+                    monitor_url: str) -> tuple[str, str]:
+    """Subject and text of an office user's notice of new orange problems, reminders, and
+    problems whose VAT deadline is near (``near`` may repeat one of the others)."""
     language = language_of(user.language)
-    count = len(new) + len(due)
+    count = len({row.key for row in (*new, *due, *near)})
     subject = translations(language).ngettext(
         "Doorstroom: %(num)d problem waits for you", "Doorstroom: %(num)d problems wait for you",
         count) % {"num": count}
     text = _environment(language).get_template("problems.txt").render(
-        user=user, new=new, due=due, days=reminder_days, monitor_url=monitor_url)
+        user=user, new=new, due=due, near=near, days=reminder_days, monitor_url=monitor_url)
     return subject, text
 
 

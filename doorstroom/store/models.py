@@ -129,6 +129,9 @@ class Dossier(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     vat_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
     connection_block: Mapped[str] = mapped_column(String(200))
+    vat_filing: Mapped[str | None] = mapped_column(String(10))
+    """``monthly``, ``quarterly`` or ``none`` (``doorstroom.vat_calendar.Filing``); unset means
+    the Belgian rule, monthly. Office-level users set it in the monitor."""
     linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     office: Mapped[Office] = relationship(back_populates="dossiers")
@@ -157,6 +160,10 @@ class Document(Base):
     total_vat: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     total_incl: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     proposal: Mapped[dict[str, Any]] = mapped_column(JSON)
+    vat_return: Mapped[str | None] = mapped_column(String(8))
+    """The VAT return the booking falls in (``2026-10``, ``2026-Q3``); ``None``: no returns."""
+    vat_due: Mapped[date | None] = mapped_column(Date, index=True)
+    """When that return is due: what ranks the work waiting on this document."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     files: Mapped[list[DocumentFile]] = relationship(
         back_populates="document", cascade="all, delete-orphan"
@@ -215,6 +222,15 @@ class SyncTask(Base):
     support_note_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     """The outage this task failed in, followed up as one (``doorstroom.store.incidents``)."""
+    period_override: Mapped[str | None] = mapped_column(String(6))
+    """The book period (``YYYYMM``) a person chose for this booking because its own is
+    closed; the connector books there instead of in the document's period."""
+    first_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the task first failed (kept through restarts): where time-to-fix starts."""
+    acted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When a person first acted on the failed task (restart, claim, note, choice)."""
+    failed_as: Mapped[Responsibility | None] = mapped_column(_enum(Responsibility))
+    """Who had to act at the last failure (kept once done): the class its fix counts in."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -13,14 +13,21 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from doorstroom.store.db import as_utc
-from doorstroom.store.models import Dossier, Responsibility, SyncTask, TaskKind, TaskStatus
+from doorstroom.store.models import (
+    Document,
+    Dossier,
+    Responsibility,
+    SyncTask,
+    TaskKind,
+    TaskStatus,
+)
 from doorstroom.store.queries import Viewer, task_rows, visible_dossiers
 
 SHOWN = 20
@@ -44,6 +51,8 @@ class Problem:
     tasks of the runs it stopped; its restart runs them too."""
     tasks: tuple[SyncTask, ...] = ()
     """The failed tasks themselves (with document and dossier), for the page."""
+    due: date | None = None
+    """The nearest VAT due date among its documents."""
 
 
 def problem_key(dossier_id: int, code: str, params: Mapping[str, Any] | None) -> str:
@@ -60,17 +69,21 @@ def _dossier_of(key: str) -> int | None:
 
 def problems(session: Session, viewer: Viewer, dossier_id: int | None = None,
              limit: int = SHOWN) -> list[Problem]:
-    """The viewer's problems (of one dossier, or all), orange before red, largest first."""
+    """The viewer's problems (of one dossier, or all): orange before red, then the nearest VAT
+    deadline, then the largest."""
     params_text = cast(SyncTask.failure_params, String)
     employee_first = case((SyncTask.responsibility == Responsibility.EMPLOYEE, 0), else_=1)
+    nearest = func.min(Document.vat_due)
     query = (select(SyncTask.dossier_id, SyncTask.failure_code, params_text,
                     SyncTask.responsibility, func.count(SyncTask.id),
-                    func.min(func.coalesce(SyncTask.finished_at, SyncTask.updated_at)))
+                    func.min(func.coalesce(SyncTask.finished_at, SyncTask.updated_at)), nearest)
+             .outerjoin(Document, Document.id == SyncTask.document_id)
              .where(SyncTask.status == TaskStatus.FAILED, SyncTask.failure_code.is_not(None),
                     SyncTask.dossier_id.in_(visible_dossiers(viewer)))
              .group_by(SyncTask.dossier_id, SyncTask.failure_code, params_text,
                        SyncTask.responsibility)
-             .order_by(employee_first, func.count(SyncTask.id).desc(), SyncTask.dossier_id,
+             .order_by(employee_first, nearest.asc().nulls_last(),
+                       func.count(SyncTask.id).desc(), SyncTask.dossier_id,
                        func.min(SyncTask.id))
              .limit(limit))
     if dossier_id is not None:
@@ -83,7 +96,7 @@ def problems(session: Session, viewer: Viewer, dossier_id: int | None = None,
     in_runs = _waiting_in_runs(session, {task.last_flow_run_id for tasks in members.values()
                                          for task in tasks if task.last_flow_run_id})
     found = []
-    for dossier, code, _text, responsibility, _count, since in groups:
+    for dossier, code, _text, responsibility, _count, since, due in groups:
         params = _params(_text)
         key = problem_key(dossier, code or "", params)
         tasks = members.get(key, [])
@@ -96,7 +109,7 @@ def problems(session: Session, viewer: Viewer, dossier_id: int | None = None,
                           {task.last_flow_run_id for task in tasks if task.last_flow_run_id})
         found.append(Problem(key, dossier, code, params, responsibility,
                              tuple(task.id for task in tasks), as_utc(since), waiting,
-                             tuple(tasks)))
+                             tuple(tasks), due))
     return found
 
 

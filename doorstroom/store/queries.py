@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session, joinedload, raiseload
+from sqlalchemy.orm import Session, contains_eager, joinedload, raiseload
 
 from doorstroom.store.db import as_utc
 from doorstroom.store.models import (
@@ -29,6 +30,7 @@ from doorstroom.store.models import (
     User,
     UserRole,
 )
+from doorstroom.vat_calendar import DEFAULT_FILING
 
 ICONS = ("black", "red", "orange")
 
@@ -129,6 +131,42 @@ def active_clients(session: Session, viewer: Viewer, *, search: str = "", icon: 
     return [ClientRow(*row) for row in rows], int(total)
 
 
+@dataclass(frozen=True)
+class Impact:
+    """What waits in one dossier: documents not yet booked, their VAT, the nearest return."""
+
+    documents: int
+    vat: tuple[tuple[str, Decimal], ...]
+    """The VAT of those documents, per currency."""
+    vat_return: str | None
+    due: date | None
+
+
+def dossier_impact(session: Session, dossier_id: int) -> Impact:
+    """The documents of a dossier whose booking is not done yet, summed (the caller has
+    checked the viewer may see the dossier)."""
+    waiting = (select(Document.id, Document.currency, Document.total_vat, Document.vat_return,
+                      Document.vat_due)
+               .where(Document.dossier_id == dossier_id, Document.id.in_(
+                   select(SyncTask.document_id).where(
+                       SyncTask.dossier_id == dossier_id,
+                       SyncTask.kind == TaskKind.POST_BOOKING,
+                       SyncTask.status != TaskStatus.DONE))))
+    rows = session.execute(waiting).all()
+    totals: dict[str, Decimal] = {}
+    for _id, currency, vat, _return, _due in rows:
+        totals[currency] = totals.get(currency, Decimal(0)) + vat
+    nearest = min(((due, key) for *_, key, due in rows if due is not None), default=None)
+    return Impact(len(rows), tuple(sorted(totals.items())),
+                  nearest[1] if nearest else None, nearest[0] if nearest else None)
+
+
+def vat_filing(session: Session, dossier_id: int) -> str:
+    """How often a dossier files its VAT return (the Belgian rule, monthly, when unset)."""
+    found = session.scalar(select(Dossier.vat_filing).where(Dossier.id == dossier_id))
+    return found or DEFAULT_FILING.value
+
+
 def client(session: Session, viewer: Viewer, dossier_id: int) -> ClientRow | None:
     """One dossier's line of the active-clients list, or ``None`` if the viewer may not see it."""
     row = session.execute(_clients(viewer, dossier_id=dossier_id)).first()
@@ -150,15 +188,28 @@ def task_rows(session: Session, page: Select[Any], *order: Any) -> list[SyncTask
     that page is joined with documents, dossiers and offices.
     """
     ids = page.subquery()
-    query = (select(SyncTask).where(SyncTask.id.in_(select(ids.c.id))).order_by(*order)
+    query = (select(SyncTask).outerjoin(Document, Document.id == SyncTask.document_id)
+             .where(SyncTask.id.in_(select(ids.c.id))).order_by(*order)
              .options(joinedload(SyncTask.dossier).joinedload(Dossier.office),
-                      joinedload(SyncTask.document), raiseload("*")))
+                      contains_eager(SyncTask.document), raiseload("*")))
     return list(session.scalars(query))
 
 
 NEWEST_FIRST = (SyncTask.updated_at.desc(), SyncTask.id.desc())
-SUPPORT_ORDER = (SyncTask.urgent.desc(), SyncTask.finished_at.asc().nulls_last(), SyncTask.id)
-"""Urgent first, then the oldest failure (not the last change: marking urgent moves nothing)."""
+DEADLINE_FIRST = (SyncTask.urgent.desc(), Document.vat_due.asc().nulls_last())
+"""Urgent first, then the nearest VAT deadline (queries that use it join ``Document``)."""
+SUPPORT_ORDER = (*DEADLINE_FIRST, SyncTask.finished_at.asc().nulls_last(), SyncTask.id)
+"""Urgent first, then the nearest deadline, then the oldest failure (not the last change:
+marking urgent moves nothing)."""
+WAITING_FIRST = (case((SyncTask.status == TaskStatus.DONE, 1), else_=0), *DEADLINE_FIRST,
+                 *NEWEST_FIRST)
+"""A dossier's follow-up: what still waits first, by urgency and deadline; then the rest."""
+OPEN_FILTERS = ("open", "employee", "support", "waiting")
+
+
+def _with_document(query: Select[Any]) -> Select[Any]:
+    """Task ids joined with their document, to order by its deadline."""
+    return query.outerjoin(Document, Document.id == SyncTask.document_id)
 
 
 STATUS_FILTERS = ("open", "employee", "support", "waiting", "done")
@@ -210,7 +261,9 @@ def _status_condition(status: str) -> tuple[Any, ...]:
 def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None = None,
                        limit: int = 200, offset: int = 0, open_only: bool = False,
                        narrowed: TaskFilter | None = None) -> list[SyncTask]:
-    """The sync follow-up: one dossier's tasks, or every visible dossier's, newest first."""
+    """The sync follow-up: one dossier's tasks, or every visible dossier's. A dossier's, and
+    any list narrowed to unfinished work, put what waits first (urgent, then the nearest VAT
+    deadline); the list of every task stays newest first (its index serves it)."""
     query = _visible_tasks(viewer)
     if dossier_id is not None:
         query = query.where(SyncTask.dossier_id == dossier_id)
@@ -218,14 +271,19 @@ def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None 
         query = query.where(SyncTask.status != TaskStatus.DONE)
     if narrowed is not None:
         query = narrowed.apply(query)
-    page = query.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
-    return task_rows(session, page, *NEWEST_FIRST)
+    order: tuple[Any, ...] = NEWEST_FIRST
+    if dossier_id is not None or open_only or (narrowed and narrowed.status in OPEN_FILTERS):
+        order, query = WAITING_FIRST, _with_document(query)
+    page = query.order_by(*order).limit(limit).offset(offset)
+    return task_rows(session, page, *order)
 
 
 def waiting_for_office(session: Session, viewer: Viewer, limit: int = 500) -> list[SyncTask]:
-    """The orange tasks the viewer may see: what waits for the office, oldest first."""
-    order = (SyncTask.dossier_id, SyncTask.updated_at, SyncTask.id)
-    page = (_visible_tasks(viewer)
+    """The orange tasks the viewer may see: the nearest VAT deadline first, then per
+    dossier the oldest first."""
+    order = (Document.vat_due.asc().nulls_last(), SyncTask.dossier_id, SyncTask.updated_at,
+             SyncTask.id)
+    page = (_with_document(_visible_tasks(viewer))
             .where(SyncTask.status == TaskStatus.FAILED,
                    SyncTask.responsibility == Responsibility.EMPLOYEE)
             .order_by(*order).limit(limit))
@@ -279,9 +337,10 @@ def task(session: Session, viewer: Viewer, task_id: int) -> SyncTask | None:
 
 def support_queue(session: Session, viewer: Viewer, limit: int = 200,
                   offset: int = 0) -> list[SyncTask]:
-    """Every red task the viewer may see, urgent ones first, then the oldest; an open
+    """Every red task the viewer may see, urgent ones first, then the nearest VAT deadline,
+    then the oldest; an open
     incident's tasks are its one row above the queue, not a row each."""
-    page = (_visible_tasks(viewer)
+    page = (_with_document(_visible_tasks(viewer))
             .where(SyncTask.status == TaskStatus.FAILED,
                    SyncTask.responsibility == Responsibility.SUPPORT,
                    SyncTask.incident_id.is_(None))

@@ -42,6 +42,7 @@ from doorstroom.store.models import (
     UserRole,
     utcnow,
 )
+from doorstroom.vat_calendar import vat_return
 
 LEASE = timedelta(minutes=15)
 """How long an execution that stopped answering keeps a task from others; an attempt's
@@ -49,6 +50,15 @@ calls are bounded well below it (HTTP timeouts, a rate-limit slot waits at most 
 OUTSIDE_RESTART = "Prefect UI"
 """Who restarted a run that was retried past Doorstroom's restart (the actor we can know)."""
 OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)
+AUTOMATIC_ACTORS = ("auto-recheck", "recover-interrupted")
+"""Restarts Doorstroom makes by itself (with ``incident #<id>``): not a person acting."""
+
+
+def by_person(actor: str) -> bool:
+    """Whether a restart's actor is a person (a user, the CLI, the Prefect UI): the moment a
+    person acts on a failed task is where support's and the office's part of time-to-fix
+    ends."""
+    return actor not in AUTOMATIC_ACTORS and not actor.startswith("incident #")
 
 
 @dataclass(frozen=True)
@@ -205,10 +215,11 @@ def finish_failed(session: Session, task_id: int, attempt_id: int, error: SyncFa
     task = session.get_one(SyncTask, task_id)
     task.status = TaskStatus.FAILED
     task.lease_owner = task.lease_expires_at = None
-    task.responsibility = error.responsibility
+    task.responsibility = task.failed_as = error.responsibility
     task.failure_code = error.code.name
     task.failure_params = dict(error.params)
     task.finished_at = utcnow()
+    task.first_failed_at = task.first_failed_at or task.finished_at
     _close_attempt(session, attempt_id, error.state_name, error.code.name, error.detail)
 
 
@@ -278,8 +289,18 @@ def requeue_for_restart(session: Session, flow_run_id: str, actor: str,
             failure_params=None, restarted_by=actor[:254], updated_at=utcnow(),
             lease_owner=None, lease_expires_at=None)
     )
+    if by_person(actor):
+        mark_acted(session, task_ids)
     audit(session, actor, "restart", "flow_run", flow_run_id, {"tasks": task_ids}, user_id)
     return task_ids
+
+
+def mark_acted(session: Session, task_ids: Sequence[int]) -> None:
+    """A person acted on these failed tasks now (the first time counts)."""
+    session.execute(update(SyncTask).where(
+        SyncTask.id.in_(task_ids), SyncTask.first_failed_at.is_not(None),
+        SyncTask.acted_at.is_(None)).values(acted_at=utcnow())
+        .execution_options(synchronize_session=False))
 
 
 def queue_master_data_refresh(session: Session, dossier_ids: Sequence[int] | None) -> list[int]:
@@ -376,12 +397,16 @@ def mark_urgent(session: Session, task: SyncTask, who: str, reason: str | None) 
 def set_claim(session: Session, task: SyncTask, who: str | None) -> None:
     """The support agent who handles the task (``None``: nobody)."""
     task.claimed_by, task.claimed_at = who, (utcnow() if who else None)
+    if who and task.acted_at is None:
+        task.acted_at = task.claimed_at
 
 
 def set_support_note(session: Session, task: SyncTask, who: str, note: str | None) -> None:
     """Support's note to the office (``None``: removed)."""
     task.support_note = note
     task.support_note_by, task.support_note_at = (who, utcnow()) if note else (None, None)
+    if note and task.acted_at is None:
+        task.acted_at = task.support_note_at
 
 
 def audit(session: Session, actor: str, action: str, object_type: str, object_id: str,
@@ -438,6 +463,7 @@ def add_document(session: Session, dossier_id: int, proposal: BookingProposal,
         currency=proposal.currency, total_excl=proposal.total_excl,
         total_vat=proposal.total_vat, total_incl=proposal.total_incl,
         proposal=proposal.model_dump(mode="json"),
+        **_deadline(proposal.period, session.get_one(Dossier, dossier_id).vat_filing),
         files=[DocumentFile(filename=f.filename, media_type=f.media_type, content=f.content,
                             sha256=hashlib.sha256(f.content).hexdigest()) for f in files],
     )
@@ -445,6 +471,42 @@ def add_document(session: Session, dossier_id: int, proposal: BookingProposal,
     session.flush()
     queue_task(session, dossier_id, TaskKind.POST_BOOKING, document.id)
     return document.id
+
+
+def _deadline(period: str, filing: str | None) -> dict[str, Any]:
+    """The document's VAT return and its due date, for a booking in ``period``."""
+    found = vat_return(period, filing)
+    return {"vat_return": found.key if found else None, "vat_due": found.due if found else None}
+
+
+def booking_period(document: Document, override: str | None = None) -> str:
+    """The book period a document is (to be) booked in: a chosen one, else its own."""
+    return override or BookingProposal.model_validate(document.proposal).period
+
+
+def set_vat_filing(session: Session, dossier_id: int, filing: str | None) -> int:
+    """A dossier's VAT filing frequency; every document of it gets its return and due date
+    again. Return how many documents."""
+    dossier_row = session.get_one(Dossier, dossier_id)
+    dossier_row.vat_filing = filing
+    documents = list(session.scalars(select(Document).where(Document.dossier_id == dossier_id)))
+    overrides = {document_id: period for document_id, period in session.execute(
+        select(SyncTask.document_id, SyncTask.period_override).where(
+            SyncTask.dossier_id == dossier_id, SyncTask.period_override.is_not(None)))}
+    for document in documents:
+        for key, value in _deadline(booking_period(document, overrides.get(document.id)),
+                                    filing).items():
+            setattr(document, key, value)
+    return len(documents)
+
+
+def choose_period(session: Session, task: SyncTask, period: str) -> None:
+    """Book ``task``'s document in ``period`` instead of its own (a person's choice); its
+    VAT return and due date follow the period."""
+    task.period_override = period
+    if task.document is not None:
+        for key, value in _deadline(period, task.dossier.vat_filing).items():
+            setattr(task.document, key, value)
 
 
 def queue_task(session: Session, dossier_id: int, kind: TaskKind,

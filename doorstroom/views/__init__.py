@@ -6,15 +6,20 @@ Kept apart from the routes so the pages, the row fragment and the support view a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from doorstroom import clock
 from doorstroom.failures import Responsibility
 from doorstroom.failures.catalog import package_name, render, support_hint
 from doorstroom.failures.codes import WAITS_FOR_OUTAGE
 from doorstroom.i18n import N_, format_moment, format_money, gettext
+from doorstroom.settings import get_settings
+from doorstroom.store.db import as_utc
 from doorstroom.store.models import SyncTask, TaskKind, TaskStatus, UserRole
 from doorstroom.store.problems import Problem
+from doorstroom.vat_calendar import WorkingHours
+from doorstroom.views.deadlines import Deadline, deadline
 
 KIND_LABELS = {
     TaskKind.CREATE_DOSSIER: N_("Create dossier"),
@@ -87,6 +92,12 @@ class TaskRow:
     can_mark_urgent: bool
     can_claim: bool
     """Support may take (or give back) this task."""
+    deadline: str = ""
+    """The VAT return the waiting document belongs in and the days left to file it."""
+    deadline_level: str = ""
+    """``red``, ``amber``, ``calm``; empty when there is no deadline."""
+    overdue_for_support: bool = False
+    """A red task past support's time-to-fix target (``DOORSTROOM_SUPPORT_TARGET_HOURS``)."""
 
     @property
     def settled(self) -> bool:
@@ -139,6 +150,24 @@ def _note(task: SyncTask, language: str) -> str:
     return gettext(language, N_("Restarted by %(who)s.")) % {"who": task.restarted_by}
 
 
+def task_deadline(task: SyncTask, language: str, timezone: str) -> Deadline | None:
+    """The deadline of a task's document while the task waits (a done task has none)."""
+    document = task.document
+    if document is None or task.status == TaskStatus.DONE:
+        return None
+    return deadline(document.vat_return, document.vat_due, clock.today(timezone), language)
+
+
+def past_target(task: SyncTask) -> bool:
+    """Whether a red task has waited longer than support's target, in working hours."""
+    settings = get_settings()
+    since = task.first_failed_at or task.finished_at
+    if since is None:
+        return False
+    waited = WorkingHours(timezone=settings.timezone).between(as_utc(since), clock.now())
+    return waited >= timedelta(hours=settings.support_target_hours)
+
+
 def _moment(task: SyncTask) -> datetime:
     """The date a row shows: when the task failed or was done, else when it came in — never
     the last change (marking a task urgent must not move its date)."""
@@ -161,6 +190,7 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
     key = status_key(task)
     instruction, hint = _instruction(task, key, language)
     run = task.last_flow_run_id
+    due = task_deadline(task, language, timezone)
     return TaskRow(
         id=task.id, dossier_id=task.dossier_id, dossier=task.dossier.name,
         office=task.dossier.office.name, moment=format_moment(_moment(task), language, timezone),
@@ -180,6 +210,8 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         can_restart=task.status == TaskStatus.FAILED,
         can_mark_urgent=key == "support" and not task.urgent and role != UserRole.SUPPORT,
         can_claim=role == UserRole.SUPPORT and task.status == TaskStatus.FAILED,
+        deadline=due.text if due else "", deadline_level=due.level if due else "",
+        overdue_for_support=key == "support" and past_target(task),
     )
 
 
@@ -224,6 +256,9 @@ class ProblemRow:
     waiting: int
     since: str
     tasks: tuple[ProblemTask, ...]
+    deadline: str = ""
+    """The nearest VAT deadline among its documents."""
+    deadline_level: str = ""
 
 
 def problem_row(problem: Problem, role: UserRole, language: str, timezone: str) -> ProblemRow:
@@ -231,6 +266,9 @@ def problem_row(problem: Problem, role: UserRole, language: str, timezone: str) 
     first = problem.tasks[0]
     key = "support" if problem.responsibility == Responsibility.SUPPORT else "employee"
     instruction, hint = _instruction(first, key, language)
+    nearest = min((found for task in problem.tasks
+                   if (found := task_deadline(task, language, timezone)) is not None),
+                  key=lambda found: found.due, default=None)
     return ProblemRow(
         key=problem.key, dossier_id=problem.dossier_id, dossier=first.dossier.name,
         office=first.dossier.office.name, package=package_name(first.dossier.package, language),
@@ -241,4 +279,6 @@ def problem_row(problem: Problem, role: UserRole, language: str, timezone: str) 
         tasks=tuple(ProblemTask(task.id, _document(task, language) or
                                 gettext(language, KIND_LABELS[task.kind]),
                                 gettext(language, KIND_LABELS[task.kind]))
-                    for task in problem.tasks))
+                    for task in problem.tasks),
+        deadline=nearest.text if nearest else "",
+        deadline_level=nearest.level if nearest else "")

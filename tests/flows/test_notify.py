@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
+
 from connectors.sandbox_faults import Fault
 from deployments.demo.mailbox import Mailbox
+from doorstroom import clock
 from doorstroom.events import task_resource
 from doorstroom.failures import Responsibility
 from doorstroom.monitor.actions import mark_urgent
+from doorstroom.store import problems
+from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import AuditEntry, User, UserRole
 from flows.dispatch import dispatch
@@ -25,6 +30,7 @@ from tests.helpers import (
     an_office,
     documents_for,
     email_of,
+    fail_tasks,
     wait_until_settled,
 )
 from tests.sandboxes import RunningExact
@@ -145,3 +151,36 @@ def test_an_office_user_hears_of_a_new_orange_problem_once_and_once_more_after_t
     notice, reminder = mails_to(mailbox, anna)
     assert "Dit probleem staat na 5 dagen nog open" in plain(reminder)
     mark_done(blocked)
+
+
+def test_three_working_days_before_the_vat_due_date_the_office_is_reminded_once(
+        prefect_stack: object, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    office = an_office("Kantoor Aangifte")
+    dossier = a_dossier(office, "Aangifte BV", 0, "b", package="adsolut")
+    [october] = documents_for(dossier, [a_proposal("AANG-10", date(2026, 10, 28))])
+    [november] = documents_for(dossier, [a_proposal("AANG-11", date(2026, 11, 4))])
+    fail_tasks([october], Responsibility.EMPLOYEE, "adsolut.no_open_booking_period",
+               {"period": "202610"})
+    fail_tasks([november], Responsibility.EMPLOYEE, "adsolut.no_open_booking_period",
+               {"period": "202611"})
+    viewer = a_user(UserRole.OFFICE, office, language="nl")
+    anna = email_of(viewer)
+    with session_scope() as session:  # both problems were announced to her before
+        for problem in problems.problems(session, viewer, dossier):
+            repo.audit(session, "notify-office", "problem-notice", "user",
+                       f"{viewer.user_id}:{problem.key}")
+    friday_13th = datetime(2026, 11, 13, 9, 0, tzinfo=UTC).timestamp()
+    monkeypatch.setattr(clock, "SYSTEM", clock.FakeClock(friday_13th))
+    notify_office()
+    assert mails_to(mailbox, anna) == []  # five working days before: not yet
+
+    tuesday_17th = datetime(2026, 11, 17, 9, 0, tzinfo=UTC).timestamp()
+    monkeypatch.setattr(clock, "SYSTEM", clock.FakeClock(tuesday_17th))
+    notify_office()
+    notify_office()  # once per problem and due date
+    [reminder] = mails_to(mailbox, anna)
+    text = plain(reminder)
+    assert "De btw-aangifte van de documenten van dit probleem moet binnenkort binnen" in text
+    assert "Aangifte BV (Adsolut) · btw-aangifte oktober 2026 — nog 3 dagen" in text
+    assert "november 2026" not in text  # its return is due on 21 December
+    mark_done([october, november])
