@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -162,3 +162,20 @@ def fail_tasks(task_ids: Iterable[int], responsibility: Responsibility, code: st
             task.failed_as, task.failure_code, task.failure_params = responsibility, code, params
             task.finished_at = task.first_failed_at = datetime.now(UTC)
             task.attempts = 1
+
+
+def a_fixed_task(dossier: int, responsibility: Responsibility, failed_at: datetime,
+                 acted_after: timedelta | None, fixed_after: timedelta | None) -> int:
+    """A task with a history: failed at ``failed_at``, a person acted after ``acted_after``,
+    done after ``fixed_after`` (``None``: still failed)."""
+    with session_scope() as session:
+        task = SyncTask(dossier_id=dossier, kind=TaskKind.POST_BOOKING, attempts=1,
+                        status=TaskStatus.DONE if fixed_after else TaskStatus.FAILED,
+                        responsibility=None if fixed_after else responsibility,
+                        failed_as=responsibility, first_failed_at=failed_at,
+                        acted_at=failed_at + acted_after if acted_after else None,
+                        failure_code=None if fixed_after else "unexpected_error",
+                        finished_at=failed_at + (fixed_after or timedelta()))
+        session.add(task)
+        session.flush()
+        return task.id

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from doorstroom import clock, time_to_fix
 from doorstroom.documents.proposal import safe_filename
 from doorstroom.failures.catalog import LANGUAGES, package_names
 from doorstroom.i18n import N_, language_of
@@ -41,11 +42,13 @@ from doorstroom.monitor.export import tasks_csv
 from doorstroom.monitor.login import LoginThrottled, authenticate
 from doorstroom.monitor.pages import Pages, safe_next, wants_fragment
 from doorstroom.monitor.security import add_security_headers, csrf_token, require_csrf
+from doorstroom.settings import get_settings
 from doorstroom.store import history, logins, queries
 from doorstroom.store.db import Session, session_scope
 from doorstroom.store.models import User, UserRole, utcnow
 from doorstroom.store.queries import Viewer
-from doorstroom.vat_calendar import Filing
+from doorstroom.vat_calendar import Filing, WorkingHours
+from doorstroom.views.statistics import statistics_view
 from doorstroom.views.task_page import task_page
 from doorstroom.web import BodyLimit, Page, RowId, attachment
 
@@ -274,6 +277,15 @@ def _list_routes(app: FastAPI, pages: Pages) -> None:
         body = tasks_csv(pages.rows(session, tasks, user), language_of(user.language))
         return Response(body, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": attachment("doorstroom-open-tasks.csv")})
+
+    @app.get("/statistics", response_class=HTMLResponse)
+    def statistics(request: Request, session: SessionDep, user: UserDep) -> Response:
+        settings = get_settings()
+        target = timedelta(hours=settings.support_target_hours)
+        found = time_to_fix.measure(session, Viewer.of(user), clock.now(), target,
+                                    WorkingHours(timezone=settings.timezone))
+        return pages.render(request, user, "statistics.html",
+                            figures=statistics_view(found, user.language, target))
 
     @app.get("/support", response_class=HTMLResponse)
     def support(request: Request, session: SessionDep, user: UserDep,

@@ -19,6 +19,7 @@ from doorstroom.monitor.config import MonitorConfig
 from doorstroom.store.models import UserRole
 from tests.conftest import ARTIFACTS
 from tests.helpers import PASSWORD, a_dossier, a_task, a_user, an_office, email_of
+from tests.monitor.test_statistics import seed_history
 
 pytestmark = pytest.mark.e2e  # a real browser, though no Prefect server
 
@@ -119,3 +120,19 @@ def test_supports_queue_keeps_take_note_and_restart_in_view(
         box = first.locator(control).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, control
     assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_statistics_page_reads_on_a_phone_and_a_wide_screen(
+        served_monitor: str, browser: Browser, width: int) -> None:
+    office, _ = seed_history(f"Statistiek Scherm {width}", "exact_online")
+    seed_history(f"Statistiek Ander {width}", "winbooks")
+    for who, landing, name in ((a_user(UserRole.SUPPORT, None), "/support", "support"),
+                               (a_user(UserRole.OFFICE, office), "/clients", "office")):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        log_in(page, served_monitor, email_of(who), landing=landing)
+        page.goto(f"{served_monitor}/statistics")
+        page.screenshot(path=str(SHOTS / f"statistics-{name}-{width}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        expect(page.locator("table.stats svg").first).to_be_visible()
+        assert serious_violations(page) == []
