@@ -67,8 +67,8 @@ def booking_xml(proposal: BookingProposal) -> str:
         ("tebet", str(proposal.total_incl)),
         ("basis", str(proposal.total_excl)),
         ("btwtebet", str(proposal.total_vat)),
-        ("boekjaar_boekjaar", str(proposal.issue_date.year)),
-        ("periode_periode", f"{proposal.issue_date.month:02d}"),
+        ("boekjaar_boekjaar", proposal.period[:4]),
+        ("periode_periode", proposal.period[4:]),
         ("dagboek_dagboek", proposal.journal),
     ):
         etree.SubElement(header, name).text = value

@@ -127,6 +127,7 @@ class ExactOnlineConnector(Connector):
             "Currency": proposal.currency,
             **_rate(proposal),
             "Document": document,
+            **_reporting_period(proposal),
             kind.lines_field: [
                 {"GLAccount": self._gl_account(line.gl_account), "AmountFC": str(line.amount),
                  "VATCode": vat_code(line.vat_code), "VATAmountFC": str(line.vat_amount),
@@ -142,7 +143,16 @@ class ExactOnlineConnector(Connector):
 
     def _check_period(self, proposal: BookingProposal) -> None:
         """The entry date must fall in a financial period of the division, found by its start
-        and end date: a financial year need not be the calendar year."""
+        and end date: a financial year need not be the calendar year. A period a person chose
+        (``book_period``) must exist by its financial year and number."""
+        if proposal.book_period:
+            year, number = int(proposal.book_period[:4]), int(proposal.book_period[4:])
+            if not self.client.results("financial/FinancialPeriods",
+                                       f"FinYear eq {year} and FinPeriod eq {number}",
+                                       "FinYear,FinPeriod"):
+                raise failure(c.NO_OPEN_BOOKING_PERIOD, detail="no such financial period",
+                              period=proposal.period)
+            return
         day = proposal.issue_date
         if not any(start <= day <= end for start, end in self._periods_known):
             moment = f"datetime'{day.isoformat()}'"
@@ -259,6 +269,15 @@ def _rate(proposal: BookingProposal) -> dict[str, str]:
     if proposal.currency == "EUR" or rate is None:
         return {}
     return {"Rate": str(rate.quantize(Decimal("0.0000000001")))}
+
+
+def _reporting_period(proposal: BookingProposal) -> dict[str, int]:
+    """``ReportingYear``/``ReportingPeriod`` of an entry booked in a chosen period; without
+    them Exact books in the period of the entry date."""
+    if not proposal.book_period:
+        return {}
+    return {"ReportingYear": int(proposal.book_period[:4]),
+            "ReportingPeriod": int(proposal.book_period[4:])}
 
 
 def _odata_day(value: Any) -> date:

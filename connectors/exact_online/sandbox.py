@@ -441,6 +441,9 @@ def _post_entry(division: Division, _q: Any, body: dict[str, Any], _k: Any,
         return exact_error(400, "Ongeldige grootboekrekening")
     entry_date = date.fromisoformat(str(body.get("EntryDate", ""))[:10])
     period = _entry_period(division, entry_date)
+    if body.get("ReportingYear") and body.get("ReportingPeriod"):  # a period chosen by hand
+        period = division.periods.get((int(body["ReportingYear"]),
+                                       int(body["ReportingPeriod"])))
     if period is None:
         return exact_error(400, f"Boekjaar/periode bestaat niet: {entry_date.isoformat()}")
     if period.closed:  # Exact answers this refusal as a 500 as well as a 400

@@ -88,7 +88,7 @@ class WinBooksSandboxState(SandboxState):
         return token
 
     def add_folder(self, code: str, name: str, *, rights: bool = True,
-                   years: tuple[int, ...] = (2017, 2025, 2026, 2027)) -> Folder:
+                   years: tuple[int, ...] = (2017, 2018, 2025, 2026, 2027)) -> Folder:
         """A folder with twelve open book periods per year."""
         folder = Folder(code=code, name=name, rights=rights)
         folder.periods = {(y, m): PeriodState() for y in years for m in range(1, 13)}

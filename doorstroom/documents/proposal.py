@@ -109,6 +109,9 @@ class BookingProposal(BaseModel):
     """BT-114: rounding of the amount due."""
     payable: Money | None = None
     """BT-115: the amount due (``total_incl - prepaid + rounding`` when not given)."""
+    book_period: str | None = Field(default=None, pattern=r"^\d{4}(0[1-9]|1[0-6])$")
+    """The book period ``YYYYPP`` (the package's financial year and period) to book in,
+    when it is not the issue date's: an employee chose it because that one is closed."""
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> BookingProposal:
@@ -139,8 +142,16 @@ class BookingProposal(BaseModel):
 
     @property
     def period(self) -> str:
-        """The calendar period ``YYYYMM`` of the issue date, as people name periods."""
-        return f"{self.issue_date.year}{self.issue_date.month:02d}"
+        """The book period: the chosen one, else the calendar period ``YYYYMM`` of the issue
+        date, as people name periods."""
+        return self.book_period or f"{self.issue_date.year}{self.issue_date.month:02d}"
+
+    def moved_to(self, period: str) -> BookingProposal:
+        """This document booked whole in ``period``: lines spread over other periods are
+        booked there too (a person moved the document out of a closed year)."""
+        return self.model_copy(update={
+            "book_period": period,
+            "lines": [line.model_copy(update={"period": None}) for line in self.lines]})
 
     @property
     def periods(self) -> list[str]:

@@ -26,7 +26,8 @@ LANGUAGES = ("nl", "fr", "en")
 FALLBACK = "en"
 COUNTED_BY = {"summary.done": "done", "summary.elsewhere": "done",
               "summary.employee": "count", "summary.support": "count",
-              "winbooks.vat_period_closed": "periods"}
+              "winbooks.vat_period_closed": "periods",
+              "choice.winbooks.vat_period_closed": "periods"}
 """Texts with plural forms (``msgid_plural`` in the catalogues) and the parameter whose
 number picks the form: a count, or the number of items of a list parameter."""
 

@@ -12,6 +12,7 @@ import httpx
 from prefect.events import emit_event
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
+from doorstroom import period_choice
 from doorstroom.events import URGENT_EVENT, task_resource
 from doorstroom.failures import Responsibility
 from doorstroom.i18n import N_, gettext, ngettext
@@ -191,3 +192,26 @@ def set_vat_filing(session: Session, user: User, dossier_id: int, filing: str) -
                {"from": before, "to": filing}, user.id)
     return Notice(N_("Saved: the deadlines of this dossier's documents follow the new "
                      "VAT filing."))
+
+
+def choose_period(session: Session, user: User, task_id: int, period: str,
+                  confirm: str) -> Notice:
+    """A person moves a task's document out of its closed period into one of the next
+    financial year (after confirming); the choice is audited and the task restarted."""
+    if confirm != "yes":
+        raise ActionRefused(N_("Tick the confirmation first: the document is booked in the "
+                               "period you choose."), 422)
+    session.commit()  # the choice and the restart write through their own sessions
+    try:
+        period_choice.choose(task_id, period, actor=user.email, user_id=user.id)
+    except period_choice.ChoiceRefused:
+        raise ActionRefused(N_("This period cannot be chosen for this task (any more); "
+                               "reload the page.")) from None
+    except RestartRefused as refused:
+        if refused.reason != "already_restarted":
+            raise ActionRefused(RESTART_REFUSALS[refused.reason]) from None
+    except (httpx.HTTPError, PrefectHTTPStatusError):
+        raise ActionRefused(N_("The period is saved, but Prefect cannot be reached right "
+                               "now; restart the task in a minute."), 503) from None
+    return Notice(N_("Moved to %(period)s: the task runs again in a moment and books it there."),
+                  {"period": period_choice.label(period)})

@@ -29,6 +29,7 @@ from doorstroom.i18n import N_, language_of
 from doorstroom.monitor.actions import (
     ActionRefused,
     Notice,
+    choose_period,
     claim,
     leave_note,
     mark_urgent,
@@ -365,6 +366,14 @@ def _task_routes(app: FastAPI, pages: Pages, config: MonitorConfig) -> None:
                      reason: Annotated[str, Form()] = "") -> Response:
         return _act(request, session, user, task_id, next, partial(mark_urgent, reason=reason),
                     answer)
+
+    @app.post("/tasks/{task_id}/period", dependencies=[Csrf])
+    def period_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,
+                     next: Annotated[str, Form()] = "/tasks",
+                     period: Annotated[str, Form(max_length=6)] = "",
+                     confirm: Annotated[str, Form()] = "") -> Response:
+        return _act(request, session, user, task_id, next,
+                    partial(choose_period, period=period, confirm=confirm), answer)
 
     @app.post("/tasks/{task_id}/claim", dependencies=[Csrf])
     def claim_route(request: Request, session: SessionDep, user: UserDep, task_id: RowId,

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
+from doorstroom import period_choice
 from doorstroom.failures.catalog import FALLBACK, LANGUAGES
 from doorstroom.i18n import LANGUAGE_NAMES, N_, environment, format_money, language_of
 from doorstroom.monitor.config import MonitorConfig
@@ -129,8 +130,10 @@ class Pages:
     def rows(self, session: Session, tasks: Sequence[SyncTask], user: User) -> list[TaskRow]:
         """The rows of ``tasks`` as ``user`` sees them."""
         waiting = queries.waiting_behind(session, tasks)
+        choices = period_choice.offers(session, tasks)
         return [task_row(task, user.role, user.language, self.config.timezone,
-                         self.config.prefect_ui_url, waiting.get(task.id)) for task in tasks]
+                         self.config.prefect_ui_url, waiting.get(task.id),
+                         choices.get(task.id)) for task in tasks]
 
     def impact(self, session: Session, user: User, dossier_id: int) -> ImpactView:
         """What waits in a dossier the user may see, for its summary line."""
@@ -142,8 +145,9 @@ class Pages:
         """The problems ``user`` sees (of one dossier, or all), as rows."""
         found = problems.problems(session, queries.Viewer.of(user), dossier_id,
                                   limit=problems.SHOWN + 1)
-        return [problem_row(problem, user.role, user.language, self.config.timezone)
-                for problem in found]
+        choices = period_choice.offers(session, [problem.tasks[0] for problem in found])
+        return [problem_row(problem, user.role, user.language, self.config.timezone,
+                            choices.get(problem.tasks[0].id)) for problem in found]
 
     @staticmethod
     def flash(request: Request, text: str) -> None:

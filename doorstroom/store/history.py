@@ -19,6 +19,8 @@ class TaskHistory:
     attempts: list[Attempt]
     restarts: list[RunRestart]
     escalations: list[AuditEntry]
+    choices: list[AuditEntry]
+    """Who moved the document to another period, and to which."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,14 @@ def task_history(session: Session, task_id: int) -> TaskHistory:
     runs = {attempt.flow_run_id for attempt in attempts if attempt.flow_run_id}
     restarts = list(session.scalars(select(RunRestart).where(RunRestart.flow_run_id.in_(runs))
                                     .order_by(RunRestart.at))) if runs else []
-    escalations = list(session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "escalate", AuditEntry.object_type == "sync_task",
+    return TaskHistory(attempts, restarts, _audited(session, "escalate", task_id),
+                       _audited(session, "choose_period", task_id))
+
+
+def _audited(session: Session, action: str, task_id: int) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.object_type == "sync_task",
         AuditEntry.object_id == str(task_id)).order_by(AuditEntry.at)))
-    return TaskHistory(attempts, restarts, escalations)
 
 
 def files_of(session: Session, document_id: int | None) -> list[StoredFile]:

@@ -426,9 +426,12 @@ def booking_request(session: Session, task: SyncTask) -> BookingRequest:
     document = task.document
     if document is None:
         raise ValueError(f"sync task {task.id} has no document")
+    proposal = BookingProposal.model_validate(document.proposal)
+    if task.period_override:
+        proposal = proposal.moved_to(task.period_override)
     return BookingRequest(
         document_id=document.id,
-        proposal=BookingProposal.model_validate(document.proposal),
+        proposal=proposal,
         attachments=[Attachment(filename=f.filename, media_type=f.media_type, content=f.content)
                      for f in document.files],
     )
@@ -533,6 +536,13 @@ def queue_document_task_once(session: Session, dossier_id: int, kind: TaskKind,
         SyncTask.document_id == document_id, SyncTask.kind == kind
     ).order_by(SyncTask.id).limit(1))
     return queued if queued is not None else queue_task(session, dossier_id, kind, document_id)
+
+
+def master_periods(session: Session, dossier_id: int) -> list[MasterRecord]:
+    """The book periods of a dossier's master data, as the package last told us."""
+    return list(session.scalars(select(MasterRecord).where(
+        MasterRecord.dossier_id == dossier_id, MasterRecord.kind == "period")
+        .order_by(MasterRecord.code)))
 
 
 def party_records(session: Session, dossier_id: int) -> list[MasterRecord]:

@@ -14,6 +14,7 @@ from doorstroom.failures import Responsibility
 from doorstroom.failures.catalog import package_name, render, support_hint
 from doorstroom.failures.codes import WAITS_FOR_OUTAGE
 from doorstroom.i18n import N_, format_moment, format_money, gettext
+from doorstroom.period_choice import Offer, label
 from doorstroom.settings import get_settings
 from doorstroom.store.db import as_utc
 from doorstroom.store.models import SyncTask, TaskKind, TaskStatus, UserRole
@@ -98,6 +99,10 @@ class TaskRow:
     """``red``, ``amber``, ``calm``; empty when there is no deadline."""
     overdue_for_support: bool = False
     """A red task past support's time-to-fix target (``DOORSTROOM_SUPPORT_TARGET_HOURS``)."""
+    period_choices: tuple[tuple[str, str], ...] = ()
+    """``(period, label)`` the document may move to out of its closed period; first proposed."""
+    blocked_periods: str = ""
+    """The closed period(s) it failed on, as people write them (``2017/09, 2017/12``)."""
 
     @property
     def settled(self) -> bool:
@@ -120,11 +125,15 @@ def _document(task: SyncTask, language: str) -> str:
     return label
 
 
-def _instruction(task: SyncTask, key: str, language: str) -> tuple[str, str]:
+def _instruction(task: SyncTask, key: str, language: str,
+                 offer: Offer | None = None) -> tuple[str, str]:
     if task.status != TaskStatus.FAILED or not task.failure_code:
         return "", ""
     params = task.failure_params or {}
     instruction = render(task.failure_code, params, language)
+    if offer is not None:  # the way out of a closed year, instead of "contact support"
+        instruction = render(f"choice.{task.failure_code}",
+                             {**params, "choice": label(offer.proposed)}, language)
     if task.incident_id is not None:  # an outage's task: nothing for the office to do
         instruction = render(WAITS_FOR_OUTAGE.name, {
             "package": package_name(task.dossier.package, language)}, language)
@@ -184,11 +193,13 @@ def _status_label(key: str, language: str, waits_for: TaskKind | None) -> str:
 
 
 def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
-             prefect_ui_url: str, waits_for: TaskKind | None = None) -> TaskRow:
+             prefect_ui_url: str, waits_for: TaskKind | None = None,
+             offer: Offer | None = None) -> TaskRow:
     """The row of ``task`` for a reader with ``role`` and ``language``; ``waits_for`` names
-    the failed task it waits behind (``queries.waiting_behind``)."""
+    the failed task it waits behind (``queries.waiting_behind``), ``offer`` the periods its
+    document may move to (``period_choice.offers``)."""
     key = status_key(task)
-    instruction, hint = _instruction(task, key, language)
+    instruction, hint = _instruction(task, key, language, offer)
     run = task.last_flow_run_id
     due = task_deadline(task, language, timezone)
     return TaskRow(
@@ -212,6 +223,8 @@ def task_row(task: SyncTask, role: UserRole, language: str, timezone: str,
         can_claim=role == UserRole.SUPPORT and task.status == TaskStatus.FAILED,
         deadline=due.text if due else "", deadline_level=due.level if due else "",
         overdue_for_support=key == "support" and past_target(task),
+        period_choices=tuple((p, label(p)) for p in offer.periods) if offer else (),
+        blocked_periods=", ".join(label(p) for p in offer.blocked) if offer else "",
     )
 
 
@@ -261,11 +274,13 @@ class ProblemRow:
     deadline_level: str = ""
 
 
-def problem_row(problem: Problem, role: UserRole, language: str, timezone: str) -> ProblemRow:
-    """The row of ``problem`` for a reader with ``role`` and ``language``."""
+def problem_row(problem: Problem, role: UserRole, language: str, timezone: str,
+                offer: Offer | None = None) -> ProblemRow:
+    """The row of ``problem`` for a reader with ``role`` and ``language``; ``offer`` is its
+    first task's way out of a closed period, if it has one."""
     first = problem.tasks[0]
     key = "support" if problem.responsibility == Responsibility.SUPPORT else "employee"
-    instruction, hint = _instruction(first, key, language)
+    instruction, hint = _instruction(first, key, language, offer)
     nearest = min((found for task in problem.tasks
                    if (found := task_deadline(task, language, timezone)) is not None),
                   key=lambda found: found.due, default=None)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from doorstroom.failures.catalog import render
 from doorstroom.i18n import N_, format_age, format_day, format_moment, format_money, gettext
+from doorstroom.period_choice import label
 from doorstroom.store.db import as_utc
 from doorstroom.store.history import StoredFile, TaskHistory
 from doorstroom.store.models import Attempt, SyncTask, TaskStatus, UserRole
@@ -106,6 +107,13 @@ def history_lines(task: SyncTask, history: TaskHistory, role: UserRole, language
         events.append((as_utc(restart.at), _restart_text(restart.actor, language), ""))
     for entry in history.escalations:
         text = gettext(language, N_("Marked urgent by %(who)s.")) % {"who": entry.actor}
+        events.append((as_utc(entry.at), text, ""))
+    for entry in history.choices:
+        chosen = entry.detail or {}
+        text = gettext(language, N_("%(who)s chose to book the document in %(period)s instead "
+                                    "of %(closed)s.")) % {
+            "who": entry.actor, "period": label(str(chosen.get("to", ""))),
+            "closed": ", ".join(label(p) for p in str(chosen.get("from", "")).split(",") if p)}
         events.append((as_utc(entry.at), text, ""))
     events.sort(key=lambda event: event[0])
     return [HistoryLine(format_moment(at, language, timezone), text, detail)

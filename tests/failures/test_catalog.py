@@ -22,7 +22,9 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 SUMMARY_CODES = {"summary.done": ("done",), "summary.elsewhere": ("done", "elsewhere"),
                  "summary.employee": ("count", "total", "instruction"),
                  "summary.support": ("count", "total", "instruction"),
-                 "unknown_dossier": ("dossier",)}
+                 "unknown_dossier": ("dossier",),
+                 "choice.no_open_booking_period": ("period", "choice"),
+                 "choice.winbooks.vat_period_closed": ("periods", "choice")}
 SUPPORT_HINTS = {f"support_hint.{name}": code.params for name, code in codes.REGISTRY.items()
                  if code.kind == codes.Kind.SUPPORT}
 PACKAGE_NAMES = {f"package.{package}": () for package in PACKAGES}
