@@ -20,9 +20,10 @@ from doorstroom.documents.service import request_dossier_link
 from doorstroom.monitor.app import create_app
 from doorstroom.monitor.config import MonitorConfig
 from doorstroom.store.db import session_scope
-from doorstroom.store.models import AuditEntry, TaskStatus, UserRole
+from doorstroom.store.models import AuditEntry, Dossier, TaskStatus, UserRole
 from flows.dispatch import dispatch
 from tests.conftest import ARTIFACTS
+from tests.flows.test_choose_period import a_closed_year, booked_periods
 from tests.helpers import (
     PASSWORD,
     a_dossier,
@@ -33,7 +34,7 @@ from tests.helpers import (
     email_of,
     wait_until_settled,
 )
-from tests.sandboxes import RunningExact
+from tests.sandboxes import Running, RunningExact
 
 SHOTS = ARTIFACTS / "monitor"
 RIGHTS_TEXT = ("Voor het aanmaken van het dossier 'Brouwerij Browser' zijn de dossierrechten van "
@@ -167,3 +168,56 @@ def test_fix_once_restart_all_twenty_blocked_documents_are_booked_exactly_once(
     assert len(problem) == 1 and len(problem[0].detail["tasks"]) == batches  # the failed ones
     assert len(runs) == batches  # every run of the problem, once
     assert sorted(t for entry in runs for t in entry.detail["tasks"]) == sorted(blocked)
+
+
+def test_a_closed_year_the_employee_books_the_document_in_the_next_year_from_the_monitor(
+        monitor_url: str, winbooks_sandbox: Running, winbooks_block: str,
+        browser: Browser) -> None:
+    dossier, task_id = a_closed_year(winbooks_sandbox, winbooks_block, "SLOT2")
+    with session_scope() as session:
+        office = session.get_one(Dossier, dossier).office_id
+    peter = a_user(UserRole.OFFICE, office, language="nl")
+
+    phone = browser.new_page(viewport={"width": 390, "height": 800}, locale="nl-BE")
+    log_in_as(phone, monitor_url, email_of(peter))
+    phone.goto(f"{monitor_url}/dossiers/{dossier}")
+    expect(phone.locator(f"#task-{task_id} form.period-choice button")).to_be_visible()
+    shot(phone, "07-closed-year-choice-390")
+    phone.close()
+
+    page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="nl-BE")
+    log_in_as(page, monitor_url, email_of(peter))
+    page.goto(f"{monitor_url}/dossiers/{dossier}")
+    row = page.locator(f"#task-{task_id}")
+    expect(row.locator(".instruction")).to_contain_text(
+        "Als dit boekjaar definitief gesloten is, boek het document dan in de eerste open "
+        "periode van het volgende boekjaar (2018/01): kies ze hieronder.")
+    expect(row.locator("select[name=period]")).to_have_value("201801")
+    shot(page, "08-closed-year-choice")
+    row.get_by_role("button", name="Boeken in de gekozen periode").click()
+    expect(row.locator("input[name=confirm]")).to_be_visible()  # refused without the tick
+    row.get_by_label("Ik bevestig").check()
+    row.get_by_role("button", name="Boeken in de gekozen periode").click()
+    expect(page.locator(f"#task-{task_id} .notice")).to_contain_text("Verplaatst naar 2018/01")
+    expect(page.locator(f"#task-{task_id}")).to_have_class("task done", timeout=120_000)
+    shot(page, "09-closed-year-booked")
+
+    page.goto(f"{monitor_url}/tasks/{task_id}")
+    expect(page.locator("main")).to_contain_text(
+        f"{email_of(peter)} koos om het document te boeken in 2018/01 in plaats van 2017/09.")
+    shot(page, "10-closed-year-history")
+    page.close()
+
+    assert booked_periods(winbooks_sandbox, "SLOT2") == ["201801"]
+    with session_scope() as session:
+        [entry] = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "choose_period", AuditEntry.object_id == str(task_id)))
+    assert (entry.actor, entry.user_id) == (email_of(peter), peter.user_id)
+
+
+def log_in_as(page: Page, url: str, email: str) -> None:
+    page.goto(f"{url}/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+    expect(page.get_by_role("heading", name="Actieve klanten")).to_be_visible()
