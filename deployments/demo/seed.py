@@ -211,6 +211,8 @@ def _winbooks(seeder: _Seeder, boxes: DemoSandboxes) -> DemoCase:
     boxes.winbooks.set_vat_closed("JANSSENS", 2017, 9, True)
     boxes.winbooks.set_vat_closed("JANSSENS", 2017, 12, True)
     dossier = seeder.dossier("Schrijnwerkerij Janssens", "winbooks", "JANSSENS")
+    # Its periods first: with them the monitor offers the closed year's way out (2018/01).
+    repo.queue_master_data_refresh(seeder.session, [dossier])
     seeder.invoices(dossier, 3, 2001, first_dated=date(2017, 9, 14), spread_to="201712")
     reopen = ("curl -X POST {sandbox}/_sandbox/folders/JANSSENS/periods/2017/%d/vat-closed "
               "-H 'content-type: application/json' -d '{\"value\": false}'")
