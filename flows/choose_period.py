@@ -63,7 +63,7 @@ def description(task: SyncTask, offer: period_choice.Offer) -> str:
         f"{render(task.failure_code or '', task.failure_params or {}, 'en')}\n\n"
         f"If this financial year is closed for good, choose the period to book it in "
         f"instead — proposed: **{period_choice.label(offer.proposed)}**, the first open "
-        "period of the next financial year — tick *confirm* and press **Resume**. "
+        "period of the next financial year — switch *Confirm* on and press **Submit**. "
         "Doorstroom records the choice (as \"Prefect UI\") and restarts the task; the "
         "booking is made once, in the chosen period.")
 

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from prefect import flow, get_run_logger
 
-from doorstroom import clock
+from doorstroom import clock, period_choice
 from doorstroom.events import TASK_RESOURCE
 from doorstroom.failures import Responsibility
 from doorstroom.notifications import compose
@@ -184,9 +184,12 @@ def notify_office() -> int:
         if not new and not due and not near:
             continue
 
-        def rows(chosen: Sequence[Problem], user: User = user) -> list[ProblemRow]:
-            return [problem_row(p, user.role, user.language, settings.timezone)
-                    for p in chosen]
+        offers = period_choice.offers(session, [problem.tasks[0] for problem in orange])
+
+        def rows(chosen: Sequence[Problem], user: User = user,
+                 offers: dict[int, period_choice.Offer] = offers) -> list[ProblemRow]:
+            return [problem_row(p, user.role, user.language, settings.timezone,
+                                offers.get(p.tasks[0].id)) for p in chosen]
 
         subject, text = compose.problems_notice(user, rows(new), rows(due), rows(near),
                                                 settings.reminder_days, monitor_url)

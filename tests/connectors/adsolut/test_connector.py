@@ -80,3 +80,11 @@ def test_given_a_wrong_password_then_credentials_rejected(
     with pytest.raises(SupportRequired) as rejected:
         connector.check_dossier()
     assert rejected.value.code.name == "credentials_rejected"
+
+
+def test_given_a_chosen_period_then_the_import_names_its_year_and_period() -> None:
+    proposal = a_request(8, issued=date(2018, 2, 5)).proposal.moved_to("201903")
+    xml = etree.fromstring(booking_xml(proposal).encode())
+    assert xml.findtext("invoice/blrela/boekjaar_boekjaar") == "2019"
+    assert xml.findtext("invoice/blrela/periode_periode") == "03"
+    assert xml.findtext("invoice/blrela/factdat") == "2018-02-05"

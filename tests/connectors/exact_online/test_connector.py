@@ -257,3 +257,28 @@ def test_given_a_dollar_invoice_with_its_vat_in_euro_then_the_entry_carries_the_
     [entry] = exact_sandbox.state.entries(11)
     assert entry["Currency"] == "USD"
     assert Decimal(entry["Rate"]) * Decimal("21.00") == pytest.approx(Decimal("19.30"))
+
+
+def test_given_a_closed_period_and_a_chosen_next_year_period_then_booked_there_once(
+        connector: ExactOnlineConnector, exact_sandbox: RunningExact) -> None:
+    exact_sandbox.state.set_period_closed(11, 2026, 3, True)
+    with pytest.raises(EmployeeActionRequired):
+        connector.post_booking(a_request("CLOSED-1"))
+    moved = a_request("CLOSED-1")
+    moved = moved.model_copy(update={"proposal": moved.proposal.moved_to("202701")})
+
+    first = connector.post_booking(moved)
+    assert connector.post_booking(moved) == first  # looked for before booking: one entry
+    [entry] = exact_sandbox.state.entries(11)
+    assert (entry["ReportingYear"], entry["ReportingPeriod"]) == (2027, 1)
+    assert (entry["FinancialYear"], entry["FinancialPeriod"]) == (2027, 1)
+    assert entry["EntryDate"] == "2026-03-10"  # the document's own date stays
+
+
+def test_given_a_chosen_period_the_division_lacks_then_the_employee_is_told(
+        connector: ExactOnlineConnector) -> None:
+    moved = a_request("CLOSED-2")
+    moved = moved.model_copy(update={"proposal": moved.proposal.moved_to("203101")})
+    with pytest.raises(EmployeeActionRequired) as missing:
+        connector.post_booking(moved)
+    assert missing.value.params == {"period": "203101"}
