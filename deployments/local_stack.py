@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from deployments.prefect_auth import auth_string, basic_auth_header
+from doorstroom.settings import get_settings
 
 
 @dataclass
@@ -85,6 +86,9 @@ def prefect_env(home: Path, port: int, store_url: str) -> dict[str, str]:
         "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "1",
         "DOORSTROOM_DATABASE_URL": store_url,
     })
+    # Prefect prunes its own events; it keeps them as long as the store keeps its detail.
+    env.setdefault("PREFECT_SERVER_EVENTS_RETENTION_PERIOD",
+                   f"P{get_settings().retention_days}D")
     return env
 
 

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     """An orange problem still open after this many days is mailed again (once)."""
     support_email: str = "support@doorstroom.example"
     """Where instructions send people who need support (the help page names this address)."""
+    retention_days: int = 90
+    """Booked documents' files and attempts, and Prefect's finished runs and events, are
+    kept this long (the packages keep the bookings; the store keeps every document's
+    identity, so nothing old is ever booked again)."""
     support_target_hours: float = 4.0
     """Support fixes a red task within this many working hours (08:30 to 17:30, Monday to
     Friday, not on Belgian public holidays); older ones stand out on support's queue."""

@@ -4,9 +4,7 @@ there; the choice is audited. (The monitor's form: ``tests/monitor/test_browser.
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.flow_runs import resume_flow_run
@@ -16,6 +14,7 @@ from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 from doorstroom.store.models import AuditEntry, SyncTask, TaskStatus
 from flows.dispatch import dispatch
+from tests.flows.test_recover import wait_for_state
 from tests.helpers import a_dossier, a_proposal, an_office, documents_for, wait_until_settled
 from tests.sandboxes import Running
 
@@ -44,18 +43,6 @@ def booked_periods(sandbox: Running, code: str) -> list[str]:
     return [by_id[str(t["BookPeriod_Id"])] for t in sandbox.state.transactions(code)]
 
 
-def wait_for_state(run_id: UUID, *names: str, timeout: float = 90) -> str:
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while True:
-            state = client.read_flow_run(run_id).state
-            if state is not None and state.name in names:
-                return state.name
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"run {run_id} is {state and state.name}, not {names}")
-            time.sleep(0.5)
-
-
 def test_the_operator_chooses_the_next_year_in_prefects_form_and_it_is_booked_once_there(
         winbooks_sandbox: Running, winbooks_block: str) -> None:
     dossier, task_id = a_closed_year(winbooks_sandbox, winbooks_block, "SLOT1")
@@ -64,7 +51,7 @@ def test_the_operator_chooses_the_next_year_in_prefects_form_and_it_is_booked_on
         deployment = client.read_deployment_by_name("choose-period/choose-period")
         run = client.create_flow_run_from_deployment(deployment.id,
                                                      parameters={"task_id": task_id})
-    assert wait_for_state(run.id, "Paused") == "Paused"  # the form waits for an answer
+    assert wait_for_state(str(run.id), {"Paused"}) == "Paused"  # the form waits for an answer
     with get_client(sync_client=True) as client:  # the form Prefect's UI renders
         state = client.read_flow_run(run.id).state
         assert state is not None and state.state_details.run_input_keyset is not None
@@ -75,7 +62,7 @@ def test_the_operator_chooses_the_next_year_in_prefects_form_and_it_is_booked_on
     assert '"201801"' in schema and '"confirm"' in schema
 
     resume_flow_run(run.id, run_input={"period": "201801", "confirm": True})
-    assert wait_for_state(run.id, "Completed", "Failed") == "Completed"
+    assert wait_for_state(str(run.id), {"Completed", "Failed"}, 90) == "Completed"
     [task] = wait_until_settled([task_id])
 
     assert task.status == TaskStatus.DONE and task.period_override == "201801"
