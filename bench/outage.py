@@ -40,14 +40,8 @@ from blocks.smtp import SMTP_BLOCK  # noqa: E402
 from connectors.exact_online.sandbox import ExactOnlineSandbox  # noqa: E402
 from connectors.sandbox_server import SandboxServer, free_port  # noqa: E402
 from deployments.demo.mailbox import Mailbox  # noqa: E402
-from deployments.local_stack import (  # noqa: E402
-    Stack,
-    prefect_env,
-    start_prefect_server,
-    start_worker,
-    wait_for_deployment,
-)
-from doorstroom.operations.setup import NEEDED, setup  # noqa: E402
+from deployments.local_stack import serving_stack  # noqa: E402
+from doorstroom.operations.setup import setup  # noqa: E402
 from doorstroom.store.db import default_engine, migrate  # noqa: E402
 from flows.dispatch import dispatch  # noqa: E402
 from tests.outage import play, read_tasks, seed  # noqa: E402
@@ -73,14 +67,10 @@ def main() -> None:
     store_url = os.environ["DOORSTROOM_DATABASE_URL"]
     migrate(store_url)
     sandbox = ExactOnlineSandbox()
-    stack = Stack(env=prefect_env(RUN_DIR, PORT, store_url))
     mailbox = Mailbox(RUN_DIR / "mail", free_port()).start()
-    with SandboxServer(sandbox.app()) as server:
-        try:
-            start_prefect_server(stack, RUN_DIR / "prefect-server.log")
-            worker = start_worker(stack, RUN_DIR / "worker.log", "--every=dispatch=3600")
-            for name in ("sync-dossier/sync-dossier", *NEEDED):
-                wait_for_deployment(stack, name, worker)
+    try:
+        with SandboxServer(sandbox.app()) as server, \
+                serving_stack(RUN_DIR, PORT, store_url, "--every=dispatch=3600"):
             exact = RunningExact(sandbox, server.url)
             exact.connection().save(BLOCK, overwrite=True)
             mailbox.connection().save(SMTP_BLOCK, overwrite=True)
@@ -90,9 +80,8 @@ def main() -> None:
             outage = play(exact, BLOCK, mailbox, default_engine(), args.divisions,
                           start=dispatch, first=80_000, timeout=1800)
             print(f"outage: {outage}", flush=True)
-        finally:
-            stack.stop()
-            mailbox.stop()
+    finally:
+        mailbox.stop()
     figures = outage.figures() | {"baseline_s": round(base, 1),
                                   "recovery_ratio": round(outage.recovery_s / base, 2)}
     print(json.dumps(figures))

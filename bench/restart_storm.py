@@ -52,10 +52,8 @@ from connectors.sandbox_faults import Fault  # noqa: E402
 from connectors.sandbox_server import SandboxServer  # noqa: E402
 from deployments.local_stack import (  # noqa: E402
     Stack,
-    prefect_env,
+    serving_stack,
     start_prefect_server,
-    start_worker,
-    wait_for_deployment,
 )
 from doorstroom.operations.setup import setup  # noqa: E402
 from doorstroom.store.db import migrate, session_scope  # noqa: E402
@@ -183,31 +181,23 @@ def main() -> None:
     store_url = os.environ["DOORSTROOM_DATABASE_URL"]
     migrate(store_url)
     sandbox = ExactOnlineSandbox()
-    stack = Stack(env=prefect_env(RUN_DIR, PORT, store_url))
-    stack.env["DOORSTROOM_HEARTBEAT_TIMEOUT_SECONDS"] = str(HEARTBEAT_BOUND)
-    with SandboxServer(sandbox.app()) as server:
-        try:
-            start_prefect_server(stack, RUN_DIR / "prefect-server.log")
-            worker = start_worker(stack, RUN_DIR / "worker.log", "--every=dispatch=3600")
-            for name in ("sync-dossier/sync-dossier", "recover-interrupted/recover-interrupted",
-                         "notify-support/notify-support"):
-                wait_for_deployment(stack, name, worker)
-            sandbox.connection(server.url).save(BLOCK, overwrite=True)
-            setup()
-            office = an_office("Storm office")
-            figures = storm_phase(sandbox, office, args.dossiers)
-            figures |= outage_phase(stack, sandbox, office, args.documents, args.outage)
-            with session_scope() as session:
-                all_ids = list(session.scalars(select(SyncTask.id)))
-                stored = int(session.scalar(select(func.count()).select_from(Document)) or 0)
-            print(f"waiting {2 * HEARTBEAT_BOUND} s (twice the heartbeat bound)", flush=True)
-            time.sleep(2 * HEARTBEAT_BOUND)
-            figures["false_crashed"] = false_crashes(runs_of(all_ids))
-            figures["lost_acknowledged"] = args.dossiers + args.documents // 10 * 10 - stored
-            figures["duplicates"] = figures["storm_duplicates"] + figures["outage_duplicates"]
-            figures["worker_alive"] = int(worker.poll() is None)
-        finally:
-            stack.stop()
+    with SandboxServer(sandbox.app()) as server, \
+            serving_stack(RUN_DIR, PORT, store_url, "--every=dispatch=3600") as stack:
+        worker = stack.processes[1]  # (the outage phase restarts the server, not the worker)
+        sandbox.connection(server.url).save(BLOCK, overwrite=True)
+        setup()
+        office = an_office("Storm office")
+        figures = storm_phase(sandbox, office, args.dossiers)
+        figures |= outage_phase(stack, sandbox, office, args.documents, args.outage)
+        with session_scope() as session:
+            all_ids = list(session.scalars(select(SyncTask.id)))
+            stored = int(session.scalar(select(func.count()).select_from(Document)) or 0)
+        print(f"waiting {2 * HEARTBEAT_BOUND} s (twice the heartbeat bound)", flush=True)
+        time.sleep(2 * HEARTBEAT_BOUND)
+        figures["false_crashed"] = false_crashes(runs_of(all_ids))
+        figures["lost_acknowledged"] = args.dossiers + args.documents // 10 * 10 - stored
+        figures["duplicates"] = figures["storm_duplicates"] + figures["outage_duplicates"]
+        figures["worker_alive"] = int(worker.poll() is None)
     print(json.dumps(figures))
 
 

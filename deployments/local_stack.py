@@ -12,7 +12,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,3 +214,22 @@ class Supervisor:
             self._schedule(child, time.monotonic())
             return
         self.say(f"The {child.name} is running again.")
+
+
+@contextmanager
+def serving_stack(run_dir: Path, port: int, store_url: str,
+                  *worker_args: str) -> Iterator[Stack]:
+    """The embedded stack of a benchmark: a Prefect server on SQLite under ``run_dir`` and
+    the serving worker with ``sync-dossier`` and the housekeeping deployments registered
+    (the caller saves its blocks, then runs ``setup``); stopped on leaving."""
+    from doorstroom.operations.setup import NEEDED  # the wiring: only where a stack starts
+
+    stack = Stack(env=prefect_env(run_dir, port, store_url))
+    try:
+        start_prefect_server(stack, run_dir / "prefect-server.log")
+        worker = start_worker(stack, run_dir / "worker.log", *worker_args)
+        for name in ("sync-dossier/sync-dossier", *NEEDED):
+            wait_for_deployment(stack, name, worker)
+        yield stack
+    finally:
+        stack.stop()

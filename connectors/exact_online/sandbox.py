@@ -454,7 +454,8 @@ def _post_entry(division: Division, _q: Any, body: dict[str, Any], _k: Any,
         return exact_error(500, "Ongeldig: Btw-percentage []")
     row = dict(body)
     row.update(EntryID=str(uuid.uuid4()), EntryNumber=len(division.entries) + 1,
-               FinancialYear=period.year, FinancialPeriod=period.number, _resource=resource)
+               FinancialYear=period.year, FinancialPeriod=period.number, _resource=resource,
+               Created=f"/Date({int(time.time() * 1000)})/")  # Exact stamps each entry
     division.entries[row["EntryID"]] = row
     return created({k: v for k, v in row.items() if not k.startswith("_")})
 
