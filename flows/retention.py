@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
     FlowRunFilter,
     FlowRunFilterEndTime,
     FlowRunFilterState,
@@ -40,13 +42,17 @@ def prune_store(before: datetime, batch: int = BATCH) -> tuple[int, int]:
             return attempts, files
 
 
-def prune_flow_runs(before: datetime, batch: int = BATCH) -> int:
-    """Delete Prefect's flow runs that ended Completed or Cancelled before ``before``."""
+def prune_flow_runs(before: datetime, batch: int = BATCH,
+                    flows: list[str] | None = None) -> int:
+    """Delete Prefect's flow runs that ended Completed or Cancelled before ``before`` (only
+    those of the named ``flows``, when given)."""
     deleted = 0
     old = FlowRunFilter(end_time=FlowRunFilterEndTime(before_=before),
                         state=FlowRunFilterState(type=FlowRunFilterStateType(any_=FINISHED)))
+    only = FlowFilter(name=FlowFilterName(any_=flows)) if flows else None
     with get_client(sync_client=True) as client:
-        while runs := client.read_flow_runs(flow_run_filter=old, limit=batch):
+        while runs := client.read_flow_runs(flow_filter=only, flow_run_filter=old,
+                                            limit=batch):
             for run in runs:
                 client.delete_flow_run(run.id)
             deleted += len(runs)
