@@ -11,7 +11,9 @@ pip_install -e ".[test]"
 .venv/bin/mypy doorstroom blocks connectors flows deployments
 .venv/bin/lint-imports
 set +e
-.venv/bin/python -m pytest "$@"
+# Two test processes: one for the tests with a stack of their own, one for the rest (see
+# tests/conftest.py, _group). DOORSTROOM_TEST_PROCESSES=0 runs everything in this one.
+.venv/bin/python -m pytest -n "${DOORSTROOM_TEST_PROCESSES:-2}" --dist loadgroup "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

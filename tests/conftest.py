@@ -190,6 +190,25 @@ def monitor(store_url: str) -> Iterator[TestClient]:
 LAYERS = ("unit", "e2e", "scale")
 PREFECT_FIXTURES = {"prefect_stack", "fresh_server"}
 """Fixtures that start a real Prefect server."""
+OWN_STACK = ("tests/scale/", "tests/deployments/test_kill_drill.py")
+"""Tests that start a whole stack of their own (PostgreSQL, the demo) and mostly wait on it."""
+
+
+def _group(item: pytest.Item) -> str | None:
+    """Which test process runs a test when the suite runs in two (``pytest -n 2``).
+
+    The tests that start a stack of their own go together to one process; the tests on the
+    session's Prefect server go together to the other, so the session stack starts once; unit
+    tests fill in wherever there is room. Most of the own-stack tests' time is waiting (an
+    outage of minutes, heartbeats that must stop), which the other process uses.
+    """
+    path = item.path.as_posix()
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if any(part in path for part in OWN_STACK) or "fresh_server" in fixtures:
+        return "own-stack"
+    if "prefect_stack" in fixtures:
+        return "session-stack"
+    return None
 
 
 def _layer(item: pytest.Item) -> str:
@@ -214,3 +233,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             raise pytest.UsageError(f"{item.nodeid} is marked {claimed} but needs {needed}")
         if not claimed:
             item.add_marker(getattr(pytest.mark, needed))
+        group = _group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -58,6 +58,12 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
+    def keep_workers(self, count: int = 2) -> None:
+        """Start workers until ``count`` are alive: a drill before killed some, and the next
+        test's load is meant for two."""
+        while sum(worker.poll() is None for worker in self.workers) < count:
+            self.start_worker()
+
 
 @pytest.fixture(scope="module")
 def cluster(store_url: str, mailbox: Mailbox) -> Iterator[Cluster]:

@@ -176,6 +176,7 @@ def test_prefect_server_down_three_minutes_under_load_then_nothing_red_and_nothi
         cluster: Cluster) -> None:
     """A Prefect outage is weather: the workers keep polling, the store keeps the work, and
     every document is booked once after Prefect returns, without a red task."""
+    cluster.keep_workers(2)
     task_ids = seed(cluster, 9100, 20, 10)
     wait_for(cluster, task_ids, done=20, timeout=300)
     server = cluster.stack.processes[0]
@@ -269,6 +270,7 @@ def test_identical_submissions_racing_on_postgresql_store_one_document_and_one_t
 def test_a_503_outage_over_200_divisions_is_one_incident_one_mail_and_each_booking_once(
         cluster: Cluster, mailbox: Mailbox) -> None:
     """The scale workers dispatch every 10 s: the outage starts with the documents."""
+    cluster.keep_workers(2)
     with temporary_settings(prefect_of(cluster.stack)):
         outage = play(cluster.exact, EXACT_BLOCK, mailbox, engine_for(cluster.store_url),
                       divisions=200, start=lambda: None, first=70_000)
