@@ -1,6 +1,11 @@
 """Monitor page latency at scale: 10,000 dossiers and 200,000 tasks (5% failed).
 
     python bench/monitor.py [--dossiers 10000] [--tasks 200000] [--repeat 30]
+    python bench/monitor.py --database postgresql --dossiers 100000 --tasks 5000000
+
+``--database postgresql`` seeds a throw-away PostgreSQL cluster on 127.0.0.1 (the one the
+scale tests start, Debian's server) instead of the SQLite file; its SQL statements of each page
+are written to ``sql-<page>.txt`` in the run folder and their first lines printed.
 
 Seeds the store, logs in through the log-in form, and measures each page server-side (the
 ASGI app in process: routing, session, rights queries, catalogue texts, Jinja2 rendering,
@@ -33,11 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
-from sqlalchemy import event, insert  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
 from doorstroom.monitor.app import PER_PAGE, create_app  # noqa: E402
 from doorstroom.monitor.config import MonitorConfig  # noqa: E402
 from doorstroom.monitor.passwords import hash_password  # noqa: E402
+from doorstroom.settings import get_settings  # noqa: E402
 from doorstroom.store.db import default_engine, migrate, session_scope  # noqa: E402
 from doorstroom.store.models import (  # noqa: E402
     Document,
@@ -50,6 +56,7 @@ from doorstroom.store.models import (  # noqa: E402
     utcnow,
 )
 from doorstroom.store.queries import Viewer, active_clients  # noqa: E402
+from tests.postgres import Postgres  # noqa: E402
 
 OFFICES = 20
 PASSWORD = "bench password 1"
@@ -66,6 +73,22 @@ def _document(dossier: int, number: int) -> dict[str, object]:
             "total_vat": 21, "total_incl": 121, "proposal": {}, "created_at": utcnow()}
 
 
+CHUNK = 50_000
+"""Rows per insert while seeding: millions of rows never sit in memory at once."""
+
+
+def _task(rng: random.Random, dossiers: int, number: int, now: object) -> dict[str, object]:
+    failed = rng.random() < 0.05
+    code, params = rng.choice(CODES)
+    return {"dossier_id": 1 + rng.randrange(dossiers), "kind": "post_booking",
+            "document_id": number + 1, "status": "failed" if failed else "done",
+            "responsibility": rng.choice(["support", "employee"]) if failed else None,
+            "failure_code": code if failed else None,
+            "failure_params": params if failed else None, "attempts": 1,
+            "urgent": False, "created_at": now, "updated_at": now,
+            "last_flow_run_id": "0b5c1f7e-8a7e-4a53-9b9a-3f5d0c7a1e2b"}
+
+
 def seed(dossiers: int, tasks: int) -> dict[str, Viewer]:
     """Offices, dossiers, documents + tasks (5% failed, half each side) and three users."""
     rng = random.Random(7)
@@ -74,24 +97,18 @@ def seed(dossiers: int, tasks: int) -> dict[str, Viewer]:
         session.execute(insert(Office), [{"name": f"Office {i}", "language": "nl",
                                           "created_at": now} for i in range(OFFICES)])
         session.execute(insert(Dossier), [
-            {"office_id": 1 + i % OFFICES, "name": f"Dossier {i:05d}", "package": "exact_online",
+            {"office_id": 1 + i % OFFICES, "name": f"Dossier {i:06d}", "package": "exact_online",
              "external_id": str(i), "connection_block": "b", "vat_number": "",
              "created_at": now} for i in range(dossiers)])
-        session.execute(insert(Document), [_document(1 + rng.randrange(dossiers), n)
-                                           for n in range(tasks)])
-        rows = []
-        for number in range(tasks):
-            failed = rng.random() < 0.05
-            code, params = rng.choice(CODES)
-            rows.append({"dossier_id": 1 + rng.randrange(dossiers), "kind": "post_booking",
-                         "document_id": number + 1,
-                         "status": "failed" if failed else "done",
-                         "responsibility": rng.choice(["support", "employee"]) if failed else None,
-                         "failure_code": code if failed else None,
-                         "failure_params": params if failed else None, "attempts": 1,
-                         "urgent": False, "created_at": now, "updated_at": now,
-                         "last_flow_run_id": "0b5c1f7e-8a7e-4a53-9b9a-3f5d0c7a1e2b"})
-        session.execute(insert(SyncTask), rows)
+    for first in range(0, tasks, CHUNK):
+        numbers = range(first, min(tasks, first + CHUNK))
+        with session_scope() as session:
+            session.execute(insert(Document), [_document(1 + rng.randrange(dossiers), n)
+                                               for n in numbers])
+            session.execute(insert(SyncTask), [_task(rng, dossiers, n, now) for n in numbers])
+        if first and first % 1_000_000 == 0:
+            print(f"  {first:,} tasks seeded", flush=True)
+    with session_scope() as session:
         password = hash_password(PASSWORD)
         users = {role: User(office_id=None if role == UserRole.SUPPORT else 1,
                             email=f"{role.value}@bench.be", name=role.value, role=role,
@@ -106,22 +123,32 @@ def seed(dossiers: int, tasks: int) -> dict[str, Viewer]:
 
 
 class Statements:
-    """Counts SQL statements sent while it is active."""
+    """Counts SQL statements sent while it is active, and keeps the last call's text."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.texts: list[str] = []
 
-    def __call__(self, *_: object) -> None:
+    def __call__(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
         self.count += 1
+        self.texts.append(statement)
 
 
-def timed(name: str, call: Callable[[], object], repeat: int) -> dict[str, float]:
+def _first_line(statement: str) -> str:
+    return " ".join(statement.split())[:110]
+
+
+def timed(name: str, call: Callable[[], object], repeat: int,
+          sql_to: Path | None = None) -> dict[str, float]:
+    """p50/p95 of ``repeat`` calls after a warm-up, the SQL statements per call; with
+    ``sql_to``, the statements of one call are written there and their first lines printed."""
     statements = Statements()
     engine = default_engine()
     call()  # warm-up: templates compiled, catalogues read, caches filled
     event.listen(engine, "before_cursor_execute", statements)
     timings = []
     for _ in range(repeat):
+        statements.texts.clear()
         started = time.perf_counter()
         call()
         timings.append((time.perf_counter() - started) * 1000)
@@ -131,7 +158,20 @@ def timed(name: str, call: Callable[[], object], repeat: int) -> dict[str, float
               "queries": round(statements.count / repeat, 1)}
     print(f"{name:<44} p50 {result['p50_ms']:7.2f} ms   p95 {result['p95_ms']:7.2f} ms   "
           f"{result['queries']:.0f} SQL statements", flush=True)
+    if sql_to is not None:
+        sql_to.write_text("\n\n".join(statements.texts) + "\n")
+        for statement in statements.texts:
+            print(f"    {_first_line(statement)}", flush=True)
     return result
+
+
+def use_postgresql() -> Postgres:
+    """A fresh cluster with a ``store`` database, made the store of this process."""
+    cluster = Postgres.start(Path(tempfile.mkdtemp(prefix="doorstroom-bench-pg-")))
+    cluster.create_database("store")
+    os.environ["DOORSTROOM_DATABASE_URL"] = cluster.url("store")
+    get_settings.cache_clear()
+    return cluster
 
 
 def logged_in(app: object, role: str) -> TestClient:
@@ -157,10 +197,24 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=10_000)
     parser.add_argument("--tasks", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
+    cluster = use_postgresql() if args.database == "postgresql" else None
+    try:
+        measure(args)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def measure(args: argparse.Namespace) -> None:
+    """Seed, log in, time every page; print the figures."""
     migrate()
     started = time.perf_counter()
     viewers = seed(args.dossiers, args.tasks)
+    if args.database == "postgresql":
+        with session_scope() as session:  # the planner's statistics, as autovacuum would
+            session.execute(text("ANALYZE"))
     print(f"seeded {args.dossiers} dossiers, {args.tasks} tasks and documents in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
     app = create_app(MonitorConfig(session_key=SecretStr("bench" * 10),
@@ -182,13 +236,16 @@ def main() -> None:
             office, "/tasks?status=employee&dossier=1"),
         "one task's page (document, history)": page(support, "/tasks/1"),
     }
-    results = {name: timed(name, call, args.repeat) for name, call in pages.items()}
+    sql_dir = RUN_DIR if args.database == "postgresql" else None
+    results = {name: timed(name, call, args.repeat,
+                           sql_dir / f"sql-{number}.txt" if sql_dir else None)
+               for number, (name, call) in enumerate(pages.items(), 1)}
     # A download, not a page: every open task of the office in one file (not in "worst page").
     download = timed("download: open tasks as CSV, whole office", page(office, "/tasks.csv"),
                      args.repeat)
     worst = max(results.values(), key=lambda r: r["p95_ms"])
     print(f"worst page p95 / baseline query p95: {worst['p95_ms'] / baseline['p95_ms']:.1f}x")
-    print(json.dumps({"dossiers": args.dossiers, "tasks": args.tasks,
+    print(json.dumps({"database": args.database, "dossiers": args.dossiers, "tasks": args.tasks,
                       "p95_ms": worst["p95_ms"], "baseline_query_p95_ms": baseline["p95_ms"],
                       "pages": results, "csv_download": download}))
 

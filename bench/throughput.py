@@ -40,6 +40,7 @@ from prefect.exceptions import PrefectHTTPStatusError  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.figures import cpu_seconds, p95  # noqa: E402
 from blocks.exact_online import ExactOnlineConnection  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
 from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
@@ -112,12 +113,6 @@ def orchestrated(state: ExactSandboxState, url: str, documents: int, dossiers: i
         time.sleep(0.2)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its finished children (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def flow_run_timings() -> str:
     """Mean run time and start delay of the sync-dossier flow runs, from the Prefect API."""
     from prefect.client.orchestration import get_client
@@ -155,12 +150,6 @@ def dispatch_gaps(since: float) -> list[float]:
                 after_=datetime.fromtimestamp(since, UTC))), limit=200)
     starts = sorted(r.start_time.timestamp() for r in runs if r.start_time)
     return [later - earlier for earlier, later in itertools.pairwise(starts)]
-
-
-def p95(values: list[float]) -> float:
-    """The 95th percentile (nearest rank); 0 for no values."""
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)] if ordered else 0.0
 
 
 def main() -> None:

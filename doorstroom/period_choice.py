@@ -75,15 +75,11 @@ def offers(session: Session, tasks: Sequence[SyncTask]) -> dict[int, Offer]:
     """For each failed booking of ``tasks`` blocked by a closed period, its offer (when the
     dossier's master data has open periods in a later financial year)."""
     found: dict[int, Offer] = {}
-    periods: dict[int, list[MasterRecord]] = {}
-    for task in tasks:
-        blocked = _blocked(task)
-        if task.status != TaskStatus.FAILED or task.kind != TaskKind.POST_BOOKING \
-                or not blocked:
-            continue
-        if task.dossier_id not in periods:
-            periods[task.dossier_id] = repo.master_periods(session, task.dossier_id)
-        choices = next_year_periods(blocked, periods[task.dossier_id])
+    candidates = [(task, blocked) for task in tasks if (blocked := _blocked(task))
+                  and task.status == TaskStatus.FAILED and task.kind == TaskKind.POST_BOOKING]
+    periods = repo.master_periods_of(session, (task.dossier_id for task, _ in candidates))
+    for task, blocked in candidates:
+        choices = next_year_periods(blocked, periods.get(task.dossier_id, []))
         if choices:
             found[task.id] = Offer(task.id, blocked, tuple(choices))
     return found

@@ -8,7 +8,7 @@ session from ``db.session_scope`` — the unit of work — and call these.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -540,9 +540,21 @@ def queue_document_task_once(session: Session, dossier_id: int, kind: TaskKind,
 
 def master_periods(session: Session, dossier_id: int) -> list[MasterRecord]:
     """The book periods of a dossier's master data, as the package last told us."""
-    return list(session.scalars(select(MasterRecord).where(
-        MasterRecord.dossier_id == dossier_id, MasterRecord.kind == "period")
-        .order_by(MasterRecord.code)))
+    return master_periods_of(session, [dossier_id]).get(dossier_id, [])
+
+
+def master_periods_of(session: Session,
+                      dossier_ids: Iterable[int]) -> dict[int, list[MasterRecord]]:
+    """The book periods of several dossiers at once (one query for a page of tasks)."""
+    found: dict[int, list[MasterRecord]] = {}
+    ids = sorted(set(dossier_ids))
+    if not ids:
+        return found
+    for record in session.scalars(select(MasterRecord).where(
+            MasterRecord.dossier_id.in_(ids), MasterRecord.kind == "period")
+            .order_by(MasterRecord.dossier_id, MasterRecord.code)):
+        found.setdefault(record.dossier_id, []).append(record)
+    return found
 
 
 def party_records(session: Session, dossier_id: int) -> list[MasterRecord]:
