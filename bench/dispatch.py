@@ -36,6 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from deployments.bench_env import embedded_env  # noqa: E402  (no Prefect)
 
 os.environ.update(embedded_env(RUN_DIR, PORT))
+# No worker executes the runs made here: Prefect's late-runs service would mark each of them
+# Late after 15 s, writing as many states again (on SQLite, in a storm of lock errors) —
+# an artefact of this bench, where in production a worker starts them within seconds.
+os.environ["PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED"] = "false"
 
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.states import Scheduled  # noqa: E402

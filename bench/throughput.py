@@ -40,7 +40,7 @@ from prefect.exceptions import PrefectHTTPStatusError  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.figures import cpu_seconds, p95  # noqa: E402
+from bench.figures import Profile, cpu_seconds, p95, print_profile  # noqa: E402
 from blocks.exact_online import ExactOnlineConnection  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
 from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
@@ -162,6 +162,9 @@ def main() -> None:
                              "the gaps between its runs (e.g. 15, prefect.yaml's)")
     parser.add_argument("--process-per-run", action="store_true",
                         help="Prefect's runner (one process per flow run) instead of in-process")
+    parser.add_argument("--profile", type=Path, metavar="FOLDER",
+                        help="record the server and the worker with py-spy during the "
+                             "orchestrated run; print their top functions")
     args = parser.parse_args()
 
     migrate()
@@ -181,8 +184,15 @@ def main() -> None:
             pids = {"prefect server": stack.processes[0].pid, "worker": worker.pid,
                     "bench + sandbox": os.getpid()}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            profiles = [Profile.start(name, pids[name], args.profile)
+                        for name in ("prefect server", "worker")] if args.profile else []
+            if args.profile:  # where a run's time goes: the worker's threads, waiting or not
+                profiles.append(Profile.start("worker (wall)", worker.pid, args.profile,
+                                              wall=True))
             load_started = time.time()
             orch_s = orchestrated(state, sandbox.url, args.documents, args.dossiers)
+            for profile in profiles:
+                print_profile(profile.name, profile.stop())
             gaps = dispatch_gaps(load_started)
             print(f"dispatch (every {args.dispatch_every:.0f} s) during the load: "
                   f"{len(gaps) + 1} runs, gap p95 {p95(gaps):.1f} s, max "

@@ -39,16 +39,23 @@ clock: Clock = SYSTEM
 
 def policy(package: str, *, retries: int = 3,
            retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0)) -> dict[str, Any]:
-    """The options a package's Prefect tasks share: retries and tags.
+    """The options a package's Prefect tasks share: retries, no cache, no tags.
 
     Only transient failures are retried (named outcomes are final); results are not cached
     or persisted, because the store is the record of what was booked. A call's time limit is
     the HTTP timeout on the package's connection block: Prefect's task timeout cannot stop a
     call in a worker thread (where the in-process worker runs flows) and would only mark a
     booking that did succeed as timed out.
+
+    No tags: Prefect asks its server for a concurrency slot of every tag of a task run before
+    it starts (``tag:<tag>`` limits, even when none exists), through one queue per process —
+    measured with py-spy, three quarters of a sync run's time went to waiting there. The
+    package's own limits are rate limits taken around each call (:mod:`connectors.rate_limits`);
+    the run carries the ``package:`` tag, and each task run's name starts with the package.
     """
+    del package  # the name is the package's; kept so each package states whose policy it is
     return {"retries": retries, "retry_delay_seconds": list(retry_delay_seconds),
-            "tags": [f"package:{package}"], "cache_policy": NO_CACHE, "persist_result": False,
+            "cache_policy": NO_CACHE, "persist_result": False,
             "retry_condition_fn": retry_transient_only}
 
 

@@ -29,6 +29,7 @@ from lxml import etree
 
 from blocks.adsolut import AdsolutConnection
 from connectors.adsolut import errors
+from connectors.http import package_client
 from connectors.http_errors import classify_transport_error, describe
 
 NS = "http://websrv.adsolut.be/webservices"
@@ -78,7 +79,7 @@ class AdsolutClient:
         self.connection = connection
         self.database = database
         self.dossier_name = dossier_name
-        self.http = http or httpx.Client(timeout=connection.timeout_seconds)
+        self.http = http or package_client(connection.timeout_seconds)
         self._owns_http = http is None
         self._signed_in = False
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from blocks.agent import OnPremiseAgentConnection
 from connectors.agent.errors import AgentRule
 from connectors.agent.protocol import PROTOCOL, AgentBooking, AgentError
+from connectors.http import package_client
 from connectors.http_errors import (
     DEFAULT_STATUS_MAP,
     classify_status,
@@ -33,7 +34,7 @@ class AgentClient:
         self.dossier_name = dossier_name
         self.package = package
         self.rules = rules
-        self.http = http or httpx.Client(timeout=connection.timeout_seconds)
+        self.http = http or package_client(connection.timeout_seconds)
         self._owns_http = http is None
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ import httpx
 
 from blocks.exact_online import ExactOnlineConnection
 from connectors.exact_online import errors
+from connectors.http import package_client
 from connectors.http_errors import classify_transport_error, describe
 from connectors.rate_limits import RateLimit, RateLimiter
 from connectors.token_keeper import TokenKeeper
@@ -55,7 +56,7 @@ class ExactOnlineClient:
         self.division = division
         self.dossier_name = dossier_name
         self.block_name = block_name
-        self.http = http or httpx.Client(timeout=connection.timeout_seconds)
+        self.http = http or package_client(connection.timeout_seconds)
         self._owns_http = http is None
         self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens,
                                   errors.too_early_to_refresh)

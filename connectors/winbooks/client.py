@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from blocks.winbooks import WinBooksConnection
+from connectors.http import package_client
 from connectors.http_errors import classify_transport_error, describe
 from connectors.token_keeper import TokenKeeper
 from connectors.winbooks import errors
@@ -72,7 +73,7 @@ class WinBooksClient:
                  block_name: str = "", http: httpx.Client | None = None) -> None:
         self.folder = folder
         self.dossier_name = dossier_name
-        self.http = http or httpx.Client(timeout=connection.timeout_seconds)
+        self.http = http or package_client(connection.timeout_seconds)
         self._owns_http = http is None
         self.tokens = TokenKeeper(connection, block_name, errors.PACKAGE, self._request_tokens)
 
