@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import socket
+import sqlite3
 import sys
 import tempfile
 import time
@@ -111,6 +112,16 @@ def orchestrated(state: ExactSandboxState, url: str, documents: int, dossiers: i
         if not open_tasks:
             return time.perf_counter() - started
         time.sleep(0.2)
+
+
+def prefect_rows() -> dict[str, int]:
+    """Rows of the embedded Prefect server's SQLite file: what one document costs it."""
+    database = RUN_DIR / "prefect" / "prefect.db"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("events", "event_resources", "flow_run", "flow_run_state",
+                              "task_run", "task_run_state", "log",
+                              "artifact")}
 
 
 def flow_run_timings() -> str:
@@ -211,12 +222,15 @@ def main() -> None:
             SyncTask.status != TaskStatus.DONE))
     entries = sum(len(state.entries(code)) for code in state.divisions if code >= 20_000)
     print(f"orchestrated entries in sandbox: {entries}; tasks not done: {failed}")
+    rows = prefect_rows()
     result = {
         "documents": args.documents, "dossiers": args.dossiers,
         "orchestrated_docs_per_s": round(args.documents / orch_s, 2),
         "bare_docs_per_s": round(args.documents / bare_s, 2),
         "ratio": round(bare_s / orch_s, 3),
         "orchestrated_entries": entries, "tasks_not_done": failed,
+        "prefect_events_per_document": round(rows["events"] / args.documents, 1),
+        "prefect_rows": rows,
         "worker": "process-per-run" if args.process_per_run else "in-process",
         "worker_limit": args.worker_limit,
         "dispatch_every_s": args.dispatch_every,
