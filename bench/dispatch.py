@@ -21,19 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-RUN_DIR = Path(tempfile.mkdtemp(prefix="doorstroom-bench-dispatch-"))
-with socket.socket() as _sock:
-    _sock.bind(("127.0.0.1", 0))
-    PORT = _sock.getsockname()[1]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from deployments.bench_env import embedded_env  # noqa: E402  (no Prefect)
+from deployments.bench_env import embedded_env, fresh_run
+
+RUN_DIR, PORT = fresh_run("doorstroom-bench-dispatch-")
 
 os.environ.update(embedded_env(RUN_DIR, PORT))
 # No worker executes the runs made here: Prefect's late-runs service would mark each of them

@@ -21,19 +21,15 @@ import argparse
 import itertools
 import json
 import os
-import socket
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-RUN_DIR = Path(tempfile.mkdtemp(prefix="doorstroom-bench-"))
-with socket.socket() as _sock:
-    _sock.bind(("127.0.0.1", 0))
-    PORT = _sock.getsockname()[1]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from deployments.bench_env import embedded_env  # noqa: E402  (no Prefect)
+from deployments.bench_env import embedded_env, fresh_run
+
+RUN_DIR, PORT = fresh_run("doorstroom-bench-")
 
 os.environ.update(embedded_env(RUN_DIR, PORT))
 

@@ -5,6 +5,8 @@ Kept free of Prefect imports: Prefect reads some settings once, at import.
 
 from __future__ import annotations
 
+import socket
+import tempfile
 from pathlib import Path
 
 from deployments.prefect_auth import auth_string
@@ -21,3 +23,11 @@ def embedded_env(run_dir: Path, port: int) -> dict[str, str]:
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "DOORSTROOM_DATABASE_URL": f"sqlite:///{run_dir / 'store.db'}",
     }
+
+
+def fresh_run(prefix: str) -> tuple[Path, int]:
+    """A new folder for a benchmark's stack and a free port of 127.0.0.1 for its server."""
+    run_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return run_dir, int(sock.getsockname()[1])
