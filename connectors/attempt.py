@@ -37,7 +37,7 @@ clock: Clock = SYSTEM
 """How an attempt waits out Retry-After; tests replace it instead of waiting on the clock."""
 
 
-def policy(package: str, *, retries: int = 3,
+def policy(*, retries: int = 3,
            retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0)) -> dict[str, Any]:
     """The options a package's Prefect tasks share: retries, no cache, no tags.
 
@@ -53,7 +53,6 @@ def policy(package: str, *, retries: int = 3,
     package's own limits are rate limits taken around each call (:mod:`connectors.rate_limits`);
     the run carries the ``package:`` tag, and each task run's name starts with the package.
     """
-    del package  # the name is the package's; kept so each package states whose policy it is
     return {"retries": retries, "retry_delay_seconds": list(retry_delay_seconds),
             "cache_policy": NO_CACHE, "persist_result": False,
             "retry_condition_fn": retry_transient_only}

@@ -16,7 +16,7 @@ from connectors.attempt import attempt, policy
 from connectors.descriptor import PackageTasks
 from doorstroom.store.models import TaskKind
 
-POLICY = policy("adsolut", retries=3, retry_delay_seconds=(2.0, 10.0, 30.0))
+POLICY = policy(retries=3, retry_delay_seconds=(2.0, 10.0, 30.0))
 
 
 @task(name="adsolut.link-dossier", **POLICY)

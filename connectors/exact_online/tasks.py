@@ -16,7 +16,7 @@ from connectors.descriptor import PackageTasks
 from connectors.exact_online.connector import ExactOnlineConnector
 from doorstroom.store.models import TaskKind
 
-POLICY = policy("exact_online", retries=3, retry_delay_seconds=(2.0, 10.0, 30.0))
+POLICY = policy(retries=3, retry_delay_seconds=(2.0, 10.0, 30.0))
 
 
 @task(name="exact-online.link-dossier", **POLICY)

@@ -16,7 +16,7 @@ from connectors.descriptor import PackageTasks
 from connectors.expert_m.connector import ExpertMConnector
 from doorstroom.store.models import TaskKind
 
-POLICY = policy("expert_m", retries=3, retry_delay_seconds=(5.0, 30.0, 120.0))
+POLICY = policy(retries=3, retry_delay_seconds=(5.0, 30.0, 120.0))
 
 
 @task(name="expert-m.link-dossier", **POLICY)

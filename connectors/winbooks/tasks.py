@@ -15,7 +15,7 @@ from connectors.descriptor import PackageTasks
 from connectors.winbooks.connector import WinBooksConnector
 from doorstroom.store.models import TaskKind
 
-POLICY = policy("winbooks", retries=3, retry_delay_seconds=(2.0, 10.0, 30.0))
+POLICY = policy(retries=3, retry_delay_seconds=(2.0, 10.0, 30.0))
 
 
 @task(name="winbooks.link-dossier", **POLICY)

@@ -16,7 +16,7 @@ from connectors.descriptor import PackageTasks
 from connectors.wings.connector import WingsConnector
 from doorstroom.store.models import TaskKind
 
-POLICY = policy("wings", retries=3, retry_delay_seconds=(5.0, 30.0, 120.0))
+POLICY = policy(retries=3, retry_delay_seconds=(5.0, 30.0, 120.0))
 
 
 @task(name="wings.link-dossier", **POLICY)
