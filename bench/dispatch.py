@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -42,13 +41,13 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.states import Scheduled  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.clusters import store_on_postgresql  # noqa: E402
 from bench.figures import cpu_seconds  # noqa: E402
 from deployments.declared import declared  # noqa: E402
 from deployments.local_stack import Stack, prefect_env, start_prefect_server  # noqa: E402
 from deployments.serve import register  # noqa: E402
 from doorstroom.dispatching import SYNC_DEPLOYMENT  # noqa: E402
 from doorstroom.documents.service import submit  # noqa: E402
-from doorstroom.settings import get_settings  # noqa: E402
 from doorstroom.store.db import migrate, session_scope  # noqa: E402
 from doorstroom.store.models import Dossier, Office, SyncTask  # noqa: E402
 from flows.dispatch import dispatch  # noqa: E402
@@ -59,13 +58,9 @@ SEED_CHUNK = 1000
 
 
 def use_postgresql() -> Postgres:
-    """A cluster with a database for Prefect's server and one for the store."""
-    cluster = Postgres.start(Path(tempfile.mkdtemp(prefix="doorstroom-bench-pg-")))
-    for database in ("prefect", "store"):
-        cluster.create_database(database)
-    os.environ["DOORSTROOM_DATABASE_URL"] = cluster.url("store")
+    """A cluster with a database for the store and one for Prefect's server."""
+    cluster = store_on_postgresql("prefect")
     os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = cluster.url("prefect", "asyncpg")
-    get_settings.cache_clear()
     return cluster
 
 

@@ -40,10 +40,10 @@ from fastapi.testclient import TestClient  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
+from bench.clusters import store_on_postgresql  # noqa: E402
 from doorstroom.monitor.app import PER_PAGE, create_app  # noqa: E402
 from doorstroom.monitor.config import MonitorConfig  # noqa: E402
 from doorstroom.monitor.passwords import hash_password  # noqa: E402
-from doorstroom.settings import get_settings  # noqa: E402
 from doorstroom.store.db import default_engine, migrate, session_scope  # noqa: E402
 from doorstroom.store.models import (  # noqa: E402
     Document,
@@ -56,7 +56,6 @@ from doorstroom.store.models import (  # noqa: E402
     utcnow,
 )
 from doorstroom.store.queries import Viewer, active_clients  # noqa: E402
-from tests.postgres import Postgres  # noqa: E402
 
 OFFICES = 20
 PASSWORD = "bench password 1"
@@ -211,15 +210,6 @@ def timed(name: str, call: Callable[[], object], repeat: int,
     return result
 
 
-def use_postgresql() -> Postgres:
-    """A fresh cluster with a ``store`` database, made the store of this process."""
-    cluster = Postgres.start(Path(tempfile.mkdtemp(prefix="doorstroom-bench-pg-")))
-    cluster.create_database("store")
-    os.environ["DOORSTROOM_DATABASE_URL"] = cluster.url("store")
-    get_settings.cache_clear()
-    return cluster
-
-
 def logged_in(app: object, role: str) -> TestClient:
     client = TestClient(app, base_url="https://monitor.bench")  # type: ignore[arg-type]
     page = client.get("/login").text
@@ -245,7 +235,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
-    cluster = use_postgresql() if args.database == "postgresql" else None
+    cluster = store_on_postgresql() if args.database == "postgresql" else None
     try:
         measure(args)
     finally:

@@ -1,0 +1,21 @@
+"""A throw-away PostgreSQL cluster as a benchmark's store (the scale tests' cluster helper)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from doorstroom.settings import get_settings
+from tests.postgres import Postgres
+
+
+def store_on_postgresql(*more_databases: str) -> Postgres:
+    """Start a cluster in a fresh folder with a ``store`` database (and ``more_databases``),
+    and make that database the store of this process."""
+    cluster = Postgres.start(Path(tempfile.mkdtemp(prefix="doorstroom-bench-pg-")))
+    for database in ("store", *more_databases):
+        cluster.create_database(database)
+    os.environ["DOORSTROOM_DATABASE_URL"] = cluster.url("store")
+    get_settings.cache_clear()
+    return cluster
