@@ -31,15 +31,16 @@ def booked(task_ids: list[int], days_ago: int) -> None:
             finished_at=utcnow() - timedelta(days=days_ago)))
 
 
-def counts(task_ids: list[int]) -> tuple[int, int]:
-    """Attempts and files left of these tasks' documents."""
+def counts(task_ids: list[int] | None = None) -> tuple[int, int]:
+    """Attempts and files left of these tasks' documents (of the whole store: ``None``)."""
+    attempts = select(func.count()).select_from(Attempt)
+    files = select(func.count()).select_from(DocumentFile)
+    if task_ids is not None:
+        attempts = attempts.where(Attempt.sync_task_id.in_(task_ids))
+        files = files.join(SyncTask, SyncTask.document_id == DocumentFile.document_id).where(
+            SyncTask.id.in_(task_ids))
     with session_scope() as session:
-        attempts = session.scalar(select(func.count()).select_from(Attempt).where(
-            Attempt.sync_task_id.in_(task_ids)))
-        files = session.scalar(select(func.count()).select_from(DocumentFile).join(
-            SyncTask, SyncTask.document_id == DocumentFile.document_id).where(
-            SyncTask.id.in_(task_ids)))
-    return attempts or 0, files or 0
+        return session.scalar(attempts) or 0, session.scalar(files) or 0
 
 
 def test_old_booked_documents_lose_files_and_attempts_in_batches_and_nothing_else(
@@ -52,9 +53,13 @@ def test_old_booked_documents_lose_files_and_attempts_in_batches_and_nothing_els
     booked(old, days_ago=120)
     booked(recent, days_ago=10)
 
+    before = counts()
     removed = prune_store(utcnow() - timedelta(days=90), batch=3)
+    after = counts()
 
-    assert removed[0] >= 7 and removed[1] >= 7  # (and whatever earlier tests left that old)
+    # exactly what left the store (ours, and whatever earlier tests left that old)
+    assert removed == (before[0] - after[0], before[1] - after[1])
+    assert removed[0] >= 7 and removed[1] >= 7
     assert counts(old) == (0, 0)
     assert counts(recent) == (1, 1) and counts(waiting) == (0, 1)
     with session_scope() as session:  # the same document again: received, not booked again
