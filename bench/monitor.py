@@ -1,11 +1,13 @@
 """Monitor page latency at scale: 10,000 dossiers and 200,000 tasks (5% failed).
 
     python bench/monitor.py [--dossiers 10000] [--tasks 200000] [--repeat 30]
-    python bench/monitor.py --database postgresql --dossiers 100000 --tasks 5000000
+    python bench/monitor.py --database postgresql --dossiers 100000 --tasks 5000000 [--explain]
 
 ``--database postgresql`` seeds a throw-away PostgreSQL cluster on 127.0.0.1 (the one the
 scale tests start, Debian's server) instead of the SQLite file; its SQL statements of each page
-are written to ``sql-<page>.txt`` in the run folder and their first lines printed.
+are written to ``sql-<page>.txt`` in the run folder and their first lines printed; with
+``--explain`` each with PostgreSQL's own time (``EXPLAIN ANALYZE``), and the plan of any that
+takes 20 ms or more.
 
 Seeds the store, logs in through the log-in form, and measures each page server-side (the
 ASGI app in process: routing, session, rights queries, catalogue texts, Jinja2 rendering,
@@ -56,6 +58,7 @@ from doorstroom.store.models import (  # noqa: E402
     utcnow,
 )
 from doorstroom.store.queries import Viewer, active_clients  # noqa: E402
+from doorstroom.store.summaries import rebuild  # noqa: E402
 
 OFFICES = 20
 PASSWORD = "bench password 1"
@@ -145,6 +148,8 @@ def seed(dossiers: int, tasks: int) -> dict[str, Viewer]:
              "created_at": now} for i in range(dossiers)])
     if default_engine().dialect.name == "postgresql":
         _seed_rows_in_postgresql(dossiers, tasks)
+        with session_scope() as session:  # rows made in SQL: summarised afresh
+            rebuild(session)
     for first in range(0, tasks, CHUNK) if default_engine().dialect.name == "sqlite" else ():
         numbers = range(first, min(tasks, first + CHUNK))
         with session_scope() as session:
@@ -168,15 +173,51 @@ def seed(dossiers: int, tasks: int) -> dict[str, Viewer]:
 
 
 class Statements:
-    """Counts SQL statements sent while it is active, and keeps the last call's text."""
+    """Counts SQL statements sent while it is active, and keeps the last call's statements
+    with their parameters (to explain them afterwards)."""
 
     def __init__(self) -> None:
         self.count = 0
         self.texts: list[str] = []
+        self.sent: list[tuple[str, object]] = []
 
-    def __call__(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+    def __call__(self, _conn: object, _cursor: object, statement: str, parameters: object,
+                 *_: object) -> None:
         self.count += 1
         self.texts.append(statement)
+        self.sent.append((statement, parameters))
+
+    def clear(self) -> None:
+        """Forget the statements of the previous call (the count goes on)."""
+        self.texts.clear()
+        self.sent.clear()
+
+
+def explain(sent: list[tuple[str, object]]) -> list[float]:
+    """PostgreSQL's own execution time (ms) of each statement, from ``EXPLAIN ANALYZE``
+    run with the parameters the page sent; the plans of the slow ones are printed."""
+    times = []
+    raw = default_engine().raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, parameters in sent:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                times.append(0.0)
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            plan = [row[0] for row in cursor.fetchall()]
+            found = re.search(r"Execution Time: ([0-9.]+) ms", plan[-1])
+            times.append(float(found.group(1)) if found else 0.0)
+            if times[-1] >= SLOW_STATEMENT_MS:
+                print("\n".join(f"      | {line}" for line in plan), flush=True)
+        raw.rollback()
+    finally:
+        raw.close()
+    return times
+
+
+SLOW_STATEMENT_MS = 20.0
+"""A statement that takes this long on its own has its plan printed with ``--explain``."""
 
 
 def _first_line(statement: str) -> str:
@@ -184,16 +225,17 @@ def _first_line(statement: str) -> str:
 
 
 def timed(name: str, call: Callable[[], object], repeat: int,
-          sql_to: Path | None = None) -> dict[str, float]:
+          sql_to: Path | None = None, explained: bool = False) -> dict[str, float]:
     """p50/p95 of ``repeat`` calls after a warm-up, the SQL statements per call; with
-    ``sql_to``, the statements of one call are written there and their first lines printed."""
+    ``sql_to``, the statements of one call are written there and their first lines printed
+    (``explained``: each with PostgreSQL's execution time, the slow ones with their plan)."""
     statements = Statements()
     engine = default_engine()
     call()  # warm-up: templates compiled, catalogues read, caches filled
     event.listen(engine, "before_cursor_execute", statements)
     timings = []
     for _ in range(repeat):
-        statements.texts.clear()
+        statements.clear()
         started = time.perf_counter()
         call()
         timings.append((time.perf_counter() - started) * 1000)
@@ -205,8 +247,10 @@ def timed(name: str, call: Callable[[], object], repeat: int,
           f"{result['queries']:.0f} SQL statements", flush=True)
     if sql_to is not None:
         sql_to.write_text("\n\n".join(statements.texts) + "\n")
-        for statement in statements.texts:
-            print(f"    {_first_line(statement)}", flush=True)
+        times = explain(statements.sent) if explained else [None] * len(statements.sent)
+        for statement, took in zip(statements.texts, times, strict=True):
+            spent = f"{took:8.2f} ms " if took is not None else ""
+            print(f"    {spent}{_first_line(statement)}", flush=True)
     return result
 
 
@@ -234,6 +278,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--explain", action="store_true",
+                        help="PostgreSQL: time each statement of each page with EXPLAIN "
+                             "ANALYZE and print the plans of the slow ones")
     args = parser.parse_args()
     cluster = store_on_postgresql() if args.database == "postgresql" else None
     try:
@@ -253,6 +300,11 @@ def measure(args: argparse.Namespace) -> None:
             session.execute(text("ANALYZE"))
     print(f"seeded {args.dossiers} dossiers, {args.tasks} tasks and documents in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
+    time_pages(args, viewers)
+
+
+def time_pages(args: argparse.Namespace, viewers: dict[str, Viewer]) -> None:
+    """Log in as each kind of user and time every page against the seeded store."""
     app = create_app(MonitorConfig(session_key=SecretStr("bench" * 10),
                                    prefect_ui_url="http://127.0.0.1:4200"))
     office, dossier, support = (logged_in(app, role) for role in ("office", "dossier", "support"))
@@ -274,7 +326,8 @@ def measure(args: argparse.Namespace) -> None:
     }
     sql_dir = RUN_DIR if args.database == "postgresql" else None
     results = {name: timed(name, call, args.repeat,
-                           sql_dir / f"sql-{number}.txt" if sql_dir else None)
+                           sql_dir / f"sql-{number}.txt" if sql_dir else None,
+                           explained=args.explain and sql_dir is not None)
                for number, (name, call) in enumerate(pages.items(), 1)}
     # A download, not a page: every open task of the office in one file (not in "worst page").
     download = timed("download: open tasks as CSV, whole office", page(office, "/tasks.csv"),

@@ -2,3 +2,6 @@
 
 Prefect knows runs; the store knows business facts (which booking exists, who must act, why).
 """
+
+# Every session keeps the per-dossier summaries with the tasks (SQLAlchemy session events).
+from doorstroom.store import summaries as _summaries  # noqa: F401

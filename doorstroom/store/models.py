@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -133,6 +134,11 @@ class Dossier(Base):
     """``monthly``, ``quarterly`` or ``none`` (``doorstroom.vat_calendar.Filing``); unset means
     the Belgian rule, monthly. Office-level users set it in the monitor."""
     linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    support_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Its failed tasks support must act on (red); kept by ``doorstroom.store.summaries``
+    in the transaction that changes a task, so the active-clients list reads no tasks."""
+    employee_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Its failed tasks the office must act on (orange); kept like ``support_failed``."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     office: Mapped[Office] = relationship(back_populates="dossiers")
 
@@ -183,15 +189,30 @@ class DocumentFile(Base):
     document: Mapped[Document] = relationship(back_populates="files")
 
 
+SUPPORT_QUEUE_ROWS = "status = 'failed' AND responsibility = 'support' AND incident_id IS NULL"
+"""Support's queue: red tasks not held by an incident (the rows of a partial index)."""
+FAILED_ROWS = "status = 'failed'"
+"""The failed tasks, orange and red (the rows of a partial index)."""
+
+
 class SyncTask(Base):
     """One unit of work for one dossier, with its latest outcome."""
 
     __tablename__ = "sync_tasks"
     # The monitor counts failed tasks per dossier, and lists the newest tasks first; a
-    # restart and the problems view ask what a run still holds.
-    __table_args__ = (Index("ix_sync_tasks_dossier_status", "dossier_id", "status"),
-                      Index("ix_sync_tasks_updated", "updated_at", "id"),
-                      Index("ix_sync_tasks_run_status", "last_flow_run_id", "status"))
+    # restart and the problems view ask what a run still holds. Support's queue and the
+    # follow-up narrowed to orange or red walk an index of failed tasks in the order they
+    # show (urgent, nearest VAT deadline, ...): a page reads its 50 rows, not every one.
+    __table_args__ = (
+        Index("ix_sync_tasks_dossier_status", "dossier_id", "status"),
+        Index("ix_sync_tasks_updated", "updated_at", "id"),
+        Index("ix_sync_tasks_run_status", "last_flow_run_id", "status"),
+        Index("ix_sync_tasks_support_queue", text("urgent DESC"), "vat_due", "finished_at", "id",
+              postgresql_where=text(SUPPORT_QUEUE_ROWS), sqlite_where=text(SUPPORT_QUEUE_ROWS)),
+        Index("ix_sync_tasks_failed_order", text("urgent DESC"), "vat_due",
+              text("updated_at DESC"), text("id DESC"), postgresql_where=text(FAILED_ROWS),
+              sqlite_where=text(FAILED_ROWS)),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -222,6 +243,9 @@ class SyncTask(Base):
     support_note_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     """The outage this task failed in, followed up as one (``doorstroom.store.incidents``)."""
+    vat_due: Mapped[date | None] = mapped_column(Date)
+    """Its document's VAT due date, copied (and kept when it changes) so the queues are
+    ordered by an index of this table."""
     period_override: Mapped[str | None] = mapped_column(String(6))
     """The book period (``YYYYMM``) a person chose for this booking because its own is
     closed; the connector books there instead of in the document's period."""
@@ -238,6 +262,33 @@ class SyncTask(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     document: Mapped[Document | None] = relationship()
     dossier: Mapped[Dossier] = relationship()
+
+
+class DossierProblem(Base):
+    """The failed tasks of one dossier that share a cause (code, parameters, who must act),
+    counted: what the problems view lists and orders without grouping every failed task.
+
+    Rewritten for a dossier by ``doorstroom.store.summaries`` in the same transaction as any
+    change to its failed tasks, so it never lags them.
+    """
+
+    __tablename__ = "dossier_problems"
+    # 'employee' sorts before 'support': the index walks orange problems first, then by
+    # the nearest VAT deadline, then the largest, as the page shows them.
+    __table_args__ = (Index("ix_dossier_problems_order", "responsibility", "due",
+                            text("tasks DESC"), "dossier_id", "first_task_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    failure_code: Mapped[str] = mapped_column(String(100))
+    params_text: Mapped[str | None] = mapped_column(Text)
+    """The failure's parameters as the tasks store them (JSON text): part of the cause."""
+    responsibility: Mapped[Responsibility] = mapped_column(_enum(Responsibility))
+    tasks: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When the oldest of its tasks failed."""
+    due: Mapped[date | None] = mapped_column(Date)
+    """The nearest VAT due date among its documents."""
+    first_task_id: Mapped[int] = mapped_column(Integer)
 
 
 class Incident(Base):

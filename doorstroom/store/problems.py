@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from doorstroom.store.db import as_utc
 from doorstroom.store.models import (
-    Document,
     Dossier,
+    DossierProblem,
     Responsibility,
     SyncTask,
     TaskKind,
@@ -70,46 +70,42 @@ def _dossier_of(key: str) -> int | None:
 def problems(session: Session, viewer: Viewer, dossier_id: int | None = None,
              limit: int = SHOWN) -> list[Problem]:
     """The viewer's problems (of one dossier, or all): orange before red, then the nearest VAT
-    deadline, then the largest."""
-    params_text = cast(SyncTask.failure_params, String)
-    employee_first = case((SyncTask.responsibility == Responsibility.EMPLOYEE, 0), else_=1)
-    nearest = func.min(Document.vat_due)
-    query = (select(SyncTask.dossier_id, SyncTask.failure_code, params_text,
-                    SyncTask.responsibility, func.count(SyncTask.id),
-                    func.min(func.coalesce(SyncTask.finished_at, SyncTask.updated_at)), nearest)
-             .outerjoin(Document, Document.id == SyncTask.document_id)
-             .where(SyncTask.status == TaskStatus.FAILED, SyncTask.failure_code.is_not(None),
-                    SyncTask.dossier_id.in_(visible_dossiers(viewer)))
-             .group_by(SyncTask.dossier_id, SyncTask.failure_code, params_text,
-                       SyncTask.responsibility)
-             .order_by(employee_first, nearest.asc().nulls_last(),
-                       func.count(SyncTask.id).desc(), SyncTask.dossier_id,
-                       func.min(SyncTask.id))
+    deadline, then the largest.
+
+    The causes and their counts come from the dossiers' summaries (kept with the tasks, see
+    ``doorstroom.store.summaries``), whose index is in this order: a page reads the
+    problems it shows, not every failed task the viewer may see.
+    """
+    query = (select(DossierProblem)
+             .where(DossierProblem.dossier_id.in_(visible_dossiers(viewer)))
+             .order_by(DossierProblem.responsibility,  # "employee" < "support": orange first
+                       DossierProblem.due.asc().nulls_last(), DossierProblem.tasks.desc(),
+                       DossierProblem.dossier_id, DossierProblem.first_task_id)
              .limit(limit))
     if dossier_id is not None:
-        query = query.where(SyncTask.dossier_id == dossier_id)
-    groups = session.execute(query).all()
+        query = query.where(DossierProblem.dossier_id == dossier_id)
+    groups = session.scalars(query).all()
     if not groups:
         return []
-    members = _failed_by_key(session, {group[0] for group in groups})
-    behind_link = _waiting_behind_link(session, {group[0] for group in groups})
+    members = _failed_by_key(session, {group.dossier_id for group in groups})
+    behind_link = _waiting_behind_link(session, {group.dossier_id for group in groups})
     in_runs = _waiting_in_runs(session, {task.last_flow_run_id for tasks in members.values()
                                          for task in tasks if task.last_flow_run_id})
     found = []
-    for dossier, code, _text, responsibility, _count, since, due in groups:
-        params = _params(_text)
-        key = problem_key(dossier, code or "", params)
+    for group in groups:
+        params = _params(group.params_text)
+        key = problem_key(group.dossier_id, group.failure_code, params)
         tasks = members.get(key, [])
-        if not tasks or code is None or responsibility is None:
+        if not tasks:
             continue
         if any(task.kind == TaskKind.CREATE_DOSSIER for task in tasks):
-            waiting = behind_link.get(dossier, 0)
+            waiting = behind_link.get(group.dossier_id, 0)
         else:
             waiting = sum(in_runs.get(run, 0) for run in
                           {task.last_flow_run_id for task in tasks if task.last_flow_run_id})
-        found.append(Problem(key, dossier, code, params, responsibility,
-                             tuple(task.id for task in tasks), as_utc(since), waiting,
-                             tuple(tasks), due))
+        found.append(Problem(key, group.dossier_id, group.failure_code, params,
+                             group.responsibility, tuple(task.id for task in tasks),
+                             as_utc(group.since), waiting, tuple(tasks), group.due))
     return found
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.orm import Session, contains_eager, joinedload, raiseload
 
 from doorstroom.store.db import as_utc
@@ -68,41 +68,36 @@ class ClientRow:
         return "red" if self.support_tasks else "black"
 
 
+def may_see(viewer: Viewer) -> Any:
+    """The condition on ``Dossier`` rows that ``viewer`` may see."""
+    if viewer.role == UserRole.SUPPORT:
+        return true()
+    office = Dossier.office_id == viewer.office_id
+    if viewer.role == UserRole.OFFICE:
+        return office
+    return office & Dossier.id.in_(select(DossierRight.dossier_id).where(
+        DossierRight.user_id == viewer.user_id))
+
+
 def visible_dossiers(viewer: Viewer) -> Select[Any]:
     """The ids of the dossiers ``viewer`` may see, as a subquery-able select."""
-    query = select(Dossier.id)
-    if viewer.role == UserRole.SUPPORT:
-        return query
-    if viewer.role == UserRole.OFFICE:
-        return query.where(Dossier.office_id == viewer.office_id)
-    return query.join(DossierRight, DossierRight.dossier_id == Dossier.id).where(
-        DossierRight.user_id == viewer.user_id, Dossier.office_id == viewer.office_id)
-
-
-def _counts() -> tuple[Any, Any]:
-    """A dossier's failed tasks with support and with the office, as aggregates."""
-    return (func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.SUPPORT),
-            func.count(SyncTask.id).filter(SyncTask.responsibility == Responsibility.EMPLOYEE))
+    return select(Dossier.id).where(may_see(viewer))
 
 
 def _icon_order() -> Any:
     """Orange dossiers first (the office can act), then red, then black."""
-    support, employee = _counts()
-    return case((employee > 0, 0), (support > 0, 1), else_=2)
+    return case((Dossier.employee_failed > 0, 0), (Dossier.support_failed > 0, 1), else_=2)
 
 
 def _clients(viewer: Viewer, search: str = "", icon: str = "", package: str = "",
              dossier_id: int | None = None) -> Select[int, str, str, str, int, int]:
-    """The active-clients rows (unordered, unpaged): each visible dossier with its counts."""
-    failed = SyncTask.status == TaskStatus.FAILED
-    support, employee = _counts()
+    """The active-clients rows (unordered, unpaged): each visible dossier with its counts of
+    failed tasks, as the dossier's summary keeps them (``doorstroom.store.summaries``)."""
     query = (
         select(Dossier.id, Dossier.name, Dossier.package, Office.name,
-               support.label("support"), employee.label("employee"))
+               Dossier.support_failed, Dossier.employee_failed)
         .join(Office, Office.id == Dossier.office_id)
-        .outerjoin(SyncTask, (SyncTask.dossier_id == Dossier.id) & failed)
-        .where(Dossier.id.in_(visible_dossiers(viewer)))
-        .group_by(Dossier.id, Dossier.name, Dossier.package, Office.name)
+        .where(may_see(viewer))
     )
     if search:
         query = query.where(func.lower(Dossier.name).contains(search.lower(), autoescape=True))
@@ -111,11 +106,11 @@ def _clients(viewer: Viewer, search: str = "", icon: str = "", package: str = ""
     if dossier_id is not None:
         query = query.where(Dossier.id == dossier_id)
     if icon == "orange":
-        query = query.having(employee > 0)
+        query = query.where(Dossier.employee_failed > 0)
     elif icon == "red":
-        query = query.having(employee == 0, support > 0)
+        query = query.where(Dossier.employee_failed == 0, Dossier.support_failed > 0)
     elif icon == "black":
-        query = query.having(employee == 0, support == 0)
+        query = query.where(Dossier.employee_failed == 0, Dossier.support_failed == 0)
     return query
 
 
@@ -196,20 +191,17 @@ def task_rows(session: Session, page: Select[Any], *order: Any) -> list[SyncTask
 
 
 NEWEST_FIRST = (SyncTask.updated_at.desc(), SyncTask.id.desc())
-DEADLINE_FIRST = (SyncTask.urgent.desc(), Document.vat_due.asc().nulls_last())
-"""Urgent first, then the nearest VAT deadline (queries that use it join ``Document``)."""
+DEADLINE_FIRST = (SyncTask.urgent.desc(), SyncTask.vat_due.asc().nulls_last())
+"""Urgent first, then the nearest VAT deadline (the task's copy of its document's)."""
 SUPPORT_ORDER = (*DEADLINE_FIRST, SyncTask.finished_at.asc().nulls_last(), SyncTask.id)
 """Urgent first, then the nearest deadline, then the oldest failure (not the last change:
 marking urgent moves nothing)."""
-WAITING_FIRST = (case((SyncTask.status == TaskStatus.DONE, 1), else_=0), *DEADLINE_FIRST,
-                 *NEWEST_FIRST)
+OPEN_FIRST = (*DEADLINE_FIRST, *NEWEST_FIRST)
+"""Unfinished work by urgency and deadline, then the newest (an index of failed tasks
+serves it for the lists narrowed to orange or red)."""
+WAITING_FIRST = (case((SyncTask.status == TaskStatus.DONE, 1), else_=0), *OPEN_FIRST)
 """A dossier's follow-up: what still waits first, by urgency and deadline; then the rest."""
 OPEN_FILTERS = ("open", "employee", "support", "waiting")
-
-
-def _with_document(query: Select[Any]) -> Select[Any]:
-    """Task ids joined with their document, to order by its deadline."""
-    return query.outerjoin(Document, Document.id == SyncTask.document_id)
 
 
 STATUS_FILTERS = ("open", "employee", "support", "waiting", "done")
@@ -228,10 +220,11 @@ class TaskFilter:
     text: str = ""
     """Part of the document's number or party."""
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        """``query`` (of task ids) narrowed to this filter."""
+    def apply(self, query: Select[Any], visible: Select[Any]) -> Select[Any]:
+        """``query`` (of task ids) narrowed to this filter; a dossier's name or package is
+        looked for among the ``visible`` dossiers (an office's 5,000, not all 100,000)."""
         if self.dossier or self.package:
-            dossiers = select(Dossier.id)
+            dossiers = visible
             if self.dossier:
                 dossiers = dossiers.where(func.lower(Dossier.name).contains(
                     self.dossier.lower(), autoescape=True))
@@ -270,10 +263,12 @@ def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None 
     if open_only:
         query = query.where(SyncTask.status != TaskStatus.DONE)
     if narrowed is not None:
-        query = narrowed.apply(query)
+        query = narrowed.apply(query, visible_dossiers(viewer))
     order: tuple[Any, ...] = NEWEST_FIRST
-    if dossier_id is not None or open_only or (narrowed and narrowed.status in OPEN_FILTERS):
-        order, query = WAITING_FIRST, _with_document(query)
+    if open_only or (narrowed and narrowed.status in OPEN_FILTERS):
+        order = OPEN_FIRST  # nothing done is listed: "what waits first" orders nothing
+    elif dossier_id is not None:
+        order = WAITING_FIRST
     page = query.order_by(*order).limit(limit).offset(offset)
     return task_rows(session, page, *order)
 
@@ -281,9 +276,9 @@ def tasks_to_follow_up(session: Session, viewer: Viewer, dossier_id: int | None 
 def waiting_for_office(session: Session, viewer: Viewer, limit: int = 500) -> list[SyncTask]:
     """The orange tasks the viewer may see: the nearest VAT deadline first, then per
     dossier the oldest first."""
-    order = (Document.vat_due.asc().nulls_last(), SyncTask.dossier_id, SyncTask.updated_at,
+    order = (SyncTask.vat_due.asc().nulls_last(), SyncTask.dossier_id, SyncTask.updated_at,
              SyncTask.id)
-    page = (_with_document(_visible_tasks(viewer))
+    page = (_visible_tasks(viewer)
             .where(SyncTask.status == TaskStatus.FAILED,
                    SyncTask.responsibility == Responsibility.EMPLOYEE)
             .order_by(*order).limit(limit))
@@ -340,7 +335,7 @@ def support_queue(session: Session, viewer: Viewer, limit: int = 200,
     """Every red task the viewer may see, urgent ones first, then the nearest VAT deadline,
     then the oldest; an open
     incident's tasks are its one row above the queue, not a row each."""
-    page = (_with_document(_visible_tasks(viewer))
+    page = (_visible_tasks(viewer)
             .where(SyncTask.status == TaskStatus.FAILED,
                    SyncTask.responsibility == Responsibility.SUPPORT,
                    SyncTask.incident_id.is_(None))

@@ -500,6 +500,7 @@ def set_vat_filing(session: Session, dossier_id: int, filing: str | None) -> int
         for key, value in _deadline(booking_period(document, overrides.get(document.id)),
                                     filing).items():
             setattr(document, key, value)
+    _copy_deadline(session, SyncTask.dossier_id == dossier_id)
     return len(documents)
 
 
@@ -510,13 +511,25 @@ def choose_period(session: Session, task: SyncTask, period: str) -> None:
     if task.document is not None:
         for key, value in _deadline(period, task.dossier.vat_filing).items():
             setattr(task.document, key, value)
+        _copy_deadline(session, SyncTask.document_id == task.document_id)
+
+
+def _copy_deadline(session: Session, which: Any) -> None:
+    """The tasks matching ``which`` take their document's VAT due date again (they keep a
+    copy, so the queues are ordered by an index of the tasks)."""
+    session.flush()
+    session.execute(update(SyncTask).where(which, SyncTask.document_id.is_not(None)).values(
+        vat_due=select(Document.vat_due).where(Document.id == SyncTask.document_id)
+        .scalar_subquery()))
 
 
 def queue_task(session: Session, dossier_id: int, kind: TaskKind,
                document_id: int | None = None) -> int:
     """A new pending sync task; return its id."""
+    due = (session.scalar(select(Document.vat_due).where(Document.id == document_id))
+           if document_id is not None else None)
     task = SyncTask(dossier_id=dossier_id, document_id=document_id, kind=kind,
-                    status=TaskStatus.PENDING)
+                    status=TaskStatus.PENDING, vat_due=due)
     session.add(task)
     session.flush()
     return task.id
