@@ -41,14 +41,25 @@ def refresh(session: Session, dossier_ids: Iterable[int]) -> None:
     ids = sorted(set(dossier_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        session.execute(select(Dossier.id).where(Dossier.id.in_(chunk)).order_by(Dossier.id)
-                        .with_for_update())
+        _lock(session, chunk)
         session.execute(delete(DossierProblem).where(DossierProblem.dossier_id.in_(chunk)))
         session.execute(insert(DossierProblem).from_select(_PROBLEM_COLUMNS, _causes(chunk)))
         session.execute(update(Dossier).where(Dossier.id.in_(chunk)).values(
             support_failed=_failed(Responsibility.SUPPORT),
             employee_failed=_failed(Responsibility.EMPLOYEE),
         ).execution_options(synchronize_session=False))
+
+
+def _lock(session: Session, dossier_ids: Iterable[int]) -> None:
+    """Lock these dossiers' rows in id order (PostgreSQL; SQLite has one writer anyway).
+
+    Taken before a transaction writes their tasks where it can, so writers meet on the
+    dossier first and do not each hold a task the other waits for.
+    """
+    ids = sorted(set(dossier_ids))
+    if ids:
+        session.execute(select(Dossier.id).where(Dossier.id.in_(ids)).order_by(Dossier.id)
+                        .with_for_update())
 
 
 def rebuild(session: Session) -> None:
@@ -128,7 +139,9 @@ def _note_statement(state: ORMExecuteState) -> Any:
     if where is not None:
         failed = failed.where(where)
     dirty = _dirty(state.session)
-    dirty.update(state.session.scalars(failed))
+    leaving = set(state.session.scalars(failed))
+    _lock(state.session, leaving - dirty)
+    dirty.update(leaving)
     result = state.invoke_statement()
     if state.is_update:
         dirty.update(state.session.scalars(failed))
@@ -137,7 +150,11 @@ def _note_statement(state: ORMExecuteState) -> Any:
 
 @event.listens_for(Session, "before_commit")
 def _refresh_before_commit(session: Session) -> None:
-    """Summarise the dossiers this transaction touched, inside it."""
+    """Summarise the dossiers this transaction touched, inside it (their rows locked before
+    the last changes to their tasks are flushed)."""
+    _lock(session, {task.dossier_id for task in (*session.new, *session.dirty)
+                    if isinstance(task, SyncTask) and task.dossier_id is not None
+                    and _touches_failed(task, task in session.new)} - _dirty(session))
     session.flush()
     dirty = session.info.pop(_DIRTY, set())
     if dirty:
