@@ -19,3 +19,11 @@ def store_on_postgresql(*more_databases: str) -> Postgres:
     os.environ["DOORSTROOM_DATABASE_URL"] = cluster.url("store")
     get_settings.cache_clear()
     return cluster
+
+
+def prefect_and_store_on_postgresql() -> Postgres:
+    """A cluster with a database for the store and one for Prefect's server (which the
+    benchmark's stack then starts on it)."""
+    cluster = store_on_postgresql("prefect")
+    os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = cluster.url("prefect", "asyncpg")
+    return cluster

@@ -41,7 +41,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.states import Scheduled  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.clusters import store_on_postgresql  # noqa: E402
+from bench.clusters import prefect_and_store_on_postgresql  # noqa: E402
 from bench.figures import cpu_seconds  # noqa: E402
 from deployments.declared import declared  # noqa: E402
 from deployments.local_stack import Stack, prefect_env, start_prefect_server  # noqa: E402
@@ -52,16 +52,8 @@ from doorstroom.store.db import migrate, session_scope  # noqa: E402
 from doorstroom.store.models import Dossier, Office, SyncTask  # noqa: E402
 from flows.dispatch import dispatch  # noqa: E402
 from tests.helpers import a_proposal  # noqa: E402
-from tests.postgres import Postgres  # noqa: E402
 
 SEED_CHUNK = 1000
-
-
-def use_postgresql() -> Postgres:
-    """A cluster with a database for the store and one for Prefect's server."""
-    cluster = store_on_postgresql("prefect")
-    os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = cluster.url("prefect", "asyncpg")
-    return cluster
 
 
 def postgres_cpu_seconds() -> float:
@@ -123,7 +115,7 @@ def main() -> None:
     parser.add_argument("--baseline-runs", type=int, default=1000)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
-    cluster = use_postgresql() if args.database == "postgresql" else None
+    cluster = prefect_and_store_on_postgresql() if args.database == "postgresql" else None
     stack = Stack(env=prefect_env(RUN_DIR, PORT, os.environ["DOORSTROOM_DATABASE_URL"]))
     try:
         migrate()

@@ -1,9 +1,10 @@
 """Latency: from a document's arrival at the ingest API until its booking exists in the
 package, on the embedded default.
 
-    python bench/latency.py [--dossiers 50] [--rate 1] [--seconds 300]
+    python bench/latency.py [--dossiers 50] [--rate 1] [--seconds 300] [--database postgresql]
 
-The embedded stack (Prefect server on SQLite, the in-process worker, the store on SQLite)
+The embedded stack (Prefect server on SQLite, the in-process worker, the store on SQLite;
+``--database postgresql``: the Prefect server and the store on a throw-away PostgreSQL cluster)
 with the ingest API served as in the demo (its background task starts the dossier's run on
 arrival) and an Exact Online sandbox with the package's own rate limits. A client posts
 booking proposals at ``--rate`` per second, round robin over ``--dossiers`` dossiers, for
@@ -38,6 +39,7 @@ os.environ.update(embedded_env(RUN_DIR, PORT))
 
 import httpx  # noqa: E402
 
+from bench.clusters import prefect_and_store_on_postgresql  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
 from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
 from connectors.exact_online.sandbox import ExactOnlineSandbox  # noqa: E402
@@ -132,7 +134,18 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=50)
     parser.add_argument("--rate", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=300.0)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
+    cluster = prefect_and_store_on_postgresql() if args.database == "postgresql" else None
+    try:
+        measure(args)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def measure(args: argparse.Namespace) -> None:
+    """Start the stack, post the documents, wait for their bookings; print the figures."""
     store_url = os.environ["DOORSTROOM_DATABASE_URL"]
     migrate(store_url)
     sandbox = ExactOnlineSandbox()
@@ -154,7 +167,8 @@ def main() -> None:
     quantiles = statistics.quantiles(waits, n=100, method="inclusive") if len(waits) > 1 \
         else waits * 99
     print(json.dumps({
-        "p50_s": round(statistics.median(waits), 2), "p95_s": round(quantiles[94], 2),
+        "database": args.database, "p50_s": round(statistics.median(waits), 2),
+        "p95_s": round(quantiles[94], 2),
         "max_s": round(max(waits), 2), "documents": len(arrived),
         "unbooked": len(arrived) - len(waits),
         "duplicates": sum(len(times) - 1 for times in entries.values()),

@@ -29,6 +29,9 @@ from doorstroom.clock import SYSTEM, Clock
 log = logging.getLogger(__name__)
 
 MAX_PACING_WAIT = 65.0
+BOOKING_CALLS = 5
+"""Calls of one booking: the account, the look-before-booking, the entry, its PDF, and now
+and then a token refresh."""
 
 
 def quote(value: str) -> str:
@@ -39,10 +42,12 @@ def quote(value: str) -> str:
 def call_limits(connection: ExactOnlineConnection) -> list[RateLimit]:
     """Exact's published limits per division, as set on the connection block.
 
-    Exact counts a sliding minute: burst 2, so 2 + 58 in any minute. The day allows half its
-    calls at once, the rest spread over the day. A limit of 0 is no limit.
+    Exact counts a sliding minute: a burst of one booking's calls (:data:`BOOKING_CALLS`, so
+    a lone document is not paced), the other 55 spread over the minute. The day allows half
+    its calls at once, the rest spread over the day. A limit of 0 is no limit.
     """
-    return [RateLimit("minute", connection.calls_per_minute, burst=2),
+    return [RateLimit("minute", connection.calls_per_minute,
+                      burst=min(BOOKING_CALLS, max(1, connection.calls_per_minute // 2))),
             RateLimit("day", connection.calls_per_day,
                       burst=max(1, connection.calls_per_day // 2))]
 
