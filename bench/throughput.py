@@ -6,6 +6,7 @@ Both paths book into the same Exact Online sandbox (no injected latency), in the
   per dossier on a real Prefect server and worker → the same connector.
 
     python bench/throughput.py [--documents 1000] [--dossiers 50] [--worker-limit 4]
+                               [--process-per-run] [--database postgresql]
 
 With ``--dispatch-every 15`` the ``dispatch`` deployment is also served every 15 s while the
 orchestrated documents are booked: the gaps between its runs show whether housekeeping keeps
@@ -35,8 +36,9 @@ os.environ.update(embedded_env(RUN_DIR, PORT))
 
 from prefect.exceptions import PrefectHTTPStatusError  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.clusters import prefect_and_store_on_postgresql  # noqa: E402
 from bench.figures import Profile, cpu_seconds, p95, print_profile  # noqa: E402
 from blocks.exact_online import ExactOnlineConnection  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
@@ -55,6 +57,7 @@ from doorstroom.store.db import migrate, session_scope  # noqa: E402
 from doorstroom.store.models import SyncTask, TaskStatus  # noqa: E402
 from flows.dispatch import dispatch  # noqa: E402
 from tests.helpers import A_PDF, a_dossier, a_proposal, an_office, documents_for  # noqa: E402
+from tests.postgres import Postgres  # noqa: E402
 
 
 def connection(state: ExactSandboxState, url: str) -> ExactOnlineConnection:
@@ -110,14 +113,24 @@ def orchestrated(state: ExactSandboxState, url: str, documents: int, dossiers: i
         time.sleep(0.2)
 
 
-def prefect_rows() -> dict[str, int]:
-    """Rows of the embedded Prefect server's SQLite file: what one document costs it."""
+PREFECT_TABLES = ("events", "event_resources", "flow_run", "flow_run_state", "task_run",
+                  "task_run_state", "log", "artifact")
+
+
+def prefect_rows(cluster: Postgres | None) -> dict[str, int]:
+    """Rows of the Prefect server's database (its SQLite file, or the cluster's ``prefect``
+    database): what one document costs it."""
+    if cluster is not None:
+        engine = create_engine(cluster.url("prefect"))
+        with engine.connect() as connection:
+            found = {table: int(connection.execute(text(f"SELECT count(*) FROM {table}"))
+                                .scalar_one()) for table in PREFECT_TABLES}
+        engine.dispose()
+        return found
     database = RUN_DIR / "prefect" / "prefect.db"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("events", "event_resources", "flow_run", "flow_run_state",
-                              "task_run", "task_run_state", "log",
-                              "artifact")}
+                for table in PREFECT_TABLES}
 
 
 def flow_run_timings() -> str:
@@ -172,8 +185,20 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, metavar="FOLDER",
                         help="record the server and the worker with py-spy during the "
                              "orchestrated run; print their top functions")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: the Prefect server and the store on a throw-away "
+                             "cluster instead of the embedded SQLite files")
     args = parser.parse_args()
+    cluster = prefect_and_store_on_postgresql() if args.database == "postgresql" else None
+    try:
+        measure(args, cluster)
+    finally:
+        if cluster is not None:
+            cluster.stop()
 
+
+def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
+    """Book the documents both ways; print the figures and the JSON line."""
     migrate()
     state = ExactSandboxState()
     stack = Stack(env=prefect_env(RUN_DIR, PORT, os.environ["DOORSTROOM_DATABASE_URL"]))
@@ -218,9 +243,9 @@ def main() -> None:
             SyncTask.status != TaskStatus.DONE))
     entries = sum(len(state.entries(code)) for code in state.divisions if code >= 20_000)
     print(f"orchestrated entries in sandbox: {entries}; tasks not done: {failed}")
-    rows = prefect_rows()
+    rows = prefect_rows(cluster)
     result = {
-        "documents": args.documents, "dossiers": args.dossiers,
+        "database": args.database, "documents": args.documents, "dossiers": args.dossiers,
         "orchestrated_docs_per_s": round(args.documents / orch_s, 2),
         "bare_docs_per_s": round(args.documents / bare_s, 2),
         "ratio": round(bare_s / orch_s, 3),

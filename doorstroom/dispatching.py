@@ -16,6 +16,7 @@ follower starts them once the package answers.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -85,17 +86,35 @@ def start_runs(limit: int = 500, deployment: str = SYNC_DEPLOYMENT,
     return len(requests)
 
 
+ARRIVAL_PAUSES = (1.0, 3.0)
+"""Seconds before trying a refused on-arrival start again: a busy Prefect server (SQLite
+answering 503 "database is locked") often takes it a second later, and the sweep only
+comes every few minutes. The idempotency key makes a second try create no second run."""
+
+
 def on_arrival(dossier_id: int, deployment: str = SYNC_DEPLOYMENT) -> int:
     """Start the dossier's run for work that just arrived, unless one is about to start.
 
-    Never raises: the work is stored, and what is not started here the sweep starts.
+    Never raises: the work is stored, and what is not started here (after two more tries)
+    the sweep starts.
     """
-    try:
-        with session_scope() as session:
-            if repo.run_waiting_to_start(session, dossier_id):
-                return 0
-        return start_runs(1, deployment, [dossier_id])
-    except ORCHESTRATOR_ERRORS as error:
-        log.warning("dossier %s: its run was not started on arrival (%s); the dispatch sweep "
-                    "starts it", dossier_id, type(error).__name__)
-        return 0
+    refused: Exception | None = None
+    for pause in (0.0, *ARRIVAL_PAUSES):
+        time.sleep(pause)
+        try:
+            with session_scope() as session:
+                if repo.run_waiting_to_start(session, dossier_id):
+                    return 0
+            return start_runs(1, deployment, [dossier_id])
+        except ORCHESTRATOR_ERRORS as error:
+            refused = error
+    log.warning("dossier %s: its run was not started on arrival (%s); the dispatch sweep "
+                "starts it", dossier_id, _why(refused))
+    return 0
+
+
+def _why(error: Exception | None) -> str:
+    """The error's type, and the HTTP status Prefect answered with, if it answered."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    return f"{type(error).__name__} {status}" if status else type(error).__name__
