@@ -1,0 +1,62 @@
+"""A start Prefect refused on arrival is tried again within seconds, then left to the sweep.
+
+Prefect's refusal is imitated (a busy embedded server answering 503 cannot be ordered up on
+cue); the store, the retries and the log are real.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from prefect.exceptions import PrefectHTTPStatusError
+
+from doorstroom import dispatching
+from tests.helpers import a_dossier, an_office
+
+
+def _busy() -> PrefectHTTPStatusError:
+    request = httpx.Request("POST", "http://127.0.0.1:4200/api/deployments/x/create_flow_run")
+    response = httpx.Response(503, request=request, text="database is locked")
+    return PrefectHTTPStatusError.from_httpx_error(
+        httpx.HTTPStatusError("busy", request=request, response=response))
+
+
+def test_a_refused_start_is_tried_again_after_a_pause_and_then_made(
+        store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    dossier = a_dossier(an_office(), "Bakkerij Opnieuw", 0, "b")
+    answers: list[object] = [_busy(), 1]
+    pauses: list[float] = []
+
+    def start(_limit: int, _deployment: str, ids: list[int]) -> int:
+        assert ids == [dossier]
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return int(str(answer))
+
+    monkeypatch.setattr(dispatching, "start_runs", start)
+    monkeypatch.setattr(dispatching.time, "sleep", pauses.append)
+
+    assert dispatching.on_arrival(dossier) == 1
+    assert pauses == [0.0, 1.0] and answers == []
+
+
+def test_a_start_refused_three_times_is_left_to_the_sweep_with_prefects_status(
+        store_url: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    dossier = a_dossier(an_office(), "Bakkerij Later", 0, "b")
+    tries: list[int] = []
+
+    def start(_limit: int, _deployment: str, ids: list[int]) -> int:
+        tries.append(ids[0])
+        raise _busy()
+
+    monkeypatch.setattr(dispatching, "start_runs", start)
+    monkeypatch.setattr(dispatching.time, "sleep", lambda _seconds: None)
+
+    with caplog.at_level(logging.WARNING, logger="doorstroom.dispatching"):
+        assert dispatching.on_arrival(dossier) == 0
+    assert tries == [dossier] * 3
+    assert "PrefectHTTPStatusError 503" in caplog.text and "sweep" in caplog.text
