@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from doorstroom.settings import get_settings
@@ -27,3 +29,18 @@ def prefect_and_store_on_postgresql() -> Postgres:
     cluster = store_on_postgresql("prefect")
     os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = cluster.url("prefect", "asyncpg")
     return cluster
+
+
+@contextmanager
+def databases(choice: str, *, prefect: bool) -> Iterator[Postgres | None]:
+    """A benchmark's databases: the embedded SQLite files (``sqlite``: nothing to start), or
+    a throw-away PostgreSQL cluster for the store (and Prefect's server, with ``prefect``),
+    stopped on leaving."""
+    if choice != "postgresql":
+        yield None
+        return
+    cluster = prefect_and_store_on_postgresql() if prefect else store_on_postgresql()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -39,7 +39,7 @@ os.environ.update(embedded_env(RUN_DIR, PORT))
 
 import httpx  # noqa: E402
 
-from bench.clusters import prefect_and_store_on_postgresql  # noqa: E402
+from bench.clusters import databases  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
 from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
 from connectors.exact_online.sandbox import ExactOnlineSandbox  # noqa: E402
@@ -136,12 +136,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
-    cluster = prefect_and_store_on_postgresql() if args.database == "postgresql" else None
-    try:
+    with databases(args.database, prefect=True):
         measure(args)
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 def measure(args: argparse.Namespace) -> None:

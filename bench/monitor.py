@@ -42,7 +42,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from bench.clusters import store_on_postgresql  # noqa: E402
+from bench.clusters import databases  # noqa: E402
 from doorstroom.monitor.app import PER_PAGE, create_app  # noqa: E402
 from doorstroom.monitor.config import MonitorConfig  # noqa: E402
 from doorstroom.monitor.passwords import hash_password  # noqa: E402
@@ -282,12 +282,8 @@ def main() -> None:
                         help="PostgreSQL: time each statement of each page with EXPLAIN "
                              "ANALYZE and print the plans of the slow ones")
     args = parser.parse_args()
-    cluster = store_on_postgresql() if args.database == "postgresql" else None
-    try:
+    with databases(args.database, prefect=False):
         measure(args)
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 def measure(args: argparse.Namespace) -> None:

@@ -38,7 +38,7 @@ from prefect.exceptions import PrefectHTTPStatusError  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
-from bench.clusters import prefect_and_store_on_postgresql  # noqa: E402
+from bench.clusters import databases  # noqa: E402
 from bench.figures import Profile, cpu_seconds, p95, print_profile  # noqa: E402
 from blocks.exact_online import ExactOnlineConnection  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
@@ -189,12 +189,8 @@ def main() -> None:
                         help="postgresql: the Prefect server and the store on a throw-away "
                              "cluster instead of the embedded SQLite files")
     args = parser.parse_args()
-    cluster = prefect_and_store_on_postgresql() if args.database == "postgresql" else None
-    try:
+    with databases(args.database, prefect=True) as cluster:
         measure(args, cluster)
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:

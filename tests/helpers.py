@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from doorstroom.documents.proposal import Attachment, BookingProposal, Party, ProposalLine
 from doorstroom.documents.service import submit
@@ -59,9 +59,10 @@ def a_spread_proposal(number: str, issue_date: date, second_period: str) -> Book
 A_PDF = Attachment(filename="invoice.pdf", media_type="application/pdf", content=b"%PDF-1.4\n")
 
 
-def an_office(name: str = "Kantoor Peeters", language: str = "nl") -> int:
-    """A new office; returns its id."""
-    with session_scope() as session:
+def an_office(name: str = "Kantoor Peeters", language: str = "nl",
+              engine: Engine | None = None) -> int:
+    """A new office (in ``engine``'s store, else the session's); returns its id."""
+    with session_scope(engine) as session:
         office = Office(name=name, language=language)
         session.add(office)
         session.flush()
@@ -69,9 +70,10 @@ def an_office(name: str = "Kantoor Peeters", language: str = "nl") -> int:
 
 
 def a_dossier(office_id: int, name: str, division: int, block: str,
-              package: str = "exact_online", external_id: str | None = None) -> int:
+              package: str = "exact_online", external_id: str | None = None,
+              engine: Engine | None = None) -> int:
     """A new dossier linked to an administration (an Exact division by default)."""
-    with session_scope() as session:
+    with session_scope(engine) as session:
         dossier = Dossier(office_id=office_id, name=name, package=package,
                           external_id=external_id or str(division or f"X{next(_numbers)}"),
                           connection_block=block)
@@ -118,9 +120,10 @@ def wait_until_settled(task_ids: Iterable[int], timeout: float = 180,
 
 
 def a_task(dossier: int, responsibility: Responsibility | None, code: str | None = None,
-           params: dict[str, str] | None = None, document: int | None = None) -> int:
+           params: dict[str, str] | None = None, document: int | None = None,
+           engine: Engine | None = None) -> int:
     """A post-booking task: failed with ``responsibility``, or done when it has none."""
-    with session_scope() as session:
+    with session_scope(engine) as session:
         task = SyncTask(dossier_id=dossier, kind=TaskKind.POST_BOOKING, document_id=document,
                         status=TaskStatus.FAILED if responsibility else TaskStatus.DONE,
                         responsibility=responsibility, failure_code=code,

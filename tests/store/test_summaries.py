@@ -27,12 +27,11 @@ from doorstroom.store.db import session_scope as store_session
 from doorstroom.store.models import (
     Dossier,
     DossierProblem,
-    Office,
     SyncTask,
-    TaskKind,
     TaskStatus,
 )
 from doorstroom.store.summaries import rebuild
+from tests import helpers
 from tests.helpers import a_proposal
 
 ENGINE: list[Engine] = []
@@ -54,27 +53,16 @@ def session_scope() -> Any:
 
 
 def a_dossier(name: str) -> int:
-    with session_scope() as session:
-        office = Office(name=name, language="nl")
-        session.add(office)
-        session.flush()
-        dossier = Dossier(office_id=office.id, name=name, package="exact_online",
-                          external_id=name, connection_block="b")
-        session.add(dossier)
-        session.flush()
-        return dossier.id
+    """A dossier of an office of its own, in this test's store."""
+    return helpers.a_dossier(helpers.an_office(name, engine=ENGINE[0]), name, 0, "b",
+                             engine=ENGINE[0])
 
 
 def a_task(dossier: int, responsibility: Responsibility | None, code: str | None = None,
            params: dict[str, str] | None = None) -> int:
-    with session_scope() as session:
-        task = SyncTask(dossier_id=dossier, kind=TaskKind.POST_BOOKING,
-                        status=TaskStatus.FAILED if responsibility else TaskStatus.DONE,
-                        responsibility=responsibility, failure_code=code,
-                        failure_params=params, attempts=1)
-        session.add(task)
-        session.flush()
-        return task.id
+    """A task (failed, or done) in this test's store."""
+    return helpers.a_task(dossier, responsibility, code, params, engine=ENGINE[0])
+
 
 RUN, ORANGE_RUN = str(uuid4()), str(uuid4())
 Summary = tuple[tuple[int, int], list[tuple[str, str | None, str, int, date | None]]]
