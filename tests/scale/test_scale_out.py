@@ -251,6 +251,7 @@ def test_identical_submissions_racing_on_postgresql_store_one_document_and_one_t
         session.flush()
         token = issue_token(session, office.id)
         dossier_id = dossier.id
+    cluster.exact.state.add_division(9401, "Race NV")
     body = {"proposal": a_proposal("RACE-1").model_dump(mode="json")}
     with SandboxServer(create_ingest_app()) as api, ThreadPoolExecutor(12) as pool:
         url = f"{api.url}/api/v1/dossiers/{dossier_id}/documents/proposal"
@@ -268,7 +269,7 @@ def test_identical_submissions_racing_on_postgresql_store_one_document_and_one_t
     # booked before the next test: work still in flight would meet its outage and hold its
     # first wave back behind an incident of its own
     [task] = wait_until_settled(task_ids)
-    assert task.status == TaskStatus.DONE
+    assert task.status == TaskStatus.DONE and len(cluster.exact.state.entries(9401)) == 1
 
 
 def test_a_503_outage_over_200_divisions_is_one_incident_one_mail_and_each_booking_once(
