@@ -41,7 +41,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.states import Scheduled  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.clusters import prefect_and_store_on_postgresql  # noqa: E402
+from bench.clusters import databases  # noqa: E402
 from bench.figures import cpu_seconds  # noqa: E402
 from deployments.declared import declared  # noqa: E402
 from deployments.local_stack import Stack, prefect_env, start_prefect_server  # noqa: E402
@@ -115,35 +115,33 @@ def main() -> None:
     parser.add_argument("--baseline-runs", type=int, default=1000)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
-    cluster = prefect_and_store_on_postgresql() if args.database == "postgresql" else None
-    stack = Stack(env=prefect_env(RUN_DIR, PORT, os.environ["DOORSTROOM_DATABASE_URL"]))
-    try:
-        migrate()
-        start_prefect_server(stack, RUN_DIR / "prefect-server.log")
-        [sync] = [item for item in declared() if item.name == "sync-dossier"]
-        register(sync)
-        started = time.perf_counter()
-        seed(args.dossiers)
-        print(f"seeded {args.dossiers} dossiers in {time.perf_counter() - started:.1f} s",
-              flush=True)
-        server = stack.processes[0].pid
-        base_s = baseline(args.baseline_runs)
-        print(f"baseline: {args.baseline_runs} runs with the bare client in {base_s:.1f} s",
-              flush=True)
-        cpu = (cpu_seconds(server), time.process_time(), postgres_cpu_seconds())
-        started = time.perf_counter()
-        runs = sweeps = 0
-        while unassigned():
-            runs += dispatch(limit=args.limit)
-            sweeps += 1
-        took = time.perf_counter() - started
-        server_s = cpu_seconds(server) - cpu[0]
-        worker_s = time.process_time() - cpu[1]
-        database_s = postgres_cpu_seconds() - cpu[2]
-    finally:
-        stack.stop()
-        if cluster is not None:
-            cluster.stop()
+    with databases(args.database, prefect=True) as cluster:
+        stack = Stack(env=prefect_env(RUN_DIR, PORT, os.environ["DOORSTROOM_DATABASE_URL"]))
+        try:
+            migrate()
+            start_prefect_server(stack, RUN_DIR / "prefect-server.log")
+            [sync] = [item for item in declared() if item.name == "sync-dossier"]
+            register(sync)
+            started = time.perf_counter()
+            seed(args.dossiers)
+            print(f"seeded {args.dossiers} dossiers in {time.perf_counter() - started:.1f} s",
+                  flush=True)
+            server = stack.processes[0].pid
+            base_s = baseline(args.baseline_runs)
+            print(f"baseline: {args.baseline_runs} runs with the bare client in {base_s:.1f} s",
+                  flush=True)
+            cpu = (cpu_seconds(server), time.process_time(), postgres_cpu_seconds())
+            started = time.perf_counter()
+            runs = sweeps = 0
+            while unassigned():
+                runs += dispatch(limit=args.limit)
+                sweeps += 1
+            took = time.perf_counter() - started
+            server_s = cpu_seconds(server) - cpu[0]
+            worker_s = time.process_time() - cpu[1]
+            database_s = postgres_cpu_seconds() - cpu[2]
+        finally:
+            stack.stop()
     runs_per_s = runs / took
     base_per_s = args.baseline_runs / base_s
     print(f"dispatch: {runs} runs in {sweeps} sweeps, {took:.1f} s")
