@@ -526,8 +526,9 @@ def _copy_deadline(session: Session, which: Any) -> None:
 def queue_task(session: Session, dossier_id: int, kind: TaskKind,
                document_id: int | None = None) -> int:
     """A new pending sync task; return its id."""
-    due = (session.scalar(select(Document.vat_due).where(Document.id == document_id))
-           if document_id is not None else None)
+    # the document is usually in the session already (just stored): no query then
+    document = session.get(Document, document_id) if document_id is not None else None
+    due = document.vat_due if document is not None else None
     task = SyncTask(dossier_id=dossier_id, document_id=document_id, kind=kind,
                     status=TaskStatus.PENDING, vat_due=due)
     session.add(task)
