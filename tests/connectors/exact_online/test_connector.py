@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -282,3 +283,38 @@ def test_given_a_chosen_period_the_division_lacks_then_the_employee_is_told(
     with pytest.raises(EmployeeActionRequired) as missing:
         connector.post_booking(moved)
     assert missing.value.params == {"period": "203101"}
+
+
+def test_given_one_run_waiting_on_its_gl_accounts_then_another_run_books_meanwhile(
+        exact_sandbox: RunningExact) -> None:
+    """Runs share a worker's threads: one run's slow first read must not hold up another's."""
+    for division in (21, 22):
+        exact_sandbox.state.add_division(division, f"Dossier {division}")
+    slow, other = (ExactOnlineConnector(exact_sandbox.connection(rate_limited=False),
+                                        DossierRef(division, f"Dossier {division}", str(division)))
+                   for division in (21, 22))
+    reading, release = threading.Event(), threading.Event()
+    read = slow.client.results
+
+    def waits_for_release(path: str, *args: str) -> list[dict[str, object]]:
+        if path == "financial/GLAccounts":
+            reading.set()
+            release.wait(30)
+        return read(path, *args)
+
+    slow.client.results = waits_for_release  # type: ignore[method-assign]
+    first = threading.Thread(target=slow.post_booking, args=(a_request("SLOW-1"),))
+    first.start()
+    try:
+        assert reading.wait(10)
+        second = threading.Thread(target=other.post_booking, args=(a_request("FAST-1"),))
+        second.start()
+        second.join(10)
+        assert not second.is_alive(), "the second run waited for the first run's read"
+        assert [e["YourRef"] for e in exact_sandbox.state.entries(22)] == ["FAST-1"]
+    finally:
+        release.set()
+        first.join(30)
+        slow.close()
+        other.close()
+    assert [e["YourRef"] for e in exact_sandbox.state.entries(21)] == ["SLOW-1"]
