@@ -2,6 +2,7 @@
 package, on the embedded default.
 
     python bench/latency.py [--dossiers 50] [--rate 1] [--seconds 300] [--database postgresql]
+                            [--profile FOLDER]
 
 The embedded stack (Prefect server on SQLite, the in-process worker, the store on SQLite;
 ``--database postgresql``: the Prefect server and the store on a throw-away PostgreSQL cluster)
@@ -40,6 +41,7 @@ os.environ.update(embedded_env(RUN_DIR, PORT))
 import httpx  # noqa: E402
 
 from bench.clusters import databases  # noqa: E402
+from bench.figures import Profile, print_profile  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
 from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
 from connectors.exact_online.sandbox import ExactOnlineSandbox  # noqa: E402
@@ -129,12 +131,25 @@ def booked(exact: RunningExact, count: int) -> dict[str, list[float]]:
     return found
 
 
+def profiled(server: int, worker: int, folder: Path | None) -> list[Profile]:
+    """py-spy records of the server's and the worker's CPU and the worker's wall time
+    (where a document's wait goes), if a folder was given."""
+    if folder is None:
+        return []
+    return [Profile.start("prefect server", server, folder),
+            Profile.start("worker", worker, folder),
+            Profile.start("worker (wall)", worker, folder, wall=True)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=50)
     parser.add_argument("--rate", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--profile", type=Path, metavar="FOLDER",
+                        help="record the server and the worker with py-spy while documents "
+                             "arrive (CPU of both, and the worker's wall time)")
     args = parser.parse_args()
     with databases(args.database, prefect=True):
         measure(args)
@@ -146,14 +161,17 @@ def measure(args: argparse.Namespace) -> None:
     migrate(store_url)
     sandbox = ExactOnlineSandbox()
     with SandboxServer(sandbox.app()) as server, \
-            serving_stack(RUN_DIR, PORT, store_url, "--every=dispatch=300"), \
+            serving_stack(RUN_DIR, PORT, store_url, "--every=dispatch=300") as stack, \
             SandboxServer(create_app(on_arrival)) as api:
         exact = RunningExact(sandbox, server.url)
         exact.connection().save(BLOCK, overwrite=True)
         setup()
         baseline = bare_booking_s(exact)
         token, dossiers = seed(exact, args.dossiers)
+        profiles = profiled(stack.processes[0].pid, stack.processes[1].pid, args.profile)
         arrived = play(api.url, token, dossiers, args.rate, args.seconds)
+        for profile in profiles:
+            print_profile(profile.name, profile.stop())
         deadline = time.monotonic() + 600
         while (len(entries := booked(exact, args.dossiers)) < len(arrived)
                and time.monotonic() < deadline):

@@ -11,6 +11,7 @@ its limit whatever the timing.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,10 +23,17 @@ from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 from doorstroom.clock import SYSTEM, Clock
 from doorstroom.failures import TransientFailure
 from doorstroom.failures import codes as c
+from doorstroom.prefect_api import WITHOUT_CLIENT_RETRIES
 
 WINDOWS = {"minute": 60.0, "day": 86_400.0}
 MAX_WAIT = 300.0
 """Longer than this for a slot, and the call is a transient failure (retried later)."""
+BUSY_STATUSES = frozenset({502, 503})
+"""Prefect answers 503 when its SQLite database is locked by another writer."""
+BUSY_PAUSE = 0.05
+"""First pause after a busy answer, doubled on each one in a row (with jitter)."""
+MAX_BUSY = 60.0
+"""Busy or unreachable this long in a row, and the call is a transient failure."""
 
 
 @dataclass(frozen=True)
@@ -66,31 +74,43 @@ class RateLimiter:
         self.poll = min(5.0, max(0.02, 0.1 / max(rates))) if rates else 0.0
 
     def acquire(self, slots: int = 1) -> None:
-        """Wait for ``slots`` slots of every limit (at most a limit's burst); Prefect
-        unreachable is a transient failure."""
+        """Wait for ``slots`` slots of every limit (at most a limit's burst); Prefect busy
+        or unreachable for :data:`MAX_BUSY` is a transient failure."""
         if not self.names:
             return
-        try:
-            with get_client(sync_client=True) as client:
-                self._ensure(client)
-                self._take(client, slots)
-        except httpx.HTTPError as error:
-            raise TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error)) from error
+        with WITHOUT_CLIENT_RETRIES.applied(), get_client(sync_client=True) as client:
+            self._take(client, slots)
 
-    def _take(self, client: SyncPrefectClient, slots: int = 1) -> None:
+    def _take(self, client: SyncPrefectClient, slots: int) -> None:
         deadline = self.clock.monotonic() + MAX_WAIT
+        busy_since: float | None = None
         while True:
             try:
-                client.increment_concurrency_slots(names=self.names, slots=slots,
-                                                   mode="rate_limit")
-                return
-            except PrefectHTTPStatusError as denied:
-                if denied.response.status_code != 423:
-                    raise
-                wait = min(float(denied.response.headers.get("Retry-After", 1)), self.poll)
+                self._ensure(client)
+                wait = self._denied_for(client, slots)
+                if wait is None:
+                    return
+                busy_since = None
+            except (httpx.TransportError, PrefectHTTPStatusError) as error:
+                now = self.clock.monotonic()
+                busy_since = now if busy_since is None else busy_since
+                if not _busy(error) or now - busy_since > MAX_BUSY:
+                    raise TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error)) from error
+                wait = _busy_pause(now - busy_since)
             if self.clock.monotonic() + wait > deadline:
                 raise TransientFailure(c.RATE_LIMITED, detail=f"no slot of {self.names}")
             self.clock.sleep(wait)
+
+    def _denied_for(self, client: SyncPrefectClient, slots: int) -> float | None:
+        """Ask once: ``None`` when the slots are taken, else how long to wait (423)."""
+        try:
+            client.increment_concurrency_slots(names=self.names, slots=slots,
+                                               mode="rate_limit")
+            return None
+        except PrefectHTTPStatusError as denied:
+            if denied.response.status_code != 423:
+                raise
+            return min(float(denied.response.headers.get("Retry-After", 1)), self.poll)
 
     def _ensure(self, client: SyncPrefectClient) -> None:
         for name, limit in zip(self.names, self.limits, strict=True):
@@ -102,3 +122,16 @@ class RateLimiter:
             except (ObjectAlreadyExists, PrefectHTTPStatusError):
                 client.read_global_concurrency_limit_by_name(name)  # another worker made it
             self._created.add(name)
+
+
+def _busy(error: Exception) -> bool:
+    """Prefect unreachable, or answering that it is busy: worth asking again shortly."""
+    if isinstance(error, PrefectHTTPStatusError):
+        return error.response.status_code in BUSY_STATUSES
+    return isinstance(error, httpx.TransportError)
+
+
+def _busy_pause(busy_for: float) -> float:
+    """Seconds to wait before asking a busy Prefect again: short at first (the lock is
+    usually free within milliseconds), growing with how long it has been busy."""
+    return min(5.0, max(BUSY_PAUSE, busy_for)) * random.uniform(0.5, 1.5)

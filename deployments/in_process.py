@@ -39,10 +39,11 @@ from prefect.events import emit_event
 from prefect.exceptions import Abort
 from prefect.flow_engine import run_flow
 from prefect.flows import Flow
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 from prefect.states import Pending
 from prefect.utilities.engine import propose_state_sync
 
+from doorstroom.prefect_api import SettingsOverride
 from flows.recover import crash_if_running
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ MAX_POLL_BACKOFF = 30.0
 """While Prefect is unreachable the worker polls at most this far apart, and resumes."""
 STOP_GRACE = 10.0
 """Seconds a stopping worker gives its running flow runs to end before it crashes them."""
+NO_ENGINE_HEARTBEAT = SettingsOverride({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+"""The engine's own heartbeats off for the runs executed here (the worker sends them)."""
 
 
 @dataclass
@@ -191,7 +194,7 @@ class InProcessWorker:
         with self._lock:
             self._running[flow_run.id] = flow_run.name
         try:
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            with NO_ENGINE_HEARTBEAT.applied():
                 self._keep_engine_client()
                 state = run_flow(flow, flow_run=flow_run, parameters=flow_run.parameters,
                                  return_type="state")

@@ -24,7 +24,7 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.states import Scheduled
 
-from doorstroom.prefect_api import ORCHESTRATOR_ERRORS
+from doorstroom.prefect_api import ORCHESTRATOR_ERRORS, WITHOUT_CLIENT_RETRIES
 from doorstroom.store import incidents
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
@@ -86,17 +86,18 @@ def start_runs(limit: int = 500, deployment: str = SYNC_DEPLOYMENT,
     return len(requests)
 
 
-ARRIVAL_PAUSES = (1.0, 3.0)
+ARRIVAL_PAUSES = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 """Seconds before trying a refused on-arrival start again: a busy Prefect server (SQLite
-answering 503 "database is locked") often takes it a second later, and the sweep only
-comes every few minutes. The idempotency key makes a second try create no second run."""
+answering 503 "database is locked") usually takes it a moment later, and the sweep only
+comes every few minutes. Prefect's client does not retry here (it would sleep 2, 4, 8 …
+s after each 503). The idempotency key makes a second try create no second run."""
 
 
 def on_arrival(dossier_id: int, deployment: str = SYNC_DEPLOYMENT) -> int:
     """Start the dossier's run for work that just arrived, unless one is about to start.
 
-    Never raises: the work is stored, and what is not started here (after two more tries)
-    the sweep starts.
+    Never raises: the work is stored, and what is not started here (after a few more
+    tries) the sweep starts.
     """
     refused: Exception | None = None
     for pause in (0.0, *ARRIVAL_PAUSES):
@@ -105,7 +106,8 @@ def on_arrival(dossier_id: int, deployment: str = SYNC_DEPLOYMENT) -> int:
             with session_scope() as session:
                 if repo.run_waiting_to_start(session, dossier_id):
                     return 0
-            return start_runs(1, deployment, [dossier_id])
+            with WITHOUT_CLIENT_RETRIES.applied():
+                return start_runs(1, deployment, [dossier_id])
         except ORCHESTRATOR_ERRORS as error:
             refused = error
     log.warning("dossier %s: its run was not started on arrival (%s); the dispatch sweep "

@@ -6,14 +6,18 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.exceptions import PrefectHTTPStatusError
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
 
 from connectors.exact_online.client import BOOKING_CALLS, ExactOnlineClient
 from connectors.exact_online.sandbox import ExactSandboxState
-from connectors.rate_limits import RateLimit
+from connectors.rate_limits import MAX_BUSY, RateLimit, RateLimiter
 from doorstroom.clock import SYSTEM, FakeClock
-from doorstroom.failures import SyncFailure
+from doorstroom.failures import SyncFailure, TransientFailure
+from doorstroom.failures import codes as c
 from tests.conftest import serving
 from tests.sandboxes import RunningExact
 
@@ -70,3 +74,48 @@ def test_given_no_limits_then_the_same_clients_are_refused_by_the_package(
         prefect_stack: object, strict_exact: RunningExact) -> None:
     hammer(strict_exact, 8102, limited=False, seconds=3)
     assert strict_exact.state.http_429 > 0
+
+
+def _answer(status: int) -> PrefectHTTPStatusError:
+    request = httpx.Request("POST", "http://127.0.0.1:4200/api/v2/concurrency_limits/increment")
+    response = httpx.Response(status, request=request, text="database is locked")
+    return PrefectHTTPStatusError.from_httpx_error(
+        httpx.HTTPStatusError("busy", request=request, response=response))
+
+
+def test_given_a_busy_prefect_then_the_slot_is_asked_again_within_a_fraction_of_a_second(
+        prefect_stack: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded server answers 503 when another writer committed first; Prefect's client
+    would sleep 2 + 4 s before asking again."""
+    clock = FakeClock()
+    limiter = RateLimiter("exact_online", "8103", [RateLimit("minute", LIMIT)], clock)
+    answers: list[int] = [503, 503, 200]
+    asked = SyncPrefectClient.increment_concurrency_slots
+
+    def increment(client: SyncPrefectClient, **kwargs: object) -> object:
+        assert PREFECT_CLIENT_MAX_RETRIES.value() == 0
+        if (status := answers.pop(0)) != 200:
+            raise _answer(status)
+        return asked(client, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SyncPrefectClient, "increment_concurrency_slots", increment)
+    limiter.acquire()
+
+    assert answers == [] and len(clock.slept) == 2
+    assert all(pause < 0.5 for pause in clock.slept)
+
+
+def test_given_prefect_busy_for_a_minute_then_a_transient_failure(
+        prefect_stack: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    limiter = RateLimiter("exact_online", "8104", [RateLimit("minute", LIMIT)], clock)
+
+    def busy(client: SyncPrefectClient, **kwargs: object) -> object:
+        raise _answer(503)
+
+    monkeypatch.setattr(SyncPrefectClient, "increment_concurrency_slots", busy)
+    with pytest.raises(TransientFailure) as failed:
+        limiter.acquire()
+
+    assert failed.value.code == c.ORCHESTRATOR_BUSY
+    assert MAX_BUSY <= sum(clock.slept) <= MAX_BUSY + 10
