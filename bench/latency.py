@@ -7,7 +7,8 @@ package, on the embedded default.
 The embedded stack (Prefect server on SQLite, the in-process worker, the store on SQLite;
 ``--database postgresql``: the Prefect server and the store on a throw-away PostgreSQL cluster)
 with the ingest API served as in the demo (its background task starts the dossier's run on
-arrival) and an Exact Online sandbox with the package's own rate limits. A client posts
+arrival) and an Exact Online sandbox with the package's own rate limits, the connection set
+to them (60 calls a minute, 5,000 a day per division). A client posts
 booking proposals at ``--rate`` per second, round robin over ``--dossiers`` dossiers, for
 ``--seconds``; arrival is the moment the API answered 201, booked the sandbox's ``Created``
 stamp of the entry. Every guarantee stays on: one booking per document (checked), the
@@ -58,6 +59,8 @@ from tests.helpers import a_proposal  # noqa: E402
 from tests.sandboxes import RunningExact  # noqa: E402
 
 BLOCK = "latency-exact"
+EXACT_LIMITS = {"calls_per_minute": 60, "calls_per_day": 5000}
+"""Exact Online's published limits per division, on the connection as in production."""
 FIRST_DIVISION = 70_000
 
 
@@ -164,7 +167,7 @@ def measure(args: argparse.Namespace) -> None:
             serving_stack(RUN_DIR, PORT, store_url, "--every=dispatch=300") as stack, \
             SandboxServer(create_app(on_arrival)) as api:
         exact = RunningExact(sandbox, server.url)
-        exact.connection().save(BLOCK, overwrite=True)
+        exact.connection().model_copy(update=EXACT_LIMITS).save(BLOCK, overwrite=True)
         setup()
         baseline = bare_booking_s(exact)
         token, dossiers = seed(exact, args.dossiers)

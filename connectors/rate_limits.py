@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 import httpx
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.client.schemas.actions import (
+    GlobalConcurrencyLimitCreate,
+    GlobalConcurrencyLimitUpdate,
+)
 from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 
 from doorstroom.clock import SYSTEM, Clock
@@ -31,9 +34,12 @@ MAX_WAIT = 300.0
 BUSY_STATUSES = frozenset({502, 503})
 """Prefect answers 503 when its SQLite database is locked by another writer."""
 BUSY_PAUSE = 0.05
-"""First pause after a busy answer, doubled on each one in a row (with jitter)."""
+"""First pause after a busy answer; later ones grow with how long Prefect has been busy."""
 MAX_BUSY = 60.0
 """Busy or unreachable this long in a row, and the call is a transient failure."""
+PREPAID_SECONDS = 2.0
+"""Slots taken ahead for the calls of one booking (:meth:`RateLimiter.reserve`) serve at
+most this long after they were taken; the steady rate leaves room for it."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +56,15 @@ class RateLimit:
 
     @property
     def per_second(self) -> float:
-        """The steady rate that keeps any window under ``calls``."""
-        return (self.calls - self.burst) / WINDOWS[self.window]
+        """The steady rate that keeps any window under ``calls``, also when the calls use
+        their slots up to :data:`PREPAID_SECONDS` after taking them: then the calls of a
+        window ``w`` took their slots within ``w + PREPAID_SECONDS``."""
+        return (self.calls - self.burst) / (WINDOWS[self.window] + PREPAID_SECONDS)
 
 
 class RateLimiter:
-    """Takes one slot of every limit of one administration before each call.
+    """Takes one slot of every limit of one administration before each call (or the slots
+    of a few calls at once, :meth:`reserve`).
 
     Prefect's own ``rate_limit()`` waits as long as the server's Retry-After, which grows
     with every denied request; with a few clients on one division that fell to a tenth of
@@ -72,11 +81,32 @@ class RateLimiter:
         self.names = [limit.name(package, administration) for limit in self.limits]
         rates = [limit.per_second for limit in self.limits]
         self.poll = min(5.0, max(0.02, 0.1 / max(rates))) if rates else 0.0
+        self._prepaid = 0
+        self._prepaid_until = 0.0
+
+    def reserve(self, calls: int) -> None:
+        """Take the slots of the next ``calls`` calls in one request (at most the smallest
+        burst), for calls that follow each other at once, such as one booking's.
+
+        One request instead of one per call: on the embedded SQLite server each is a write
+        that competes with every flow run's. Slots not used within :data:`PREPAID_SECONDS`
+        are dropped (never given back: the limit only errs on the safe side).
+        """
+        if not self.names or calls <= 0:
+            return
+        take = min(calls, *(limit.burst for limit in self.limits))
+        self._prepaid = 0
+        self.acquire(take)
+        self._prepaid, self._prepaid_until = take, self.clock.monotonic() + PREPAID_SECONDS
 
     def acquire(self, slots: int = 1) -> None:
-        """Wait for ``slots`` slots of every limit (at most a limit's burst); Prefect busy
-        or unreachable for :data:`MAX_BUSY` is a transient failure."""
+        """Wait for ``slots`` slots of every limit (at most a limit's burst), or use one
+        taken ahead by :meth:`reserve`; Prefect busy or unreachable for :data:`MAX_BUSY`
+        is a transient failure."""
         if not self.names:
+            return
+        if slots == 1 and self._prepaid > 0 and self.clock.monotonic() < self._prepaid_until:
+            self._prepaid -= 1
             return
         with WITHOUT_CLIENT_RETRIES.applied(), get_client(sync_client=True) as client:
             self._take(client, slots)
@@ -113,6 +143,9 @@ class RateLimiter:
             return min(float(denied.response.headers.get("Retry-After", 1)), self.poll)
 
     def _ensure(self, client: SyncPrefectClient) -> None:
+        """Create each limit on first use in this process, or bring one made earlier (by
+        another worker, or before the connection's limits or this code changed) to the
+        burst and rate asked for now."""
         for name, limit in zip(self.names, self.limits, strict=True):
             if name in self._created:
                 continue
@@ -120,7 +153,11 @@ class RateLimiter:
                 client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
                     name=name, limit=limit.burst, slot_decay_per_second=limit.per_second))
             except (ObjectAlreadyExists, PrefectHTTPStatusError):
-                client.read_global_concurrency_limit_by_name(name)  # another worker made it
+                found = client.read_global_concurrency_limit_by_name(name)
+                if (found.limit, round(found.slot_decay_per_second, 6)) != (
+                        limit.burst, round(limit.per_second, 6)):
+                    client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(
+                        limit=limit.burst, slot_decay_per_second=limit.per_second))
             self._created.add(name)
 
 

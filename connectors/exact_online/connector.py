@@ -95,6 +95,11 @@ class ExactOnlineConnector(Connector):
         return str(rows[0].get("Description", self.dossier.name))
 
     # --- post booking -------------------------------------------------------------------------
+    def post_booking(self, request: BookingRequest) -> str:
+        """Book as every connector does, the rate-limit slots of its calls taken at once."""
+        with self.client.calls_of_one_booking():
+            return super().post_booking(request)
+
     def find_booking(self, request: BookingRequest) -> str | None:
         """The EntryID of an earlier entry with this document's number for this party."""
         proposal = request.proposal

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,13 +13,17 @@ from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
 
+from connectors.base import DossierRef
 from connectors.exact_online.client import BOOKING_CALLS, ExactOnlineClient
+from connectors.exact_online.connector import ExactOnlineConnector
 from connectors.exact_online.sandbox import ExactSandboxState
-from connectors.rate_limits import MAX_BUSY, RateLimit, RateLimiter
+from connectors.rate_limits import MAX_BUSY, PREPAID_SECONDS, RateLimit, RateLimiter
 from doorstroom.clock import SYSTEM, FakeClock
+from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import SyncFailure, TransientFailure
 from doorstroom.failures import codes as c
 from tests.conftest import serving
+from tests.helpers import A_PDF, a_proposal
 from tests.sandboxes import RunningExact
 
 LIMIT = 30  # per minute, in the sandbox and in the connection
@@ -119,3 +124,57 @@ def test_given_prefect_busy_for_a_minute_then_a_transient_failure(
 
     assert failed.value.code == c.ORCHESTRATOR_BUSY
     assert MAX_BUSY <= sum(clock.slept) <= MAX_BUSY + 10
+
+
+@pytest.fixture
+def increments(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The slots of each request for slots that Prefect granted (the requests go out)."""
+    granted: list[int] = []
+    increment = SyncPrefectClient.increment_concurrency_slots
+
+    def counted(client: SyncPrefectClient, **kwargs: Any) -> Any:
+        answer = increment(client, **kwargs)
+        granted.append(int(kwargs["slots"]))
+        return answer
+
+    monkeypatch.setattr(SyncPrefectClient, "increment_concurrency_slots", counted)
+    return granted
+
+
+def test_given_slots_reserved_then_the_calls_use_them_and_ask_again_when_spent(
+        prefect_stack: object, increments: list[int]) -> None:
+    limiter = RateLimiter("exact_online", "8105", [RateLimit("minute", 6000, burst=10)])
+
+    limiter.reserve(12)  # more than the burst: the burst
+    for _ in range(11):
+        limiter.acquire()
+
+    assert increments == [10, 1]
+
+
+def test_given_slots_reserved_too_long_ago_then_a_call_asks_for_its_own(
+        prefect_stack: object, increments: list[int]) -> None:
+    clock = FakeClock()
+    limiter = RateLimiter("exact_online", "8107", [RateLimit("minute", 6000, burst=10)], clock)
+
+    limiter.reserve(2)
+    clock.sleep(PREPAID_SECONDS)  # a call now would count against a window it was not in
+    limiter.acquire()
+
+    assert increments == [2, 1]
+
+
+def test_given_bookings_then_each_takes_its_calls_slots_in_one_request(
+        prefect_stack: object, exact_sandbox: RunningExact, increments: list[int]) -> None:
+    exact_sandbox.state.add_division(8106, "Reeks")
+    connector = ExactOnlineConnector(exact_sandbox.connection(), DossierRef(1, "Reeks", "8106"))
+    try:
+        for number in ("R-1", "R-2", "R-3"):
+            connector.post_booking(BookingRequest(document_id=1, proposal=a_proposal(number),
+                                                  attachments=[A_PDF]))
+    finally:
+        connector.close()
+
+    # the first booking makes BOOKING_CALLS calls; each next one reserves what the last made
+    assert increments == [BOOKING_CALLS, BOOKING_CALLS, 6]
+    assert len(exact_sandbox.state.entries(8106)) == 3
