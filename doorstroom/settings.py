@@ -47,9 +47,11 @@ class Settings(BaseSettings):
     heartbeat_timeout_seconds: int = 120
     """A run without heartbeat for this long is crashed by an automation (heartbeats: 30 s)."""
     pending_bound_seconds: int = 900
-    """A run Pending for this long is crashed by an automation."""
+    """A run holding sync tasks that is Pending this long is crashed by ``recover-interrupted``
+    (every 5 minutes), then retried or its tasks marked interrupted."""
     running_bound_seconds: int = 7200
-    """A run Running for this long is crashed by an automation."""
+    """A run holding sync tasks that is Running this long is crashed by ``recover-interrupted``
+    (every 5 minutes), then retried or its tasks marked interrupted."""
     incident_probe_seconds: float = 60.0
     """How often the follower of an outage looks whether the package answers again."""
     incident_restarts_per_minute: int | None = None

@@ -13,7 +13,8 @@ restartable.
 The ``doorstroom-crashed`` automation starts this flow as soon as a run crashes; its own
 schedule (every 5 minutes) catches the rest — runs the no-heartbeat automation never heard
 of included: a Pending or Running run of which Prefect stored no event for the heartbeat
-bound is crashed here, then handled as above.
+bound is crashed here, then handled as above. So is a run Pending or Running past its
+bound (15 minutes, 2 hours), heartbeats or not: a worker that is alive but whose run hangs.
 """
 
 from __future__ import annotations
@@ -137,18 +138,36 @@ def _silent(run: FlowRun, bound: timedelta) -> bool:
     return not page.events
 
 
+def _overdue(run: FlowRun, pending: timedelta, running: timedelta) -> str | None:
+    """Why a run is stuck: Pending or Running for longer than its bound, else ``None``."""
+    state = run.state
+    bounds = {StateType.PENDING: pending, StateType.RUNNING: running}
+    if state is None or state.type not in bounds:
+        return None
+    bound = bounds[state.type]
+    if state.timestamp > datetime.now(UTC) - bound:
+        return None
+    return f"{state.type.value.title()} for more than {bound.total_seconds():.0f} s"
+
+
 @flow(name="recover-interrupted")
 def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
-                        silence_seconds: int | None = None) -> int:
+                        silence_seconds: int | None = None,
+                        pending_seconds: int | None = None,
+                        running_seconds: int | None = None) -> int:
     """Retry crashed runs (bounded) or mark their tasks interrupted; return how many tasks.
 
-    With ``flow_run_id`` (from an automation that saw that run go silent or stuck) the run
-    is first crashed if it still runs. Every other run holding tasks that is Pending or
-    Running without a sign of life for ``silence_seconds`` (default: the heartbeat bound)
+    With ``flow_run_id`` (from an automation that saw that run go silent) the run is first
+    crashed if it still runs. Every other run holding tasks that is Pending or Running
+    without a sign of life for ``silence_seconds`` (default: the heartbeat bound), or for
+    longer than ``pending_seconds`` / ``running_seconds`` (default: the settings' bounds),
     is crashed too.
     """
     logger = get_run_logger()
-    bound = timedelta(seconds=silence_seconds or get_settings().heartbeat_timeout_seconds)
+    settings = get_settings()
+    bound = timedelta(seconds=silence_seconds or settings.heartbeat_timeout_seconds)
+    pending = timedelta(seconds=pending_seconds or settings.pending_bound_seconds)
+    running = timedelta(seconds=running_seconds or settings.running_bound_seconds)
     if flow_run_id:
         run_id = flow_run_id.removeprefix("prefect.flow-run.")
         if crash_if_running(run_id, reason or "its worker stopped", fresh_within=bound):
@@ -159,10 +178,13 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
     for run_id, task_ids in holders.items():
         run = _read(run_id)
         ended = _final(run)
-        if ended is None and run is not None and _silent(run, bound):
-            silence = f"no sign of life for {bound.total_seconds():.0f} s"
-            if crash_if_running(run_id, silence):
-                logger.warning("flow run %s crashed: %s", run_id, silence)
+        stuck = None if ended is not None or run is None else (
+            _overdue(run, pending, running) or (
+                f"no sign of life for {bound.total_seconds():.0f} s"
+                if _silent(run, bound) else None))
+        if stuck is not None:
+            if crash_if_running(run_id, stuck):
+                logger.warning("flow run %s crashed: %s", run_id, stuck)
             ended = _ended(run_id)
         if ended is None:
             continue

@@ -6,8 +6,13 @@
 - ``doorstroom-no-heartbeat``: a flow run whose worker went silent (claimed it, or ran it,
   and died) is handed to ``recover-interrupted``, which crashes it — only while it is still
   Pending or Running, never a run that ended (a heartbeat may trail its Completed).
-- ``doorstroom-stuck-pending`` / ``doorstroom-stuck-running``: a run that stays Pending or
-  Running past its bound is handed over the same way.
+- A run that stays Pending or Running past its bound (``DOORSTROOM_PENDING_BOUND_SECONDS``,
+  ``…_RUNNING_BOUND_SECONDS``) is crashed by ``recover-interrupted``'s own five-minute sweep,
+  not by an automation: the ``doorstroom-stuck-pending`` / ``-running`` automations that did
+  it are retired (:data:`RETIRED`). Each proactive automation makes the Prefect server keep
+  books for every event of every flow run (measured in ``bench/latency.py``: on SQLite the
+  two took more of the server's writes than the runs themselves), for bounds of 15 minutes
+  and 2 hours that a sweep every 5 minutes holds as well.
 - ``doorstroom-crashed``: a crashed run starts ``recover-interrupted`` at once, which retries
   the run (bounded) or turns its tasks red and restartable — no task stays running forever.
 - ``doorstroom-urgent``: a task marked urgent in the monitor runs ``notify-urgent``, which
@@ -40,13 +45,16 @@ ENDED = {f"prefect.flow-run.{name}" for name in (
     "SupportRequired", "AwaitingRetry", "Scheduled")}
 
 
+RETIRED = ("doorstroom-stuck-pending", "doorstroom-stuck-running")
+"""Automations of earlier versions, deleted by :func:`ensure` (their bounds moved to the
+``recover-interrupted`` sweep)."""
+
+
 @dataclass(frozen=True)
 class Bounds:
-    """How long a run may go without a heartbeat, stay Pending, or stay Running."""
+    """How long a run may go without a heartbeat."""
 
     heartbeat: timedelta = timedelta(seconds=120)
-    pending: timedelta = timedelta(minutes=15)
-    running: timedelta = timedelta(hours=2)
 
 
 def _crash(recover: UUID, message: str) -> list[ActionTypes]:
@@ -119,13 +127,6 @@ def definitions(notify_support: UUID, recover: UUID, bounds: Bounds,
                  "prefect.flow-run.heartbeat"},
                 {"prefect.flow-run.*"}, bounds.heartbeat, recover,
                 f"no heartbeat for {bounds.heartbeat.total_seconds():.0f} s: its worker stopped"),
-        _silent("doorstroom-stuck-pending", "A run that no worker started.",
-                {"prefect.flow-run.Pending"}, {"prefect.flow-run.Running", *ENDED},
-                bounds.pending, recover,
-                f"Pending for more than {bounds.pending.total_seconds():.0f} s"),
-        _silent("doorstroom-stuck-running", "A run that keeps running past its bound.",
-                {"prefect.flow-run.Running"}, ENDED, bounds.running, recover,
-                f"Running for more than {bounds.running.total_seconds():.0f} s"),
         _on("doorstroom-crashed", "Recover the tasks of a crashed run at once.",
             "prefect.flow-run.Crashed",
             [RunDeployment(source="selected", deployment_id=recover)]),
@@ -133,8 +134,13 @@ def definitions(notify_support: UUID, recover: UUID, bounds: Bounds,
 
 
 def ensure(client: SyncPrefectClient, wanted: list[AutomationCore]) -> dict[str, str]:
-    """Create missing automations and update changed ones; return name → what happened."""
+    """Create missing automations, update changed ones and delete retired ones; return
+    name → what happened."""
     done: dict[str, str] = {}
+    for name in RETIRED:
+        for retired in client.read_automations_by_name(name):
+            client.delete_automation(retired.id)
+            done[name] = "deleted"
     for automation in wanted:
         existing = client.read_automations_by_name(automation.name)
         if not existing:

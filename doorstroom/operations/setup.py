@@ -26,9 +26,7 @@ class SetupError(Exception):
 def bounds_from_settings() -> automations.Bounds:
     """The automations' bounds from ``DOORSTROOM_*`` settings."""
     settings = get_settings()
-    return automations.Bounds(heartbeat=timedelta(seconds=settings.heartbeat_timeout_seconds),
-                              pending=timedelta(seconds=settings.pending_bound_seconds),
-                              running=timedelta(seconds=settings.running_bound_seconds))
+    return automations.Bounds(heartbeat=timedelta(seconds=settings.heartbeat_timeout_seconds))
 
 
 def register_block_types() -> list[str]:

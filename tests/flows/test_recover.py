@@ -179,6 +179,35 @@ def test_a_running_run_whose_events_were_lost_is_found_by_the_sweep(
     assert len(exact_sandbox.state.entries(5703)) == 1
 
 
+def test_a_run_running_past_its_bound_is_crashed_by_the_sweep_even_with_heartbeats(
+        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
+    """A worker that is alive keeps sending heartbeats for a run that hangs: the sweep
+    crashes it once it has run longer than the bound, and its retry books the document."""
+    exact_sandbox.state.add_division(5704, "Hangende Draad BV")
+    dossier = a_dossier(an_office(), "Hangende Draad BV", 5704, exact_block)
+    task_ids = documents_for(dossier, [a_proposal()])
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("sync-dossier/sync-dossier")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"dossier_id": dossier}, state=Running())
+    with session_scope() as session:
+        repo.assign_to_run(session, task_ids, str(run.id))
+
+    recover_interrupted(running_seconds=3)  # running for less than its bound
+    assert wait_for_state(str(run.id), {"Running"}, timeout=1) == "Running"
+
+    time.sleep(4)
+    emit_event(event="prefect.flow-run.heartbeat",
+               resource={"prefect.resource.id": f"prefect.flow-run.{run.id}"})
+    recover_interrupted(running_seconds=3)
+    with get_client(sync_client=True) as client:
+        states = client.read_flow_run_states(run.id)
+    crashed = [state for state in states if state.name == "Crashed"]
+    assert crashed and "Running for more than 3 s" in str(crashed[0].message)
+    assert {t.status for t in wait_until_settled(task_ids)} == {TaskStatus.DONE}
+    assert len(exact_sandbox.state.entries(5704)) == 1
+
+
 def test_given_bookings_waiting_behind_a_failed_dossier_link_then_recovery_leaves_them_waiting(
         prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
     exact_sandbox.state.add_division(5901, "Wachtende Brouwerij", rights=False)

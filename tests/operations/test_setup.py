@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from prefect.client.orchestration import get_client
+from prefect.events.schemas.automations import AutomationCore
 
 from deployments.cli import main
 from doorstroom.operations.automations import definitions
 from doorstroom.operations.setup import bounds_from_settings, setup
 
-NAMES = {"doorstroom-support-required", "doorstroom-no-heartbeat", "doorstroom-stuck-pending",
-         "doorstroom-stuck-running", "doorstroom-crashed", "doorstroom-urgent",
-         "doorstroom-incident"}
+NAMES = {"doorstroom-support-required", "doorstroom-no-heartbeat", "doorstroom-crashed",
+         "doorstroom-urgent", "doorstroom-incident"}
 
 
 def automation_names() -> list[str]:
@@ -46,3 +46,16 @@ def test_the_automations_are_wired_to_the_deployments_they_run(prefect_stack: ob
     for wanted in definitions(notify, recover, bounds_from_settings(), urgent, follow):
         assert stored[wanted.name].actions == wanted.actions
         assert stored[wanted.name].trigger == wanted.trigger
+
+
+def test_given_an_automation_of_an_earlier_version_then_setup_deletes_it(
+        prefect_stack: object) -> None:
+    """The stuck-pending and stuck-running bounds moved to the recover sweep."""
+    with get_client(sync_client=True) as client:
+        [current] = client.read_automations_by_name("doorstroom-no-heartbeat")
+        client.create_automation(AutomationCore.model_validate(
+            {**current.model_dump(exclude={"id"}), "name": "doorstroom-stuck-pending"}))
+    assert "doorstroom-stuck-pending" in automation_names()
+
+    assert setup()["doorstroom-stuck-pending"] == "deleted"
+    assert sorted(automation_names()) == sorted(NAMES)
