@@ -20,6 +20,7 @@ def embedded_env(run_dir: Path, port: int) -> dict[str, str]:
         # the server the bench starts asks for the auth string prefect_env keeps in run_dir
         "PREFECT_API_AUTH_STRING": auth_string(run_dir),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "false",  # as the stack (prefect_env)
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "DOORSTROOM_DATABASE_URL": f"sqlite:///{run_dir / 'store.db'}",
     }

@@ -66,7 +66,16 @@ class Lane:
     name: str
     deployments: dict[UUID, Flow[Any, Any]]
     limit: int
+    poll_seconds: float | None = None
+    """How often to ask for this lane's scheduled runs; ``None``: every poll of the worker.
+    Each ask is a write on the Prefect server (it marks the deployments ready)."""
     active: set[Future[Any]] = field(default_factory=set)
+    polled: float = float("-inf")
+    """When this lane was last asked for (monotonic clock)."""
+
+    def due(self, now: float, every: float) -> bool:
+        """Whether to ask for this lane's runs now, given the worker polls ``every`` s."""
+        return now - self.polled >= (self.poll_seconds or every) - 0.01
 
     def free(self) -> int:
         """Slots free now (finished runs give theirs back)."""
@@ -113,7 +122,10 @@ class InProcessWorker:
                 try:
                     for lane in self.lanes:
                         free = lane.free()
-                        for flow_run in self._claim(lane, free) if free > 0 else []:
+                        if free <= 0 or not lane.due(time.monotonic(), self.poll_seconds):
+                            continue
+                        lane.polled = time.monotonic()
+                        for flow_run in self._claim(lane, free):
                             lane.active.add(pools[lane.name].submit(self._execute, flow_run))
                     self._crash_lost_runs()
                     wait = self.poll_seconds

@@ -76,6 +76,10 @@ def prefect_env(home: Path, port: int, store_url: str) -> dict[str, str]:
         "PREFECT_SERVER_API_PORT": str(port),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        # The server runs without CSRF protection (Prefect's default; the auth string guards
+        # the API), so clients need not ask for a token: every new client did, and got 422.
+        "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "false",
+        "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "false",
         "PREFECT_RUNNER_POLL_FREQUENCY": os.environ.get("PREFECT_RUNNER_POLL_FREQUENCY", "2"),
         # SQLite has one writer: let the server write task runs and events in batches
         # instead of one transaction per event (defaults: 1 and 20).

@@ -27,6 +27,11 @@ from deployments.in_process import MAX_POLL_BACKOFF, InProcessWorker, Lane
 
 SYNC_QUEUE = "sync"
 """The work queue of sync runs in ``prefect.yaml``; the other queues are housekeeping."""
+HOUSEKEEPING_POLL_SECONDS = 3.0
+"""The housekeeping queues (dispatch, recover, e-mails, incidents, decisions) are asked for
+runs every 3 s, the sync queue every second: each ask is a write on the Prefect server, and
+on SQLite the four queues' asks were a quarter of the API requests that write, at a document
+a second (``bench/latency.py``). Their runs are scheduled minutes apart or follow an event."""
 
 
 def served(every: Mapping[str, float] | None = None) -> list[Declared]:
@@ -41,7 +46,8 @@ def lanes(deployments: list[Declared], limit: int, housekeeping: int) -> list[La
     by_queue: dict[str, dict[UUID, Flow[Any, Any]]] = {}
     for item in deployments:
         by_queue.setdefault(item.queue, {})[register(item)] = item.flow
-    return [Lane(queue, flows, limit if queue == SYNC_QUEUE else housekeeping)
+    return [Lane(queue, flows, limit) if queue == SYNC_QUEUE
+            else Lane(queue, flows, housekeeping, poll_seconds=HOUSEKEEPING_POLL_SECONDS)
             for queue, flows in by_queue.items()]
 
 

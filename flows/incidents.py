@@ -8,7 +8,7 @@ nobody). Then it restarts every run the incident holds at the package's pace (a 
 rate limit) and waits for them; the incident closes when none of its tasks failed again. A
 run that failed again in the same way (the package went away once more) keeps it open: the
 follower looks again. After ``max_minutes`` it hands the incident back for the sweep to pass
-on, so no run outlives the stuck-running bound.
+on, so no run outlives the running bound of the recover sweep.
 """
 
 from __future__ import annotations
