@@ -35,6 +35,9 @@ BUSY_STATUSES = frozenset({502, 503})
 """Prefect answers 503 when its SQLite database is locked by another writer."""
 BUSY_PAUSE = 0.05
 """First pause after a busy answer; later ones grow with how long Prefect has been busy."""
+MAX_BUSY_PAUSE = 1.0
+"""The longest pause between two asks of a busy Prefect: SQLite's refusals are conflicts of
+the moment (another writer committed first), so asking again soon gets through soonest."""
 MAX_BUSY = 60.0
 """Busy or unreachable this long in a row, and the call is a transient failure."""
 PREPAID_SECONDS = 2.0
@@ -171,4 +174,4 @@ def _busy(error: Exception) -> bool:
 def _busy_pause(busy_for: float) -> float:
     """Seconds to wait before asking a busy Prefect again: short at first (the lock is
     usually free within milliseconds), growing with how long it has been busy."""
-    return min(5.0, max(BUSY_PAUSE, busy_for)) * random.uniform(0.5, 1.5)
+    return min(MAX_BUSY_PAUSE, max(BUSY_PAUSE, busy_for)) * random.uniform(0.5, 1.5)

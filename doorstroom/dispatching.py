@@ -86,7 +86,7 @@ def start_runs(limit: int = 500, deployment: str = SYNC_DEPLOYMENT,
     return len(requests)
 
 
-ARRIVAL_PAUSES = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+ARRIVAL_PAUSES = (0.1, 0.2, 0.3, 0.5, 0.5, 1.0, 1.0, 1.0, 2.0, 2.0, 4.0, 8.0)
 """Seconds before trying a refused on-arrival start again: a busy Prefect server (SQLite
 answering 503 "database is locked") usually takes it a moment later, and the sweep only
 comes every few minutes. Prefect's client does not retry here (it would sleep 2, 4, 8 …
