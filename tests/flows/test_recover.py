@@ -8,6 +8,7 @@ from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+from prefect.client.schemas.objects import FlowRun
 from prefect.events import emit_event
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.states import Crashed, Running
@@ -145,13 +146,11 @@ def heartbeat_stored(run_id: str) -> bool:
             resource=EventResourceFilter(id=[f"prefect.flow-run.{run_id}"])), limit=1).events)
 
 
-def test_a_running_run_whose_events_were_lost_is_found_by_the_sweep(
-        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
-    """A Prefect server killed with the stack takes the events it had not handed to its
-    automations along: the run stays Running with nobody at work. The sweep reads the events
-    Prefect stored and crashes a run silent past the bound — never one with a recent sign."""
-    exact_sandbox.state.add_division(5703, "Verloren Signaal BV")
-    dossier = a_dossier(an_office(), "Verloren Signaal BV", 5703, exact_block)
+def a_running_run_nobody_executes(exact_sandbox: RunningExact, exact_block: str,
+                                  division: int, name: str) -> tuple[FlowRun, list[int]]:
+    """A dossier's document handed to a sync run marked Running that no worker executes."""
+    exact_sandbox.state.add_division(division, name)
+    dossier = a_dossier(an_office(), name, division, exact_block)
     task_ids = documents_for(dossier, [a_proposal()])
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("sync-dossier/sync-dossier")
@@ -159,6 +158,16 @@ def test_a_running_run_whose_events_were_lost_is_found_by_the_sweep(
             deployment.id, parameters={"dossier_id": dossier}, state=Running())
     with session_scope() as session:
         repo.assign_to_run(session, task_ids, str(run.id))
+    return run, task_ids
+
+
+def test_a_running_run_whose_events_were_lost_is_found_by_the_sweep(
+        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
+    """A Prefect server killed with the stack takes the events it had not handed to its
+    automations along: the run stays Running with nobody at work. The sweep reads the events
+    Prefect stored and crashes a run silent past the bound — never one with a recent sign."""
+    run, task_ids = a_running_run_nobody_executes(exact_sandbox, exact_block, 5703,
+                                                  "Verloren Signaal BV")
     time.sleep(4)
     emit_event(event="prefect.flow-run.heartbeat",
                resource={"prefect.resource.id": f"prefect.flow-run.{run.id}"})
@@ -183,15 +192,8 @@ def test_a_run_running_past_its_bound_is_crashed_by_the_sweep_even_with_heartbea
         prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
     """A worker that is alive keeps sending heartbeats for a run that hangs: the sweep
     crashes it once it has run longer than the bound, and its retry books the document."""
-    exact_sandbox.state.add_division(5704, "Hangende Draad BV")
-    dossier = a_dossier(an_office(), "Hangende Draad BV", 5704, exact_block)
-    task_ids = documents_for(dossier, [a_proposal()])
-    with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name("sync-dossier/sync-dossier")
-        run = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"dossier_id": dossier}, state=Running())
-    with session_scope() as session:
-        repo.assign_to_run(session, task_ids, str(run.id))
+    run, task_ids = a_running_run_nobody_executes(exact_sandbox, exact_block, 5704,
+                                                  "Hangende Draad BV")
 
     recover_interrupted(running_seconds=3)  # running for less than its bound
     assert wait_for_state(str(run.id), {"Running"}, timeout=1) == "Running"
