@@ -26,7 +26,7 @@ from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 from doorstroom.clock import SYSTEM, Clock
 from doorstroom.failures import TransientFailure
 from doorstroom.failures import codes as c
-from doorstroom.prefect_api import WITHOUT_CLIENT_RETRIES
+from doorstroom.prefect_api import ORCHESTRATOR_ERRORS, WITHOUT_CLIENT_RETRIES
 
 WINDOWS = {"minute": 60.0, "day": 86_400.0}
 MAX_WAIT = 300.0
@@ -124,7 +124,7 @@ class RateLimiter:
                 if wait is None:
                     return
                 busy_since = None
-            except (httpx.TransportError, PrefectHTTPStatusError) as error:
+            except ORCHESTRATOR_ERRORS as error:
                 now = self.clock.monotonic()
                 busy_since = now if busy_since is None else busy_since
                 if not _busy(error) or now - busy_since > MAX_BUSY:

@@ -121,10 +121,10 @@ class InProcessWorker:
             while not self.stopping.is_set():
                 try:
                     for lane in self.lanes:
-                        free = lane.free()
-                        if free <= 0 or not lane.due(time.monotonic(), self.poll_seconds):
+                        free, now = lane.free(), time.monotonic()
+                        if free <= 0 or not lane.due(now, self.poll_seconds):
                             continue
-                        lane.polled = time.monotonic()
+                        lane.polled = now
                         for flow_run in self._claim(lane, free):
                             lane.active.add(pools[lane.name].submit(self._execute, flow_run))
                     self._crash_lost_runs()

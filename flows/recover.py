@@ -150,6 +150,16 @@ def _overdue(run: FlowRun, pending: timedelta, running: timedelta) -> str | None
     return f"{state.type.value.title()} for more than {bound.total_seconds():.0f} s"
 
 
+def _stuck(run: FlowRun, silence: timedelta, pending: timedelta,
+           running: timedelta) -> str | None:
+    """Why a run that has not ended is to be crashed (past its bound, or silent), if it is."""
+    if overdue := _overdue(run, pending, running):
+        return overdue
+    if _silent(run, silence):
+        return f"no sign of life for {silence.total_seconds():.0f} s"
+    return None
+
+
 @flow(name="recover-interrupted")
 def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
                         silence_seconds: int | None = None,
@@ -178,10 +188,8 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
     for run_id, task_ids in holders.items():
         run = _read(run_id)
         ended = _final(run)
-        stuck = None if ended is not None or run is None else (
-            _overdue(run, pending, running) or (
-                f"no sign of life for {bound.total_seconds():.0f} s"
-                if _silent(run, bound) else None))
+        stuck = (_stuck(run, bound, pending, running)
+                 if ended is None and run is not None else None)
         if stuck is not None:
             if crash_if_running(run_id, stuck):
                 logger.warning("flow run %s crashed: %s", run_id, stuck)

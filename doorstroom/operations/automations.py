@@ -40,9 +40,6 @@ from doorstroom.events import (
 )
 
 FLOW_RUN = {"prefect.resource.id": "prefect.flow-run.*"}
-ENDED = {f"prefect.flow-run.{name}" for name in (
-    "Completed", "Failed", "Crashed", "Cancelled", "Cancelling", "EmployeeActionRequired",
-    "SupportRequired", "AwaitingRetry", "Scheduled")}
 
 
 RETIRED = ("doorstroom-stuck-pending", "doorstroom-stuck-running")
