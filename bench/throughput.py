@@ -213,7 +213,8 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
                     "bench + sandbox": os.getpid()}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             profiles = [Profile.start(name, pids[name], args.profile)
-                        for name in ("prefect server", "worker")] if args.profile else []
+                        for name in ("prefect server", "worker", "bench + sandbox")
+                        ] if args.profile else []
             if args.profile:  # where a run's time goes: the worker's threads, waiting or not
                 profiles.append(Profile.start("worker (wall)", worker.pid, args.profile,
                                               wall=True))
@@ -238,6 +239,11 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
         failed = session.scalar(select(func.count()).select_from(SyncTask).where(
             SyncTask.status != TaskStatus.DONE))
     entries = sum(len(state.entries(code)) for code in state.divisions if code >= 20_000)
+    calls = {path: sum(n for division, n in state.daily_calls.items()
+                       if division.isdigit() and int(division) // 10_000 == first)
+             for path, first in (("bare", 1), ("orchestrated", 2))}
+    print(f"Exact API calls per document: bare {calls['bare'] / args.documents:.1f}, "
+          f"orchestrated {calls['orchestrated'] / args.documents:.1f}")
     print(f"orchestrated entries in sandbox: {entries}; tasks not done: {failed}")
     rows = prefect_rows(cluster)
     result = {
@@ -246,6 +252,8 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
         "bare_docs_per_s": round(args.documents / bare_s, 2),
         "ratio": round(bare_s / orch_s, 3),
         "orchestrated_entries": entries, "tasks_not_done": failed,
+        "exact_calls_per_document": {path: round(n / args.documents, 1)
+                                     for path, n in calls.items()},
         "prefect_events_per_document": round(rows["events"] / args.documents, 1),
         "prefect_rows": rows,
         "worker": "process-per-run" if args.process_per_run else "in-process",

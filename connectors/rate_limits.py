@@ -11,11 +11,9 @@ its limit whatever the timing.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import httpx
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.actions import (
     GlobalConcurrencyLimitCreate,
@@ -26,20 +24,15 @@ from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 from doorstroom.clock import SYSTEM, Clock
 from doorstroom.failures import TransientFailure
 from doorstroom.failures import codes as c
-from doorstroom.prefect_api import ORCHESTRATOR_ERRORS, WITHOUT_CLIENT_RETRIES
+from doorstroom.prefect_api import (
+    MAX_BUSY,
+    ORCHESTRATOR_ERRORS,
+    asked_while_busy,
+)
 
 WINDOWS = {"minute": 60.0, "day": 86_400.0}
 MAX_WAIT = 300.0
 """Longer than this for a slot, and the call is a transient failure (retried later)."""
-BUSY_STATUSES = frozenset({502, 503})
-"""Prefect answers 503 when its SQLite database is locked by another writer."""
-BUSY_PAUSE = 0.05
-"""First pause after a busy answer; later ones grow with how long Prefect has been busy."""
-MAX_BUSY_PAUSE = 1.0
-"""The longest pause between two asks of a busy Prefect: SQLite's refusals are conflicts of
-the moment (another writer committed first), so asking again soon gets through soonest."""
-MAX_BUSY = 60.0
-"""Busy or unreachable this long in a row, and the call is a transient failure."""
 PREPAID_SECONDS = 2.0
 """Slots taken ahead for the calls of one booking (:meth:`RateLimiter.reserve`) serve at
 most this long after they were taken; the steady rate leaves room for it."""
@@ -111,31 +104,26 @@ class RateLimiter:
         if slots == 1 and self._prepaid > 0 and self.clock.monotonic() < self._prepaid_until:
             self._prepaid -= 1
             return
-        with WITHOUT_CLIENT_RETRIES.applied(), get_client(sync_client=True) as client:
+        with get_client(sync_client=True) as client:
             self._take(client, slots)
 
     def _take(self, client: SyncPrefectClient, slots: int) -> None:
         deadline = self.clock.monotonic() + MAX_WAIT
-        busy_since: float | None = None
         while True:
             try:
-                self._ensure(client)
-                wait = self._denied_for(client, slots)
-                if wait is None:
-                    return
-                busy_since = None
+                wait = asked_while_busy(lambda: self._denied_for(client, slots),
+                                        MAX_BUSY, self.clock)
             except ORCHESTRATOR_ERRORS as error:
-                now = self.clock.monotonic()
-                busy_since = now if busy_since is None else busy_since
-                if not _busy(error) or now - busy_since > MAX_BUSY:
-                    raise TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error)) from error
-                wait = _busy_pause(now - busy_since)
+                raise TransientFailure(c.ORCHESTRATOR_BUSY, detail=repr(error)) from error
+            if wait is None:
+                return
             if self.clock.monotonic() + wait > deadline:
                 raise TransientFailure(c.RATE_LIMITED, detail=f"no slot of {self.names}")
             self.clock.sleep(wait)
 
     def _denied_for(self, client: SyncPrefectClient, slots: int) -> float | None:
         """Ask once: ``None`` when the slots are taken, else how long to wait (423)."""
+        self._ensure(client)
         try:
             client.increment_concurrency_slots(names=self.names, slots=slots,
                                                mode="rate_limit")
@@ -163,15 +151,3 @@ class RateLimiter:
                         limit=limit.burst, slot_decay_per_second=limit.per_second))
             self._created.add(name)
 
-
-def _busy(error: Exception) -> bool:
-    """Prefect unreachable, or answering that it is busy: worth asking again shortly."""
-    if isinstance(error, PrefectHTTPStatusError):
-        return error.response.status_code in BUSY_STATUSES
-    return isinstance(error, httpx.TransportError)
-
-
-def _busy_pause(busy_for: float) -> float:
-    """Seconds to wait before asking a busy Prefect again: short at first (the lock is
-    usually free within milliseconds), growing with how long it has been busy."""
-    return min(MAX_BUSY_PAUSE, max(BUSY_PAUSE, busy_for)) * random.uniform(0.5, 1.5)

@@ -8,6 +8,7 @@ Prefect global concurrency limit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +21,17 @@ from connectors.http_errors import (
     classify_status,
     classify_transport_error,
 )
-from connectors.locks import exclusive
+from connectors.locks import LEASE_SECONDS, exclusive_if_free
+from doorstroom.failures import TransientFailure, failure
 from doorstroom.failures import codes as c
-from doorstroom.failures import failure
 
 TOKEN_MARGIN = timedelta(seconds=30)
+FIRST_PAUSE = 0.1
+"""Seconds before a worker that found another refreshing reads the block again; doubled
+each time up to :data:`MAX_PAUSE` (a refresh is one call to the package)."""
+MAX_PAUSE = 1.0
+MAX_WAIT_FOR_REFRESH = LEASE_SECONDS + 15
+"""Past this, the holder has died (its lease ended) or the package is too slow: try later."""
 
 TokenRequest = Callable[[Any], httpx.Response]
 TooEarly = Callable[[httpx.Response], bool]
@@ -77,15 +84,26 @@ class TokenKeeper:
         return str(self.connection.access_token.get_secret_value())
 
     def _refresh(self) -> None:
+        """Refresh once for every worker: the first to find the token stale refreshes under
+        the connection's lock; the others read the block until its new token is there (or
+        the lock is free again: the holder failed, and they try themselves)."""
         if not self.block_name:
             self._store(self._call())
             return
-        if self._reload_valid():
-            return
-        with exclusive(f"{self.package}-token:{self.block_name}"):
-            if self._reload_valid():  # refreshed by the worker we waited for
-                return
-            self._store(self._call())
+        waited = 0.0
+        pause = FIRST_PAUSE
+        while not self._reload_valid():
+            with exclusive_if_free(f"{self.package}-token:{self.block_name}") as held:
+                if held:
+                    if not self._reload_valid():  # refreshed just before we took the lock
+                        self._store(self._call())
+                    return
+            if waited >= MAX_WAIT_FOR_REFRESH:
+                raise TransientFailure(c.ORCHESTRATOR_BUSY,
+                                       detail="another worker's token refresh did not end")
+            time.sleep(pause)
+            waited += pause
+            pause = min(2 * pause, MAX_PAUSE)
 
     def _reload_valid(self) -> bool:
         self.connection = type(self.connection).load(self.block_name)

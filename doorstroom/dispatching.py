@@ -19,12 +19,13 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.states import Scheduled
 
-from doorstroom.prefect_api import ORCHESTRATOR_ERRORS, WITHOUT_CLIENT_RETRIES
+from doorstroom.prefect_api import MAX_BUSY, ORCHESTRATOR_ERRORS, asked_while_busy
 from doorstroom.store import incidents
 from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
@@ -60,26 +61,33 @@ def _requests(limit: int, dossier_ids: Sequence[int] | None) -> list[RunRequest]
         return requests
 
 
-def _create_runs(deployment_name: str, requests: list[RunRequest]) -> list[UUID]:
+def _create_runs(deployment_name: str, requests: list[RunRequest],
+                 patience: float) -> list[UUID]:
+    """Create the runs one by one, each asked again while Prefect is busy (its idempotency
+    key makes a second ask safe): on the embedded server a busy answer is the normal lot of
+    a create among running runs, and Prefect's own client would sleep 2 + 4 + 8 … s."""
     with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name(deployment_name)
-        return [
-            client.create_flow_run_from_deployment(
-                deployment.id, parameters={"dossier_id": request.batch.dossier_id},
-                state=Scheduled(), name=request.name, tags=list(request.tags),
-                idempotency_key=request.batch.batch_key).id
-            for request in requests
-        ]
+        deployment = asked_while_busy(
+            lambda: client.read_deployment_by_name(deployment_name), patience)
+        return [asked_while_busy(partial(_create_run, client, deployment.id, request), patience)
+                for request in requests]
+
+
+def _create_run(client: SyncPrefectClient, deployment_id: UUID, request: RunRequest) -> UUID:
+    return client.create_flow_run_from_deployment(
+        deployment_id, parameters={"dossier_id": request.batch.dossier_id}, state=Scheduled(),
+        name=request.name, tags=list(request.tags), idempotency_key=request.batch.batch_key).id
 
 
 def start_runs(limit: int = 500, deployment: str = SYNC_DEPLOYMENT,
-               dossier_ids: Sequence[int] | None = None) -> int:
+               dossier_ids: Sequence[int] | None = None, patience: float = MAX_BUSY) -> int:
     """Create a run for up to ``limit`` dossiers with pending tasks (only ``dossier_ids``,
-    if given) and hand it their tasks; return how many runs."""
+    if given) and hand it their tasks; return how many runs. A create Prefect refuses as
+    busy for ``patience`` seconds raises (the sweep starts it later)."""
     requests = _requests(limit, dossier_ids)
     if not requests:
         return 0
-    run_ids = _create_runs(deployment, requests)
+    run_ids = _create_runs(deployment, requests, patience)
     with session_scope() as session:
         for request, run_id in zip(requests, run_ids, strict=True):
             repo.assign_to_run(session, request.batch.task_ids, str(run_id))
@@ -106,8 +114,8 @@ def on_arrival(dossier_id: int, deployment: str = SYNC_DEPLOYMENT) -> int:
             with session_scope() as session:
                 if repo.run_waiting_to_start(session, dossier_id):
                     return 0
-            with WITHOUT_CLIENT_RETRIES.applied():
-                return start_runs(1, deployment, [dossier_id])
+            # Asked once per try: between tries another arrival may have created the run.
+            return start_runs(1, deployment, [dossier_id], patience=0)
         except ORCHESTRATOR_ERRORS as error:
             refused = error
     log.warning("dossier %s: its run was not started on arrival (%s); the dispatch sweep "

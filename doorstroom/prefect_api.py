@@ -3,15 +3,20 @@ changed for a block of code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import random
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from prefect.context import SettingsContext, get_settings_context
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings
 from prefect.settings.legacy import Setting
+
+from doorstroom.clock import SYSTEM, Clock
+
+T = TypeVar("T")
 
 ORCHESTRATOR_ERRORS = (httpx.TransportError, PrefectHTTPStatusError)
 """Errors of Prefect's own API (loading a block, a rate-limit slot, creating a run).
@@ -50,3 +55,47 @@ WITHOUT_CLIENT_RETRIES = SettingsOverride({PREFECT_CLIENT_MAX_RETRIES: 0})
 seconds after each 503, and the embedded SQLite server answers 503 whenever another writer
 committed first (measured in ``bench/latency.py``: nine tenths of a booking's time asleep
 in those retries)."""
+
+
+BUSY_STATUSES = frozenset({502, 503})
+"""Prefect answers 503 when its SQLite database is locked by another writer."""
+BUSY_PAUSE = 0.05
+"""First pause after a busy answer; later ones grow with how long Prefect has been busy."""
+MAX_BUSY_PAUSE = 1.0
+"""The longest pause between two asks of a busy Prefect: SQLite's refusals are conflicts of
+the moment (another writer committed first), so asking again soon gets through soonest."""
+MAX_BUSY = 60.0
+"""Busy or unreachable this long in a row, and the caller gives up (and says so)."""
+
+
+def is_busy(error: Exception) -> bool:
+    """Prefect unreachable, or answering that it is busy: worth asking again shortly."""
+    if isinstance(error, PrefectHTTPStatusError):
+        return error.response.status_code in BUSY_STATUSES
+    return isinstance(error, httpx.TransportError)
+
+
+def busy_pause(busy_for: float) -> float:
+    """Seconds to wait before asking a busy Prefect again: short at first (the lock is
+    usually free within milliseconds), growing with how long it has been busy."""
+    return min(MAX_BUSY_PAUSE, max(BUSY_PAUSE, busy_for)) * random.uniform(0.5, 1.5)
+
+
+def asked_while_busy(ask: Callable[[], T], patience: float = MAX_BUSY,
+                     clock: Clock = SYSTEM) -> T:
+    """``ask()`` of Prefect, asked again soon while Prefect is busy or away, for up to
+    ``patience`` seconds in a row; then (or on any other error) its error is raised.
+
+    Only for asks that are safe to repeat (a run created with an idempotency key, a read).
+    """
+    busy_since: float | None = None
+    while True:
+        try:
+            with WITHOUT_CLIENT_RETRIES.applied():
+                return ask()
+        except ORCHESTRATOR_ERRORS as error:
+            now = clock.monotonic()
+            busy_since = now if busy_since is None else busy_since
+            if not is_busy(error) or now - busy_since >= patience:
+                raise
+            clock.sleep(busy_pause(now - busy_since))

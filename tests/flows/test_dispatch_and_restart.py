@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Failed, Running
 from sqlalchemy import select, update
@@ -42,6 +45,37 @@ def test_given_dispatch_crashed_after_creating_a_run_when_dispatched_again_then_
     assert {t.last_flow_run_id for t in tasks(task_ids)} == first_run
     assert len(first_run) == 1
     assert {t.status for t in tasks(task_ids)} == {TaskStatus.QUEUED}
+    mark_done(task_ids)
+
+
+def test_given_prefect_busy_when_dispatch_creates_a_run_then_asked_again_soon_and_one_run(
+        prefect_stack: object, exact_block: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded server answers 503 when another writer committed first — here after it
+    made the run, the worst case: the second ask must find that run, not make another."""
+    unserved = sync_dossier.to_deployment(name="unserved")
+    unserved.apply()
+    task_ids = documents_for(a_dossier(an_office(), "Bloemen Bezig", 1102, exact_block),
+                             [a_proposal()])
+    made = SyncPrefectClient.create_flow_run_from_deployment
+    answers: list[object] = []
+    asked_at: list[float] = []
+
+    def busy_once(client: SyncPrefectClient, *args: Any, **kwargs: Any) -> Any:
+        run = made(client, *args, **kwargs)
+        asked_at.append(time.monotonic())  # when the answer came
+        answers.append(run.id)
+        if len(answers) == 1:
+            raise PrefectHTTPStatusError.from_httpx_error(httpx.HTTPStatusError(
+                "busy", request=httpx.Request("POST", "http://x"),
+                response=httpx.Response(503, text="database is locked")))
+        return run
+
+    monkeypatch.setattr(SyncPrefectClient, "create_flow_run_from_deployment", busy_once)
+    dispatch(deployment="sync-dossier/unserved")
+
+    assert asked_at[1] - asked_at[0] < 1.5  # Prefect's own client would have slept 2 s first
+    assert len(answers) == 2 and answers[0] == answers[1]  # the same run, found again
+    assert {str(t.last_flow_run_id) for t in tasks(task_ids)} == {str(answers[0])}
     mark_done(task_ids)
 
 
