@@ -120,17 +120,38 @@ PREFECT_TABLES = ("events", "event_resources", "flow_run", "flow_run_state", "ta
 def prefect_rows(cluster: Postgres | None) -> dict[str, int]:
     """Rows of the Prefect server's database (its SQLite file, or the cluster's ``prefect``
     database): what one document costs it."""
+    return {table: prefect_count(cluster, f"SELECT count(*) FROM {table}")
+            for table in PREFECT_TABLES}
+
+
+def prefect_count(cluster: Postgres | None, query: str) -> int:
+    """One count from the Prefect server's database, read while it runs."""
     if cluster is not None:
         engine = create_engine(cluster.url("prefect"))
         with engine.connect() as connection:
-            found = {table: int(connection.execute(text(f"SELECT count(*) FROM {table}"))
-                                .scalar_one()) for table in PREFECT_TABLES}
+            found = int(connection.execute(text(query)).scalar_one())
         engine.dispose()
         return found
     database = RUN_DIR / "prefect" / "prefect.db"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in PREFECT_TABLES}
+        return int(connection.execute(query).fetchone()[0])
+
+
+DOCUMENT_EVENTS = ("SELECT count(*) FROM events WHERE event LIKE 'prefect.task-run.%' "
+                   "OR event LIKE 'doorstroom.sync-task.%'")
+"""A document's events: its task run's three states and its outcome."""
+
+
+def events_trail(cluster: Postgres | None, documents: int, limit: float = 120.0) -> float:
+    """Seconds after the last booking until Prefect has stored the events of ``documents``
+    (its event persister writes in batches, and trails the runs under load); at most
+    ``limit``."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        if prefect_count(cluster, DOCUMENT_EVENTS) >= 4 * documents:
+            break
+        time.sleep(0.5)
+    return time.perf_counter() - started
 
 
 def flow_run_timings() -> str:
@@ -211,7 +232,10 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
                   f"= {args.documents / bare_s:.1f} docs/s")
             pids = {"prefect server": stack.processes[0].pid, "worker": worker.pid,
                     "bench + sandbox": os.getpid()}
-            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            def cpu(name: str) -> float:
+                return cpu_seconds(pids[name], children=name != "bench + sandbox")
+
+            before = {name: cpu(name) for name in pids}
             profiles = [Profile.start(name, pids[name], args.profile)
                         for name in ("prefect server", "worker", "bench + sandbox")
                         ] if args.profile else []
@@ -220,6 +244,8 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
                                               wall=True))
             load_started = time.time()
             orch_s = orchestrated(state, sandbox.url, args.documents, args.dossiers)
+            trail_s = events_trail(cluster, args.documents)
+            print(f"Prefect's stored events trailed the last booking by {trail_s:.1f} s")
             for profile in profiles:
                 print_profile(profile.name, profile.stop())
             gaps = dispatch_gaps(load_started)
@@ -227,7 +253,7 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
                   f"{len(gaps) + 1} runs, gap p95 {p95(gaps):.1f} s, max "
                   f"{max(gaps, default=0):.1f} s")
             print("CPU seconds during the orchestrated run: " + ", ".join(
-                f"{name} {cpu_seconds(pid) - before[name]:.1f}" for name, pid in pids.items()))
+                f"{name} {cpu(name) - before[name]:.1f}" for name in pids))
             print(f"orchestrated: {args.documents} documents in {orch_s:.1f} s "
                   f"= {args.documents / orch_s:.1f} docs/s "
                   f"({args.dossiers} flow runs, worker limit {args.worker_limit}, "
@@ -255,6 +281,7 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
         "exact_calls_per_document": {path: round(n / args.documents, 1)
                                      for path, n in calls.items()},
         "prefect_events_per_document": round(rows["events"] / args.documents, 1),
+        "events_trail_s": round(trail_s, 1),
         "prefect_rows": rows,
         "worker": "process-per-run" if args.process_per_run else "in-process",
         "worker_limit": args.worker_limit,

@@ -116,11 +116,12 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float =
 
 
 def start_prefect_server(stack: Stack, log_path: Path) -> subprocess.Popen[bytes]:
-    """Prefect server with its UI on 127.0.0.1, database under PREFECT_HOME (SQLite)."""
+    """Prefect server with its UI on 127.0.0.1, database under PREFECT_HOME (SQLite), its
+    transactions waiting for SQLite's write lock (:mod:`deployments.prefect_server`)."""
     Path(stack.env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     log = log_path.open("ab")
     process = subprocess.Popen(
-        child_command("prefect", "server", "start", "--host", "127.0.0.1",
+        child_command("deployments.prefect_server", "start", "--host", "127.0.0.1",
                       "--port", stack.env["PREFECT_SERVER_API_PORT"]),
         env=stack.env, stdout=log, stderr=subprocess.STDOUT,
     )
