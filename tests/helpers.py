@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import httpx
+from prefect.exceptions import PrefectHTTPStatusError
 from sqlalchemy import Engine, select
 
 from doorstroom.documents.proposal import Attachment, BookingProposal, Party, ProposalLine
@@ -182,3 +184,13 @@ def a_fixed_task(dossier: int, responsibility: Responsibility, failed_at: dateti
         session.add(task)
         session.flush()
         return task.id
+
+
+def prefect_refusal(status: int = 503, path: str = "/api/deployments/x/create_flow_run",
+                    ) -> PrefectHTTPStatusError:
+    """Prefect's answer ``status`` to a POST of ``path``, as its client raises it (503 is the
+    embedded SQLite server's "database is locked")."""
+    request = httpx.Request("POST", f"http://127.0.0.1:4200{path}")
+    response = httpx.Response(status, request=request, text="database is locked")
+    return PrefectHTTPStatusError.from_httpx_error(
+        httpx.HTTPStatusError("refused", request=request, response=response))

@@ -8,25 +8,16 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 import pytest
-from prefect.exceptions import PrefectHTTPStatusError
 
 from doorstroom import dispatching
-from tests.helpers import a_dossier, an_office
-
-
-def _busy() -> PrefectHTTPStatusError:
-    request = httpx.Request("POST", "http://127.0.0.1:4200/api/deployments/x/create_flow_run")
-    response = httpx.Response(503, request=request, text="database is locked")
-    return PrefectHTTPStatusError.from_httpx_error(
-        httpx.HTTPStatusError("busy", request=request, response=response))
+from tests.helpers import a_dossier, an_office, prefect_refusal
 
 
 def test_a_refused_start_is_tried_again_after_a_pause_and_then_made(
         store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     dossier = a_dossier(an_office(), "Bakkerij Opnieuw", 0, "b")
-    answers: list[object] = [_busy(), 1]
+    answers: list[object] = [prefect_refusal(503), 1]
     pauses: list[float] = []
 
     def start(_limit: int, _deployment: str, ids: list[int], patience: float) -> int:
@@ -51,7 +42,7 @@ def test_a_start_refused_every_time_is_left_to_the_sweep_with_prefects_status(
 
     def start(_limit: int, _deployment: str, ids: list[int], patience: float) -> int:
         tries.append(ids[0])
-        raise _busy()
+        raise prefect_refusal(503)
 
     monkeypatch.setattr(dispatching, "start_runs", start)
     monkeypatch.setattr(dispatching.time, "sleep", lambda _seconds: None)

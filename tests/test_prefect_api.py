@@ -15,13 +15,7 @@ from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
 
 from doorstroom.clock import FakeClock
 from doorstroom.prefect_api import MAX_BUSY_PAUSE, asked_while_busy
-
-
-def an_answer(status: int) -> PrefectHTTPStatusError:
-    request = httpx.Request("POST", "http://127.0.0.1:4200/api/deployments/x/create_flow_run")
-    response = httpx.Response(status, request=request, text="database is locked")
-    return PrefectHTTPStatusError.from_httpx_error(
-        httpx.HTTPStatusError("refused", request=request, response=response))
+from tests.helpers import prefect_refusal
 
 
 def asks(*answers: object) -> tuple[list[object], Callable[[], object]]:
@@ -41,7 +35,7 @@ def asks(*answers: object) -> tuple[list[object], Callable[[], object]]:
 
 def test_a_busy_answer_is_asked_again_within_a_fraction_of_a_second() -> None:
     clock = FakeClock()
-    left, ask = asks(an_answer(503), httpx.ConnectError("refused"), "run")
+    left, ask = asks(prefect_refusal(503), httpx.ConnectError("refused"), "run")
 
     assert asked_while_busy(ask, clock=clock) == "run"
     assert left == [] and len(clock.slept) == 2
@@ -50,7 +44,7 @@ def test_a_busy_answer_is_asked_again_within_a_fraction_of_a_second() -> None:
 
 def test_busy_past_its_patience_the_last_answer_is_raised() -> None:
     clock = FakeClock()
-    _left, ask = asks(*[an_answer(503)] * 1000)
+    _left, ask = asks(*[prefect_refusal(503)] * 1000)
 
     with pytest.raises(PrefectHTTPStatusError):
         asked_while_busy(ask, patience=30, clock=clock)
@@ -58,7 +52,7 @@ def test_busy_past_its_patience_the_last_answer_is_raised() -> None:
     assert max(clock.slept) <= 1.5 * MAX_BUSY_PAUSE
 
 
-@pytest.mark.parametrize("answer", [an_answer(404), an_answer(409), an_answer(500)])
+@pytest.mark.parametrize("answer", [prefect_refusal(status) for status in (404, 409, 500)])
 def test_an_answer_that_is_not_busy_is_raised_at_once(answer: Exception) -> None:
     clock = FakeClock()
     _left, ask = asks(answer, "never asked")
@@ -70,7 +64,7 @@ def test_an_answer_that_is_not_busy_is_raised_at_once(answer: Exception) -> None
 
 def test_no_patience_asks_once() -> None:
     clock = FakeClock()
-    left, ask = asks(an_answer(503), "never asked")
+    left, ask = asks(prefect_refusal(503), "never asked")
 
     with pytest.raises(PrefectHTTPStatusError):
         asked_while_busy(ask, patience=0, clock=clock)

@@ -7,10 +7,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
 
 from connectors.base import DossierRef
@@ -23,9 +21,10 @@ from doorstroom.documents.proposal import BookingRequest
 from doorstroom.failures import SyncFailure, TransientFailure
 from doorstroom.failures import codes as c
 from tests.conftest import serving
-from tests.helpers import A_PDF, a_proposal
+from tests.helpers import A_PDF, a_proposal, prefect_refusal
 from tests.sandboxes import RunningExact
 
+INCREMENT = "/api/v2/concurrency_limits/increment"
 LIMIT = 30  # per minute, in the sandbox and in the connection
 
 
@@ -81,13 +80,6 @@ def test_given_no_limits_then_the_same_clients_are_refused_by_the_package(
     assert strict_exact.state.http_429 > 0
 
 
-def _answer(status: int) -> PrefectHTTPStatusError:
-    request = httpx.Request("POST", "http://127.0.0.1:4200/api/v2/concurrency_limits/increment")
-    response = httpx.Response(status, request=request, text="database is locked")
-    return PrefectHTTPStatusError.from_httpx_error(
-        httpx.HTTPStatusError("busy", request=request, response=response))
-
-
 def test_given_a_busy_prefect_then_the_slot_is_asked_again_within_a_fraction_of_a_second(
         prefect_stack: object, monkeypatch: pytest.MonkeyPatch) -> None:
     """The embedded server answers 503 when another writer committed first; Prefect's client
@@ -100,7 +92,7 @@ def test_given_a_busy_prefect_then_the_slot_is_asked_again_within_a_fraction_of_
     def increment(client: SyncPrefectClient, **kwargs: object) -> object:
         assert PREFECT_CLIENT_MAX_RETRIES.value() == 0
         if (status := answers.pop(0)) != 200:
-            raise _answer(status)
+            raise prefect_refusal(status, INCREMENT)
         return asked(client, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SyncPrefectClient, "increment_concurrency_slots", increment)
@@ -116,7 +108,7 @@ def test_given_prefect_busy_for_a_minute_then_a_transient_failure(
     limiter = RateLimiter("exact_online", "8104", [RateLimit("minute", LIMIT)], clock)
 
     def busy(client: SyncPrefectClient, **kwargs: object) -> object:
-        raise _answer(503)
+        raise prefect_refusal(503, INCREMENT)
 
     monkeypatch.setattr(SyncPrefectClient, "increment_concurrency_slots", busy)
     with pytest.raises(TransientFailure) as failed:

@@ -7,11 +7,9 @@ import time
 from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Failed, Running
 from sqlalchemy import select, update
@@ -24,7 +22,15 @@ from doorstroom.store.db import session_scope
 from doorstroom.store.models import SyncTask, TaskStatus
 from flows.dispatch import dispatch
 from flows.sync_dossier import sync_dossier
-from tests.helpers import a_dossier, a_proposal, an_office, documents_for, tasks, wait_until_settled
+from tests.helpers import (
+    a_dossier,
+    a_proposal,
+    an_office,
+    documents_for,
+    prefect_refusal,
+    tasks,
+    wait_until_settled,
+)
 from tests.sandboxes import RunningExact
 
 
@@ -65,9 +71,7 @@ def test_given_prefect_busy_when_dispatch_creates_a_run_then_asked_again_soon_an
         asked_at.append(time.monotonic())  # when the answer came
         answers.append(run.id)
         if len(answers) == 1:
-            raise PrefectHTTPStatusError.from_httpx_error(httpx.HTTPStatusError(
-                "busy", request=httpx.Request("POST", "http://x"),
-                response=httpx.Response(503, text="database is locked")))
+            raise prefect_refusal(503)
         return run
 
     monkeypatch.setattr(SyncPrefectClient, "create_flow_run_from_deployment", busy_once)
