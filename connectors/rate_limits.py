@@ -150,4 +150,3 @@ class RateLimiter:
                     client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(
                         limit=limit.burst, slot_decay_per_second=limit.per_second))
             self._created.add(name)
-

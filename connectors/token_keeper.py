@@ -90,7 +90,7 @@ class TokenKeeper:
         if not self.block_name:
             self._store(self._call())
             return
-        waited = 0.0
+        deadline = time.monotonic() + MAX_WAIT_FOR_REFRESH
         pause = FIRST_PAUSE
         while not self._reload_valid():
             with exclusive_if_free(f"{self.package}-token:{self.block_name}") as held:
@@ -98,11 +98,10 @@ class TokenKeeper:
                     if not self._reload_valid():  # refreshed just before we took the lock
                         self._store(self._call())
                     return
-            if waited >= MAX_WAIT_FOR_REFRESH:
+            if time.monotonic() >= deadline:
                 raise TransientFailure(c.ORCHESTRATOR_BUSY,
                                        detail="another worker's token refresh did not end")
             time.sleep(pause)
-            waited += pause
             pause = min(2 * pause, MAX_PAUSE)
 
     def _reload_valid(self) -> bool:
