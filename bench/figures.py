@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,15 @@ class Profile:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=60)
         return top_frames(self.path)
+
+
+def profiled(pids: Mapping[str, int], folder: Path | None) -> list[Profile]:
+    """py-spy records of each named process's CPU, and of the ``worker``'s wall time (where a
+    run's time goes, waiting or not), if a folder was given."""
+    if folder is None:
+        return []
+    return [*(Profile.start(name, pid, folder) for name, pid in pids.items()),
+            Profile.start("worker (wall)", pids["worker"], folder, wall=True)]
 
 
 def top_frames(path: Path, count: int = 25) -> dict[str, list[tuple[str, float]]]:

@@ -42,7 +42,7 @@ os.environ.update(embedded_env(RUN_DIR, PORT))
 import httpx  # noqa: E402
 
 from bench.clusters import databases  # noqa: E402
-from bench.figures import Profile, print_profile  # noqa: E402
+from bench.figures import print_profile, profiled  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
 from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
 from connectors.exact_online.sandbox import ExactOnlineSandbox  # noqa: E402
@@ -134,16 +134,6 @@ def booked(exact: RunningExact, count: int) -> dict[str, list[float]]:
     return found
 
 
-def profiled(server: int, worker: int, folder: Path | None) -> list[Profile]:
-    """py-spy records of the server's and the worker's CPU and the worker's wall time
-    (where a document's wait goes), if a folder was given."""
-    if folder is None:
-        return []
-    return [Profile.start("prefect server", server, folder),
-            Profile.start("worker", worker, folder),
-            Profile.start("worker (wall)", worker, folder, wall=True)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=50)
@@ -171,7 +161,8 @@ def measure(args: argparse.Namespace) -> None:
         setup()
         baseline = bare_booking_s(exact)
         token, dossiers = seed(exact, args.dossiers)
-        profiles = profiled(stack.processes[0].pid, stack.processes[1].pid, args.profile)
+        profiles = profiled({"prefect server": stack.processes[0].pid,
+                             "worker": stack.processes[1].pid}, args.profile)
         arrived = play(api.url, token, dossiers, args.rate, args.seconds)
         for profile in profiles:
             print_profile(profile.name, profile.stop())

@@ -39,7 +39,7 @@ from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from bench.clusters import databases  # noqa: E402
-from bench.figures import Profile, cpu_seconds, p95, print_profile  # noqa: E402
+from bench.figures import cpu_seconds, p95, print_profile, profiled  # noqa: E402
 from blocks.exact_online import ExactOnlineConnection  # noqa: E402
 from connectors.base import DossierRef  # noqa: E402
 from connectors.exact_online.connector import ExactOnlineConnector  # noqa: E402
@@ -236,12 +236,7 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
                 return cpu_seconds(pids[name], children=name != "bench + sandbox")
 
             before = {name: cpu(name) for name in pids}
-            profiles = [Profile.start(name, pids[name], args.profile)
-                        for name in ("prefect server", "worker", "bench + sandbox")
-                        ] if args.profile else []
-            if args.profile:  # where a run's time goes: the worker's threads, waiting or not
-                profiles.append(Profile.start("worker (wall)", worker.pid, args.profile,
-                                              wall=True))
+            profiles = profiled(pids, args.profile)
             load_started = time.time()
             orch_s = orchestrated(state, sandbox.url, args.documents, args.dossiers)
             trail_s = events_trail(cluster, args.documents)
