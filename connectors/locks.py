@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from uuid import UUID
 
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
+from prefect.exceptions import PrefectHTTPStatusError
 
 from doorstroom.failures import TransientFailure
 from doorstroom.failures import codes as c
-from doorstroom.prefect_api import ORCHESTRATOR_ERRORS, asked_while_busy
+from doorstroom.prefect_api import ORCHESTRATOR_ERRORS, asked_while_busy, ensure_limit
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 120.0
@@ -33,18 +32,11 @@ what a holder does with it (a token call, 30 s timeouts per phase, and a block s
 _known: set[str] = set()
 
 
-def _ensure_limit(client: SyncPrefectClient, name: str) -> None:
-    if name in _known:
-        return
-    with suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(
-            GlobalConcurrencyLimitCreate(name=name, limit=1))
-    _known.add(name)
-
-
 def _take(client: SyncPrefectClient, name: str) -> UUID | None:
     """The lease of the lock's only slot, or ``None`` when another holds it (423)."""
-    _ensure_limit(client, name)
+    if name not in _known:
+        ensure_limit(client, name, limit=1)
+        _known.add(name)
     try:
         answer = client.increment_concurrency_slots_with_lease(
             names=[name], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS)

@@ -15,11 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.client.schemas.actions import (
-    GlobalConcurrencyLimitCreate,
-    GlobalConcurrencyLimitUpdate,
-)
-from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
+from prefect.exceptions import PrefectHTTPStatusError
 
 from doorstroom.clock import SYSTEM, Clock
 from doorstroom.failures import TransientFailure
@@ -28,6 +24,7 @@ from doorstroom.prefect_api import (
     MAX_BUSY,
     ORCHESTRATOR_ERRORS,
     asked_while_busy,
+    ensure_limit,
 )
 
 WINDOWS = {"minute": 60.0, "day": 86_400.0}
@@ -138,15 +135,6 @@ class RateLimiter:
         another worker, or before the connection's limits or this code changed) to the
         burst and rate asked for now."""
         for name, limit in zip(self.names, self.limits, strict=True):
-            if name in self._created:
-                continue
-            try:
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
-                    name=name, limit=limit.burst, slot_decay_per_second=limit.per_second))
-            except (ObjectAlreadyExists, PrefectHTTPStatusError):
-                found = client.read_global_concurrency_limit_by_name(name)
-                if (found.limit, round(found.slot_decay_per_second, 6)) != (
-                        limit.burst, round(limit.per_second, 6)):
-                    client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(
-                        limit=limit.burst, slot_decay_per_second=limit.per_second))
-            self._created.add(name)
+            if name not in self._created:
+                ensure_limit(client, name, limit.burst, limit.per_second)
+                self._created.add(name)

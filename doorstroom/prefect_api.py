@@ -9,8 +9,13 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.actions import (
+    GlobalConcurrencyLimitCreate,
+    GlobalConcurrencyLimitUpdate,
+)
 from prefect.context import SettingsContext, get_settings_context
-from prefect.exceptions import PrefectHTTPStatusError
+from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings
 from prefect.settings.legacy import Setting
 
@@ -23,6 +28,22 @@ ORCHESTRATOR_ERRORS = (httpx.TransportError, PrefectHTTPStatusError)
 
 The packages' own transport errors never get here: each connector classifies them.
 """
+
+
+def ensure_limit(client: SyncPrefectClient, name: str, limit: int,
+                 slot_decay_per_second: float = 0.0) -> None:
+    """The Prefect global concurrency limit ``name`` as asked: created, or — made earlier by
+    another worker, or before the settings or this code changed — brought to this size and
+    rate. Callers remember the names they ensured, once per process."""
+    try:
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
+            name=name, limit=limit, slot_decay_per_second=slot_decay_per_second))
+    except (ObjectAlreadyExists, PrefectHTTPStatusError):
+        found = client.read_global_concurrency_limit_by_name(name)
+        if (found.limit, round(found.slot_decay_per_second, 6)) != (
+                limit, round(slot_decay_per_second, 6)):
+            client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(
+                limit=limit, slot_decay_per_second=slot_decay_per_second))
 
 
 class SettingsOverride:
