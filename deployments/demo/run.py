@@ -54,6 +54,9 @@ from doorstroom.settings import get_settings
 KEPT = "demo.json"
 """Written once the demo is seeded; its presence means: start over the kept data."""
 
+READY = "Press Ctrl-C to stop everything."
+"""The demo's last line at start: everything a user (or a test) needs is printed above it."""
+
 
 @dataclass(frozen=True)
 class StartedSeed:
@@ -171,6 +174,7 @@ def run_demo(home: Path, ports: DemoPorts, dispatch_every: float | None,
         _print_monitor(monitor.url, seed.seed.logins)
         _print_ingest_api(api.url, seed.seed.token)
         _print_mail(mailbox, first_digest=seed.fresh)
+        print(READY, flush=True)  # last: whoever waits for it finds everything above
         while True:
             supervisor.heal()
             recorded = _record_children(home, stack, recorded)
@@ -286,6 +290,4 @@ the run's message. Play the employee with the command under each, then restart t
 
   .venv/bin/doorstroom tasks --failed      # failed tasks with their instructions (nl/fr/en)
   .venv/bin/doorstroom restart <task id>   # = Retry in the Prefect UI
-
-Press Ctrl-C to stop everything.
 """, flush=True)

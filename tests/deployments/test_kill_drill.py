@@ -32,6 +32,7 @@ import pytest
 
 from connectors.exact_online.sandbox import ExactOnlineSandbox
 from connectors.sandbox_persistence import load
+from deployments.demo.run import READY
 from deployments.prefect_auth import auth_string, basic_auth_header
 from deployments.stack_guard import CHILDREN_FILE, StackRefused, ensure_ports_free
 from tests.conftest import ARTIFACTS
@@ -39,7 +40,6 @@ from tests.helpers import a_proposal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 EXACT_DOSSIERS = {1: 1001, 2: 1002}  # the demo's Bakkerij Janssens and Garage Maes
-STARTED = "Press Ctrl-C to stop everything."
 
 
 def _ports() -> tuple[int, int, int]:
@@ -77,7 +77,7 @@ class Demo:
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         demo = cls(home, ports, process)
         threading.Thread(target=demo._read, daemon=True).start()
-        demo.wait_for(STARTED, timeout=180)
+        demo.wait_for(READY, timeout=180)
         return demo
 
     def _read(self) -> None:
