@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 from prefect.exceptions import PrefectHTTPStatusError
@@ -194,3 +195,21 @@ def prefect_refusal(status: int = 503, path: str = "/api/deployments/x/create_fl
     response = httpx.Response(status, request=request, text="database is locked")
     return PrefectHTTPStatusError.from_httpx_error(
         httpx.HTTPStatusError("refused", request=request, response=response))
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(condition: Callable[[], bool], timeout: float,
+               what: str | Callable[[], str]) -> None:
+    """Poll ``condition`` every half second; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what if isinstance(what, str) else what()
+        time.sleep(0.5)

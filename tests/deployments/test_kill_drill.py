@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.policy import default
@@ -36,7 +36,7 @@ from deployments.demo.run import READY
 from deployments.prefect_auth import auth_string, basic_auth_header
 from deployments.stack_guard import CHILDREN_FILE, StackRefused, ensure_ports_free
 from tests.conftest import ARTIFACTS
-from tests.helpers import a_proposal
+from tests.helpers import a_proposal, alive, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 EXACT_DOSSIERS = {1: 1001, 2: 1002}  # the demo's Bakkerij Janssens and Garage Maes
@@ -121,22 +121,6 @@ def post_documents(demo: Demo, count: int, acknowledged: dict[str, int]) -> None
                             json={"proposal": proposal.model_dump(mode="json")})
         assert answer.status_code in (200, 201), answer.text
         acknowledged[proposal.number] = dossier
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_until(condition: Callable[[], bool], timeout: float,
-               what: str | Callable[[], str]) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what if isinstance(what, str) else what()
-        time.sleep(0.5)
 
 
 def unbooked(home: Path, prefect_port: int, acknowledged: dict[str, int]) -> str:
