@@ -13,11 +13,39 @@ from pathlib import Path
 
 
 def cpu_seconds(pid: int, children: bool = True) -> float:
-    """User + system CPU seconds of a process and (``children``) its finished children
-    (Linux /proc). A bench's own process leaves its children out: they are its profilers."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    own = fields[11:15] if children else fields[11:13]
-    return sum(int(value) for value in own) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process and (``children``) all its descendants, running
+    or finished (Linux /proc). A process's finished children count only once it has waited
+    for them, and a forkserver's only when it ends: the running descendants are added.
+    A bench's own process leaves its children out: they are its profilers."""
+    own = _stat(pid)[11:15] if children else _stat(pid)[11:13]
+    total = sum(int(value) for value in own)
+    if children:
+        total += sum(sum(int(value) for value in _stat(child)[11:15])
+                     for child in _descendants(pid))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state is the first)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _descendants(pid: int) -> list[int]:
+    """The running processes below ``pid`` (this kernel has no /proc/<pid>/task/*/children)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int(_stat(int(entry.name))[1]) if entry.name.isdigit() else None
+        except (OSError, ValueError, IndexError):  # ended while being read
+            continue
+        if parent is not None:
+            parents.setdefault(parent, []).append(int(entry.name))
+    found, frontier = [], [pid]
+    while frontier:
+        below = parents.get(frontier.pop(), [])
+        found.extend(below)
+        frontier.extend(below)
+    return found
 
 
 def p95(values: list[float]) -> float:
