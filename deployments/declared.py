@@ -42,12 +42,15 @@ class Declared:
     """The work queue of ``prefect.yaml``: ``sync`` for sync runs, ``dispatch`` for the
     housekeeping flows; the in-process worker gives each its own slots."""
 
+    def options(self) -> dict[str, Any]:
+        """What Prefect's ``to_deployment`` and ``Runner.add_flow`` take besides the flow."""
+        return {"name": self.name, "description": self.description, "tags": list(self.tags),
+                "parameters": self.parameters, "schedules": list(self.schedules),
+                "concurrency_limit": self.concurrency_limit}
+
     def to_deployment(self) -> Any:
-        """The runner deployment ``serve`` registers."""
-        return self.flow.to_deployment(
-            name=self.name, description=self.description, tags=list(self.tags),
-            parameters=self.parameters, schedules=list(self.schedules),
-            concurrency_limit=self.concurrency_limit)
+        """The runner deployment the in-process worker registers."""
+        return self.flow.to_deployment(**self.options())
 
     def every(self, seconds: float) -> Declared:
         """The same deployment on another interval (a deliberate override)."""

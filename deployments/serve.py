@@ -2,8 +2,9 @@
 
 ``python -m deployments.serve`` runs flow runs in threads of this process
 (:mod:`deployments.in_process`): measured several times cheaper per flow run than
-a process each. ``--process-per-run`` uses Prefect's own runner (``serve``) instead: each
-flow run in its own process, with cancellation from the UI.
+a process each. ``--process-per-run`` uses Prefect's own runner instead: each flow run in its
+own process, forked from one that has the flows imported (:mod:`deployments.process_per_run`),
+with cancellation from the UI.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from prefect import serve
 from prefect.flows import Flow
 
 from connectors.attempt import ORCHESTRATOR_ERRORS
 from deployments.declared import Declared, declared
 from deployments.in_process import MAX_POLL_BACKOFF, InProcessWorker, Lane
+from deployments.process_per_run import serve_process_per_run
+
+T = TypeVar("T")
 
 SYNC_QUEUE = "sync"
 """The work queue of sync runs in ``prefect.yaml``; the other queues are housekeeping."""
@@ -52,15 +55,20 @@ def lanes(deployments: list[Declared], limit: int, housekeeping: int) -> list[La
 
 
 def register(item: Declared) -> UUID:
-    """Register one deployment, waiting for Prefect should it be away (a worker started
-    during an outage, or just before its server, waits instead of exiting)."""
+    """Register one deployment for the in-process worker (waiting for Prefect if away)."""
+    return until_reachable(item.name, lambda: item.to_deployment().apply())
+
+
+def until_reachable(name: str, call: Callable[[], T]) -> T:
+    """Register deployment ``name`` with ``call``, waiting for Prefect should it be away (a
+    worker started during an outage, or just before its server, waits instead of exiting)."""
     wait = 1.0
     while True:
         try:
-            return item.to_deployment().apply()
+            return call()
         except ORCHESTRATOR_ERRORS as error:
             print(f"Prefect is not reachable ({type(error).__name__}); registering "
-                  f"{item.name} again in {wait:.0f} s", flush=True)
+                  f"{name} again in {wait:.0f} s", flush=True)
             time.sleep(wait)
             wait = min(MAX_POLL_BACKOFF, wait * 2)
 
@@ -97,9 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     deployments = served(parse_every(args.every))
     if args.process_per_run:
-        # Each run's own process sends its heartbeats (the in-process worker sends them itself)
-        os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
-        serve(*(item.to_deployment() for item in deployments), limit=args.limit)
+        serve_process_per_run(deployments, args.limit, until_reachable)
     else:
         serve_in_process(deployments, args.limit, args.housekeeping_limit)
 
