@@ -34,7 +34,7 @@ from doorstroom.settings import get_settings
 from doorstroom.store.db import engine_for, session_scope
 from doorstroom.store.models import Document, Dossier, Office, SyncTask, TaskStatus
 from tests.conftest import ARTIFACTS
-from tests.helpers import a_proposal, wait_until_settled
+from tests.helpers import a_proposal, wait_until, wait_until_settled
 from tests.outage import play
 from tests.scale.conftest import EXACT_BLOCK, Cluster, prefect_of
 from tests.storm import executions, failed_task, storm
@@ -133,10 +133,12 @@ def test_500_documents_two_workers_one_killed_then_each_booked_exactly_once(
     booked = entries_by_ref(cluster, range(7000, 7000 + DOSSIERS))
     assert len(booked) == DOSSIERS * PER_DOSSIER
     assert set(booked.values()) == {1}, [ref for ref, n in booked.items() if n > 1]
-    recovered = crashed_then_completed(cluster)
+    # A killed run may have booked all its tasks before it died: the tasks are done at once,
+    # its crash comes with the heartbeat bound and its retry after that.
+    wait_until(lambda: crashed_then_completed(cluster) >= 1, 240,
+               "no run of the killed worker was crashed, retried and completed")
     print(f"scale-out: {dict(final)}; runs of the killed worker crashed, retried, completed: "
-          f"{recovered}")
-    assert recovered >= 1
+          f"{crashed_then_completed(cluster)}")
 
 
 def test_crash_drill_worker_killed_between_booking_and_recording_then_one_booking(
