@@ -2,7 +2,7 @@
 
 Prefect's own runner (``serve``) starts a fresh Python process for every flow run; measured
 here that costs 2 to 3 CPU-seconds per run, which is most of the work when a dossier has a few
-dozen documents (``--process-per-run`` forks them ready-made: still ~1.4 CPU-s a run). In
+dozen documents (``--process-per-run`` forks them ready-made: still ~1.2 CPU-s a run). In
 this mode the worker claims scheduled runs of its deployments through the Prefect API
 (``Scheduled → Pending``, which only one worker can win) and hands each to Prefect's flow
 engine (``run_flow``) in a thread. States, names, messages, logs, task runs, retries and the
