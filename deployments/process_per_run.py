@@ -70,6 +70,8 @@ def serve_process_per_run(deployments: list[Declared], limit: int,
                           register: Callable[[str, Callable[[], object]], object]) -> None:
     """Serve the deployments with Prefect's runner, each run in a forked process, until
     SIGINT/SIGTERM. ``register`` calls its second argument until Prefect answers."""
+    # deployments.serve too: a run's process imports the worker's main module again
+    # (multiprocessing does, for what it pickled from there); preloaded, that costs nothing.
     preload([*flow_modules(deployments), "deployments.serve"])
     runner = Runner(limit=limit, heartbeat_seconds=HEARTBEAT_SECONDS)
     for item in deployments:
