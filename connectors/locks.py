@@ -29,14 +29,10 @@ LEASE_SECONDS = 120.0
 """A holder that dies keeps the lock this long at most (Prefect ends the lease); longer than
 what a holder does with it (a token call, 30 s timeouts per phase, and a block save)."""
 
-_known: set[str] = set()
-
 
 def _take(client: SyncPrefectClient, name: str) -> UUID | None:
     """The lease of the lock's only slot, or ``None`` when another holds it (423)."""
-    if name not in _known:
-        ensure_limit(client, name, limit=1)
-        _known.add(name)
+    ensure_limit(client, name, limit=1)
     try:
         answer = client.increment_concurrency_slots_with_lease(
             names=[name], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS)

@@ -65,8 +65,6 @@ class RateLimiter:
     a denied client asks again after a tenth of a slot's time.
     """
 
-    _created: set[str] = set()
-
     def __init__(self, package: str, administration: str, limits: Sequence[RateLimit],
                  clock: Clock = SYSTEM) -> None:
         self.clock = clock
@@ -135,6 +133,4 @@ class RateLimiter:
         another worker, or before the connection's limits or this code changed) to the
         burst and rate asked for now."""
         for name, limit in zip(self.names, self.limits, strict=True):
-            if name not in self._created:
-                ensure_limit(client, name, limit.burst, limit.per_second)
-                self._created.add(name)
+            ensure_limit(client, name, limit.burst, limit.per_second)

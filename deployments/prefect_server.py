@@ -20,7 +20,7 @@ Its event persister, second, stores a batch of events on SQLite as one multi-row
 bound parameter per column per row, nine resource rows per event of a sync run: 18 % of the
 server's CPU under load (``bench/throughput.py --profile``). On PostgreSQL Prefect passes the
 rows as parameters of one statement (``executemany``); the launcher does the same on SQLite,
-so the statement is compiled once and cached (server CPU per 1,000 documents 44 → 39 s).
+so the statement is compiled once and cached (server CPU per 1,000 documents 44 → 37 to 39 s).
 """
 
 from __future__ import annotations

@@ -30,11 +30,17 @@ The packages' own transport errors never get here: each connector classifies the
 """
 
 
+_ensured: set[str] = set()
+"""The limits this process has ensured: each is asked for once per process."""
+
+
 def ensure_limit(client: SyncPrefectClient, name: str, limit: int,
                  slot_decay_per_second: float = 0.0) -> None:
     """The Prefect global concurrency limit ``name`` as asked: created, or — made earlier by
     another worker, or before the settings or this code changed — brought to this size and
-    rate. Callers remember the names they ensured, once per process."""
+    rate. Once per name and process; later calls return at once."""
+    if name in _ensured:
+        return
     try:
         client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
             name=name, limit=limit, slot_decay_per_second=slot_decay_per_second))
@@ -44,6 +50,7 @@ def ensure_limit(client: SyncPrefectClient, name: str, limit: int,
                 limit, round(slot_decay_per_second, 6)):
             client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(
                 limit=limit, slot_decay_per_second=slot_decay_per_second))
+    _ensured.add(name)
 
 
 class SettingsOverride:
@@ -107,7 +114,10 @@ def asked_while_busy(ask: Callable[[], T], patience: float = MAX_BUSY,
     """``ask()`` of Prefect, asked again soon while Prefect is busy or away, for up to
     ``patience`` seconds in a row; then (or on any other error) its error is raised.
 
-    Only for asks that are safe to repeat (a run created with an idempotency key, a read).
+    Only for asks that are safe to repeat (a run created with an idempotency key, a read) or
+    whose repeat costs something bounded: a slot taken by an ask whose answer was lost (a
+    busy 503 is rolled back; a dropped connection may not be) is spent twice — a rate-limit
+    slot wasted, or a lock held by its own lost lease until the lease ends.
     """
     busy_since: float | None = None
     while True:

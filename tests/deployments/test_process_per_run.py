@@ -17,7 +17,7 @@ from prefect.states import Cancelling
 
 from deployments.local_stack import Stack, child_command, wait_for_deployment
 from deployments.process_per_run import preload
-from tests.helpers import alive, wait_until
+from tests.helpers import alive, proc_stat, wait_until
 
 PROBE_YAML = """
 deployments:
@@ -60,10 +60,6 @@ def _state(client: SyncPrefectClient, run_id: UUID) -> str:
     return state.name if state else "none"
 
 
-def _parent(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
 def test_a_run_executes_in_a_process_forked_from_one_that_already_imported_its_flow(
         worker: subprocess.Popen[bytes], tmp_path: Path) -> None:
     out = tmp_path / "probe.json"
@@ -75,7 +71,7 @@ def test_a_run_executes_in_a_process_forked_from_one_that_already_imported_its_f
     assert seen["pid"] != worker.pid
     # Imported once in the process the run was forked from (the forkserver), not in the run:
     assert seen["imported_in"] == seen["parent"] != seen["pid"]
-    assert _parent(seen["parent"]) == worker.pid
+    assert int(proc_stat(seen["parent"])[1]) == worker.pid
 
 
 def test_cancelling_a_run_as_the_ui_does_ends_its_process(
