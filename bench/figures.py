@@ -66,14 +66,15 @@ class Profile:
     def start(cls, name: str, pid: int, folder: Path, rate: int = 100,
               wall: bool = False) -> Profile:
         """Sample ``pid`` ``rate`` times a second into ``folder/<name>.txt`` (collapsed
-        stacks), without pausing it; ``wall`` keeps the samples of waiting threads too
-        (where a run's time goes, not only its CPU)."""
+        stacks), without pausing it, with the processes it starts (a worker's run processes);
+        ``wall`` keeps the samples of waiting threads too (where a run's time goes, not only
+        its CPU)."""
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.txt"
         process = subprocess.Popen(
             [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
-             "--rate", str(rate), "--format", "raw", "--nonblocking", "--output", str(path),
-             *(["--idle"] if wall else [])],
+             "--rate", str(rate), "--format", "raw", "--nonblocking", "--subprocesses",
+             "--output", str(path), *(["--idle"] if wall else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return cls(name, path, process)
 

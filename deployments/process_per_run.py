@@ -14,9 +14,10 @@ run's process, the engine's heartbeats. The flows are handed to the runner in me
 (``Runner.add_flow``), so it runs them through ``run_flow_in_subprocess``; ``prefect deploy``'s
 process work pool (``python -m prefect.engine`` per run) is not affected.
 
-Fork safety: the forkserver is a fresh single-threaded interpreter that only imports modules;
-nothing in it holds a lock, a thread, a connection or a client when it forks (the store's
-engine and Prefect's clients are made on first use, in the run's process).
+Fork safety: the forkserver is a fresh single-threaded interpreter that only imports modules
+(and, with ``run_process``, builds two TLS contexts); nothing in it holds a lock, a thread, a
+connection or a client when it forks (the store's engine and Prefect's clients are made on
+first use, in the run's process).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def serve_process_per_run(deployments: list[Declared], limit: int,
     SIGINT/SIGTERM. ``register`` calls its second argument until Prefect answers."""
     # deployments.serve too: a run's process imports the worker's main module again
     # (multiprocessing does, for what it pickled from there); preloaded, that costs nothing.
-    preload([*flow_modules(deployments), "deployments.serve"])
+    preload([*flow_modules(deployments), "deployments.serve", "deployments.run_process"])
     runner = Runner(limit=limit, heartbeat_seconds=HEARTBEAT_SECONDS)
     for item in deployments:
         register(item.name, partial(runner.add_flow, item.flow, **item.options()))

@@ -24,6 +24,7 @@ from prefect.flows import Flow
 from connectors.attempt import ORCHESTRATOR_ERRORS
 from deployments.declared import Declared, declared
 from deployments.in_process import MAX_POLL_BACKOFF, InProcessWorker, Lane
+from deployments.prefect_clients import share_tls_contexts
 from deployments.process_per_run import serve_process_per_run
 
 T = TypeVar("T")
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Prefect's runner: one process per flow run (cancellable from the UI)")
     args = parser.parse_args(argv)
     deployments = served(parse_every(args.every))
+    share_tls_contexts()
     if args.process_per_run:
         serve_process_per_run(deployments, args.limit, until_reachable)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +22,9 @@ def probe(out: str, sleep: float = 0.0) -> None:
     The module is looked up rather than read from this function's globals: Prefect pickles a
     flow's function by value, globals included, so those would be the worker's."""
     module = importlib.import_module(__name__)
-    Path(out).write_text(json.dumps({"pid": os.getpid(), "parent": os.getppid(),
-                                     "imported_in": module.IMPORTED_IN}))
+    clients = importlib.import_module("prefect.client.orchestration")
+    Path(out).write_text(json.dumps({
+        "pid": os.getpid(), "parent": os.getppid(), "imported_in": module.IMPORTED_IN,
+        "prepared": "deployments.run_process" in sys.modules,
+        "prefect_ssl": clients.ssl.create_default_context.__module__}))
     time.sleep(sleep)

@@ -72,6 +72,9 @@ def test_a_run_executes_in_a_process_forked_from_one_that_already_imported_its_f
     # Imported once in the process the run was forked from (the forkserver), not in the run:
     assert seen["imported_in"] == seen["parent"] != seen["pid"]
     assert int(proc_stat(seen["parent"])[1]) == worker.pid
+    # ... with what every run would otherwise do for itself done there once:
+    assert seen["prepared"]
+    assert seen["prefect_ssl"] == "deployments.prefect_clients"
 
 
 def test_cancelling_a_run_as_the_ui_does_ends_its_process(
