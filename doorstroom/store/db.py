@@ -18,9 +18,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError as StoreConflict
 from sqlalchemy.exc import OperationalError as StoreUnavailable
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from doorstroom.settings import get_settings
+from doorstroom.store import models  # noqa: F401  (the mappers configure_models finishes)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 __all__ = ["Session", "StoreConflict", "StoreUnavailable", "as_utc", "engine_for", "make_engine",
@@ -73,6 +74,12 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def configure_models() -> None:
+    """Finish the store's models now rather than at their first query (SQLAlchemy's mapper
+    configuration): in a process that forks the processes using them, done once for all."""
+    configure_mappers()
 
 
 def alembic_config(url: str) -> Config:
