@@ -1,4 +1,5 @@
-"""A busy Prefect is asked again within a fraction of a second, for a while, then given up on.
+"""A busy Prefect is asked again within a fraction of a second, for a while, then given up on;
+settings changed for a block of code are built once for equal base settings.
 
 Prefect's refusal is imitated (a busy embedded server answering 503 cannot be ordered up on
 cue); the settings and the clock's pauses are real.
@@ -10,11 +11,18 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from prefect.context import SettingsContext, get_settings_context
 from prefect.exceptions import PrefectHTTPStatusError
-from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
+from prefect.settings import (
+    PREFECT_CLIENT_MAX_RETRIES,
+    PREFECT_CLIENT_RETRY_JITTER_FACTOR,
+    Settings,
+    get_current_settings,
+    temporary_settings,
+)
 
 from doorstroom.clock import FakeClock
-from doorstroom.prefect_api import MAX_BUSY_PAUSE, asked_while_busy
+from doorstroom.prefect_api import MAX_BUSY_PAUSE, SettingsOverride, asked_while_busy
 from tests.helpers import prefect_refusal
 
 
@@ -69,3 +77,25 @@ def test_no_patience_asks_once() -> None:
     with pytest.raises(PrefectHTTPStatusError):
         asked_while_busy(ask, patience=0, clock=clock)
     assert left == ["never asked"] and clock.slept == []
+
+
+def test_changed_settings_are_built_once_for_equal_base_settings() -> None:
+    override = SettingsOverride({PREFECT_CLIENT_MAX_RETRIES: 0})
+    seen = []
+    for _run in range(3):  # each flow run's engine enters its own, equal settings object
+        engine_settings = SettingsContext(profile=get_settings_context().profile,
+                                          settings=Settings())
+        with engine_settings, override.applied():
+            assert PREFECT_CLIENT_MAX_RETRIES.value() == 0
+            seen.append(get_current_settings())
+    assert seen[0] is seen[1] is seen[2]
+
+
+def test_changed_settings_follow_a_different_base() -> None:
+    override = SettingsOverride({PREFECT_CLIENT_MAX_RETRIES: 0})
+    with override.applied():
+        first = get_current_settings()
+    with temporary_settings({PREFECT_CLIENT_RETRY_JITTER_FACTOR: 0.5}), override.applied():
+        assert PREFECT_CLIENT_MAX_RETRIES.value() == 0
+        assert PREFECT_CLIENT_RETRY_JITTER_FACTOR.value() == 0.5
+        assert get_current_settings() is not first
