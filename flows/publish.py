@@ -5,10 +5,15 @@
   monitor's row for support);
 - a keyed markdown artifact ``dossier-<id>`` holding the dossier's state after this run, so
   the Artifacts page is a status board with one card per dossier (its history kept by key);
-- an event per task outcome (``doorstroom.sync-task.done`` / ``.employee-action-required`` /
-  ``.support-required`` / ``.waits-for-outage``) with the task as resource and dossier,
+- an event per task that waits for someone (``doorstroom.sync-task.employee-action-required``
+  / ``.support-required`` / ``.waits-for-outage``) with the task as resource and dossier,
   office, package and flow run related: the ``doorstroom-support-required`` automation
   answers ``.support-required`` (once per run), and operators build their own in the UI.
+
+A task done has no event of ours: Prefect's own ``prefect.task-run.Completed`` already says it,
+its task run named after the document and related to the run, its flow and the run's dossier,
+office and package tags. A second event for each booking was a fifth of everything the Prefect
+server received and stored (``bench/throughput.py``: 4.5 → 3.5 events a document).
 
 Published after the work is recorded; Prefect being away costs the board a line, never the
 run its outcome.
@@ -39,8 +44,9 @@ from doorstroom.views import TaskRow, task_row
 log = logging.getLogger(__name__)
 LANGUAGE = "en"
 """Operators read the Prefect UI in English; offices read the monitor in their language."""
-OUTCOME_EVENTS = {"Completed": "done", "EmployeeActionRequired": "employee-action-required",
+OUTCOME_EVENTS = {"EmployeeActionRequired": "employee-action-required",
                   "SupportRequired": "support-required"}
+"""The outcomes that wait for someone, by state name, and their event's last word."""
 
 
 def _rows(task_ids: Sequence[int]) -> list[TaskRow]:
@@ -87,19 +93,25 @@ def publish_run(dossier_id: int, office_id: int, package: str, task_ids: Sequenc
             waiting = incidents.with_incident(session, task_ids)
         run = str(flow_run.id) if flow_run.id else None
         for task_id, name in zip(task_ids, state_names, strict=True):
-            outcome = OUTCOME_EVENTS.get(name or "")
-            if outcome == "support-required" and task_id in waiting:
-                outcome = "waits-for-outage"  # support has the incident's one notice
-            _emit(task_id, outcome, dossier_id, office_id, package, run)
+            outcome = outcome_event(name, task_id in waiting)
+            if outcome is not None:
+                _emit(task_id, outcome, dossier_id, office_id, package, run)
     except ORCHESTRATOR_ERRORS:
         log.warning("dossier %s: the run's artifacts were not published (Prefect away)",
                     dossier_id)
 
 
-def _emit(task_id: int, outcome: str | None, dossier_id: int, office_id: int,
+def outcome_event(state_name: str | None, waits_with_incident: bool) -> str | None:
+    """The last word of a task's outcome event (``employee-action-required`` …), or ``None``
+    for a task that waits for nobody."""
+    outcome = OUTCOME_EVENTS.get(state_name or "")
+    if outcome == "support-required" and waits_with_incident:
+        return "waits-for-outage"  # support has the incident's one notice
+    return outcome
+
+
+def _emit(task_id: int, outcome: str, dossier_id: int, office_id: int,
           package: str, flow_run_id: str | None) -> None:
-    if outcome is None:
-        return
     related = [{"prefect.resource.id": f"doorstroom.dossier.{dossier_id}",
                 "prefect.resource.role": "dossier"},
                {"prefect.resource.id": f"doorstroom.office.{office_id}",
