@@ -15,12 +15,13 @@ from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
-from prefect.server.database import provide_database_interface
+from prefect.server.database import PrefectDBInterface
 from prefect.server.database.configurations import SQLITE_BEGIN_MODE, AioSqliteConfiguration
+from prefect.server.database.orm_models import AioSqliteORMConfiguration
+from prefect.server.database.query_components import AioSqliteQueryComponents
 from prefect.server.events.schemas.events import ReceivedEvent
 from prefect.server.events.storage import database as event_storage
 from prefect.server.events.storage.database import write_events
-from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL, temporary_settings
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -90,22 +91,32 @@ def _events(count: int) -> list[ReceivedEvent]:
         payload={"n": n}) for n in range(count)]
 
 
+async def _database(database: Path) -> PrefectDBInterface:
+    """Prefect's database interface on its own SQLite file, with Prefect's two event tables.
+    Not ``provide_database_interface`` nor ``create_db`` (Alembic): both keep to the first
+    database a test process asked for, whatever the settings say later."""
+    db = PrefectDBInterface(
+        database_config=AioSqliteConfiguration(f"sqlite+aiosqlite:///{database}"),
+        query_components=AioSqliteQueryComponents(), orm=AioSqliteORMConfiguration())
+    tables = [db.Event.__table__, db.EventResource.__table__]
+    async with (await db.engine()).begin() as connection:
+        await connection.run_sync(lambda sync: db.Base.metadata.create_all(sync, tables=tables))
+    return db
+
+
 async def _stored(database: Path, events: list[ReceivedEvent], times: int) -> list[list[Any]]:
     """Write ``events`` ``times`` times (a batch delivered again) with Prefect's
     ``write_events``; read back both tables, leaving out the columns a clock or a random id
     fills in."""
-    with temporary_settings({PREFECT_API_DATABASE_CONNECTION_URL:
-                             f"sqlite+aiosqlite:///{database}"}):
-        db = provide_database_interface()
-        await db.create_db()
-        for _ in range(times):
-            async with db.session_context(begin_transaction=True) as session:
-                await write_events(session, events)
-        async with db.session_context() as session:
-            return [sorted(tuple(row) for row in (await session.execute(sa.select(*(
-                column for column in table.__table__.columns
-                if column.name not in CLOCKED | ({"id"} if table is db.EventResource else set())
-            )))).all()) for table in (db.Event, db.EventResource)]
+    db = await _database(database)
+    for _ in range(times):
+        async with db.session_context(begin_transaction=True) as session:
+            await write_events(session, events)
+    async with db.session_context() as session:
+        return [sorted(tuple(row) for row in (await session.execute(sa.select(*(
+            column for column in table.__table__.columns
+            if column.name not in CLOCKED | ({"id"} if table is db.EventResource else set())
+        )))).all()) for table in (db.Event, db.EventResource)]
 
 
 def test_events_stored_with_one_statement_are_the_rows_prefect_stores(
@@ -122,3 +133,23 @@ def test_events_stored_with_one_statement_are_the_rows_prefect_stores(
     assert event_storage._write_sqlite_events is write_sqlite_events
     assert len(ours[0]) == 300 and len(ours[1]) == 300 * 6  # each once, though written twice
     assert ours == prefects
+
+
+async def _clocked(database: Path, events: list[ReceivedEvent]) -> set[tuple[Any, Any]]:
+    """Write ``events`` with the launcher's writer; the (created, updated) of every row."""
+    db = await _database(database)
+    async with db.session_context(begin_transaction=True) as session:
+        await write_sqlite_events(session, events)
+    async with db.session_context() as session:
+        return {tuple(row) for table in (db.Event, db.EventResource) for row in (
+            await session.execute(sa.select(table.created, table.updated))).all()}
+
+
+def test_rows_stored_together_carry_the_moment_of_their_write(tmp_path: Path) -> None:
+    before = datetime.now(UTC)
+    clocked = asyncio.run(_clocked(tmp_path / "clocked.db", _events(20)))
+    after = datetime.now(UTC)
+
+    [(created, updated)] = clocked  # one moment for the 20 events and their 120 resources
+    assert created == updated
+    assert before <= created <= after
