@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from doorstroom.documents.proposal import (
     Attachment,
@@ -135,6 +135,7 @@ def claim_for_run(session: Session, dossier_id: int, flow_run_id: str) -> list[S
         .where(SyncTask.dossier_id == dossier_id, SyncTask.last_flow_run_id == flow_run_id,
                SyncTask.status != TaskStatus.DONE)
         .order_by(SyncTask.kind != TaskKind.CREATE_DOSSIER, SyncTask.id)
+        .options(selectinload(SyncTask.document))  # the run names its tasks after them
     ).all()
     return list(tasks)
 
@@ -175,7 +176,8 @@ def _rowcount(result: Any) -> int:
 def tasks_by_id(session: Session, task_ids: Sequence[int]) -> list[SyncTask]:
     """These sync tasks, in the order of ``task_ids``."""
     found = {task.id: task for task in session.scalars(
-        select(SyncTask).where(SyncTask.id.in_(task_ids)))}
+        select(SyncTask).where(SyncTask.id.in_(task_ids))
+        .options(selectinload(SyncTask.document)))}  # one query for all, not one a task
     return [found[task_id] for task_id in task_ids if task_id in found]
 
 
