@@ -1,7 +1,10 @@
 """Documents per second through the whole stack vs. a bare loop over the same connector.
 
 Both paths book into the same Exact Online sandbox (no injected latency), in the same run:
-- bare: a loop calling ``ExactOnlineConnector.post_booking`` for every document;
+- bare: a loop calling ``ExactOnlineConnector.post_booking`` for every document, once before
+  and once after the orchestrated run, so that the baseline sees the machine as it was during
+  the run (its speed drifts by up to a third between runs here); the mean of the two is the
+  baseline;
 - orchestrated: documents in the store → ``dispatch`` → one served ``sync-dossier`` flow run
   per dossier on a real Prefect server and worker → the same connector.
 
@@ -12,7 +15,8 @@ With ``--dispatch-every 15`` the ``dispatch`` deployment is also served every 15
 orchestrated documents are booked: the gaps between its runs show whether housekeeping keeps
 its pace while every sync slot is busy (its own lane of the worker).
 
-The last line is one JSON object: orchestrated_docs_per_s, bare_docs_per_s, ratio,
+The last line is one JSON object: orchestrated_docs_per_s, bare_docs_per_s (and each bare
+loop's, bare_docs_per_s_before_after), ratio,
 dispatch_gap_p95_s, dispatch_gap_p95_ratio (p95 gap ÷ interval), ...
 """
 
@@ -68,13 +72,18 @@ def connection(state: ExactSandboxState, url: str) -> ExactOnlineConnection:
                                  calls_per_minute=0, calls_per_day=0)
 
 
-def bare_loop(state: ExactSandboxState, url: str, documents: int, dossiers: int) -> float:
+BARE_BEFORE, ORCHESTRATED, BARE_AFTER = 10_000, 20_000, 30_000
+"""The first Exact division of each path: every path books into divisions of its own."""
+
+
+def bare_loop(state: ExactSandboxState, url: str, documents: int, dossiers: int,
+              first_division: int) -> float:
     """Seconds for the bare loop to book ``documents`` over ``dossiers`` divisions."""
     per = documents // dossiers
     conn = connection(state, url)
     started = time.perf_counter()
     for d in range(dossiers):
-        code = 10_000 + d
+        code = first_division + d
         state.add_division(code, f"Bare {d}")
         connector = ExactOnlineConnector(conn, DossierRef(d, f"Bare {d}", str(code)))
         for i in range(per):
@@ -84,13 +93,22 @@ def bare_loop(state: ExactSandboxState, url: str, documents: int, dossiers: int)
     return time.perf_counter() - started
 
 
+def bare(state: ExactSandboxState, url: str, args: argparse.Namespace, first_division: int,
+         when: str) -> float:
+    """One bare loop over all the documents, printed; its seconds."""
+    seconds = bare_loop(state, url, args.documents, args.dossiers, first_division)
+    print(f"bare loop {when} the orchestrated run: {args.documents} documents in "
+          f"{seconds:.1f} s = {args.documents / seconds:.1f} docs/s")
+    return seconds
+
+
 def orchestrated(state: ExactSandboxState, url: str, documents: int, dossiers: int) -> float:
     """Seconds from dispatch until every document is booked through Prefect."""
     per = documents // dossiers
     connection(state, url).save("bench-exact", overwrite=True)
     office = an_office("Bench office")
     for d in range(dossiers):
-        code = 20_000 + d
+        code = ORCHESTRATED + d
         state.add_division(code, f"Orchestrated {d}")
         documents_for(a_dossier(office, f"Orchestrated {d}", code, "bench-exact"),
                       [a_proposal() for _ in range(per)])
@@ -226,9 +244,7 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
                                   f"--every=dispatch={args.dispatch_every}",
                                   "--limit", str(args.worker_limit), *mode)
             wait_for_deployment(stack, "sync-dossier/sync-dossier", worker)
-            bare_s = bare_loop(state, sandbox.url, args.documents, args.dossiers)
-            print(f"bare loop:    {args.documents} documents in {bare_s:.1f} s "
-                  f"= {args.documents / bare_s:.1f} docs/s")
+            bare_before_s = bare(state, sandbox.url, args, BARE_BEFORE, "before")
             pids = {"prefect server": stack.processes[0].pid, "worker": worker.pid,
                     "bench + sandbox": os.getpid()}
             def cpu(name: str) -> float:
@@ -253,15 +269,20 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
                   f"({args.dossiers} flow runs, worker limit {args.worker_limit}, "
                   f"{'process per run' if args.process_per_run else 'in-process'})")
             print(flow_run_timings())
+            bare_after_s = bare(state, sandbox.url, args, BARE_AFTER, "after")
         finally:
             stack.stop()
+    bare_s = (bare_before_s + bare_after_s) / 2
     with session_scope() as session:
         failed = session.scalar(select(func.count()).select_from(SyncTask).where(
             SyncTask.status != TaskStatus.DONE))
-    entries = sum(len(state.entries(code)) for code in state.divisions if code >= 20_000)
+    entries = sum(len(state.entries(code)) for code in state.divisions
+                  if ORCHESTRATED <= code < BARE_AFTER)
     calls = {path: sum(n for division, n in state.daily_calls.items()
-                       if division.isdigit() and int(division) // 10_000 == first)
-             for path, first in (("bare", 1), ("orchestrated", 2))}
+                       if division.isdigit() and int(division) // 10_000 * 10_000 in first)
+             / len(first)  # the bare loop books every document twice
+             for path, first in (("bare", (BARE_BEFORE, BARE_AFTER)),
+                                 ("orchestrated", (ORCHESTRATED,)))}
     print(f"Exact API calls per document: bare {calls['bare'] / args.documents:.1f}, "
           f"orchestrated {calls['orchestrated'] / args.documents:.1f}")
     print(f"orchestrated entries in sandbox: {entries}; tasks not done: {failed}")
@@ -270,6 +291,8 @@ def measure(args: argparse.Namespace, cluster: Postgres | None) -> None:
         "database": args.database, "documents": args.documents, "dossiers": args.dossiers,
         "orchestrated_docs_per_s": round(args.documents / orch_s, 2),
         "bare_docs_per_s": round(args.documents / bare_s, 2),
+        "bare_docs_per_s_before_after": [round(args.documents / bare_before_s, 2),
+                                         round(args.documents / bare_after_s, 2)],
         "ratio": round(bare_s / orch_s, 3),
         "orchestrated_entries": entries, "tasks_not_done": failed,
         "exact_calls_per_document": {path: round(n / args.documents, 1)
