@@ -2,8 +2,9 @@
 
 Every ``PrefectClient`` and ``SyncPrefectClient`` builds a new verified ``ssl.SSLContext``
 (``ssl.create_default_context(cafile=certifi.where())``), and so does the server version check
-of each events subscription. Building one reads and parses the whole CA bundle — about 15 ms
-of CPU with OpenSSL 3 (python/cpython#95031) — and a flow run opens five of them: the
+of each events subscription. Building one reads and parses the whole CA bundle with OpenSSL 3
+(python/cpython#95031): 27 ms of CPU per client here, 0.3 ms with a shared context. A flow
+run opens five of them: the
 engine's clients, its events worker, its suspension observer and that observer's version
 check. Measured with py-spy during ``bench/throughput.py``: 8 % of the in-process worker's CPU
 and 16 % of each run's process with ``--process-per-run``. Upstream, PrefectHQ/prefect#19106
