@@ -11,23 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from deployments.stack_guard import proc_stat
+
 
 def cpu_seconds(pid: int, children: bool = True) -> float:
     """User + system CPU seconds of a process and (``children``) all its descendants, running
     or finished (Linux /proc). A process's finished children count only once it has waited
     for them, and a forkserver's only when it ends: the running descendants are added.
     A bench's own process leaves its children out: they are its profilers."""
-    own = _stat(pid)[11:15] if children else _stat(pid)[11:13]
+    own = proc_stat(pid)[11:15] if children else proc_stat(pid)[11:13]
     total = sum(int(value) for value in own)
     if children:
-        total += sum(sum(int(value) for value in _stat(child)[11:15])
+        total += sum(sum(int(value) for value in proc_stat(child)[11:15])
                      for child in _descendants(pid))
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name (state is the first)."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _descendants(pid: int) -> list[int]:
@@ -35,7 +32,7 @@ def _descendants(pid: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         try:
-            parent = int(_stat(int(entry.name))[1]) if entry.name.isdigit() else None
+            parent = int(proc_stat(int(entry.name))[1]) if entry.name.isdigit() else None
         except (OSError, ValueError, IndexError):  # ended while being read
             continue
         if parent is not None:

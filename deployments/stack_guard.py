@@ -61,13 +61,18 @@ def claim_home(home: Path) -> HomeClaim:
     return HomeClaim(home, handle)
 
 
+def proc_stat(pid: int) -> list[str]:
+    """The fields of Linux's ``/proc/<pid>/stat`` after the command name: state, parent pid,
+    …; ``OSError`` when the process is gone."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _started(pid: int) -> str | None:
     """The kernel's start time of ``pid`` (tells a reused pid apart), or None if gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return proc_stat(pid)[19]
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
 
 
 def record_children(home: Path, pids: Iterable[int]) -> None:

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 from prefect.exceptions import PrefectHTTPStatusError
 from sqlalchemy import Engine, select
 
+from deployments.stack_guard import proc_stat
 from doorstroom.documents.proposal import Attachment, BookingProposal, Party, ProposalLine
 from doorstroom.documents.service import submit
 from doorstroom.failures import Responsibility
@@ -195,11 +195,6 @@ def prefect_refusal(status: int = 503, path: str = "/api/deployments/x/create_fl
     response = httpx.Response(status, request=request, text="database is locked")
     return PrefectHTTPStatusError.from_httpx_error(
         httpx.HTTPStatusError("refused", request=request, response=response))
-
-
-def proc_stat(pid: int) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name: state, parent pid, …"""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def alive(pid: int) -> bool:

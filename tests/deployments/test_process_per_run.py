@@ -17,7 +17,8 @@ from prefect.states import Cancelling
 
 from deployments.local_stack import Stack, child_command, wait_for_deployment
 from deployments.process_per_run import preload
-from tests.helpers import alive, proc_stat, wait_until
+from deployments.stack_guard import proc_stat
+from tests.helpers import alive, wait_until
 
 PROBE_YAML = """
 deployments:
