@@ -5,9 +5,11 @@ queued/running in the store. This flow asks Prefect for the state of every run t
 such tasks. A crashed run (its worker died: no office or package problem), or one that failed
 without classifying its tasks (Prefect's API went away under it), is retried — the same run,
 on any worker — up to ``AUTOMATIC_RETRIES`` times; the connectors look before they book and
-the task leases keep executions apart, so nothing is booked twice. A run that ended in a
-classified failure keeps its waiting tasks for its restart. Otherwise (cancelled, vanished,
-or retried enough) its unfinished tasks become ``SupportRequired / run_interrupted``: red and
+the task leases keep executions apart, so nothing is booked twice. So is a run that crashed
+after its tasks were all done (it holds none any more): its retry finds nothing left and ends
+Completed, where it would otherwise show Crashed for good. A run that ended in a classified
+failure keeps its waiting tasks for its restart. Otherwise (cancelled, vanished, or retried
+enough) its unfinished tasks become ``SupportRequired / run_interrupted``: red and
 restartable.
 
 The ``doorstroom-crashed`` automation starts this flow as soon as a run crashes; its own
@@ -167,23 +169,25 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
                         running_seconds: int | None = None) -> int:
     """Retry crashed runs (bounded) or mark their tasks interrupted; return how many tasks.
 
-    With ``flow_run_id`` (from an automation that saw that run go silent) the run is first
-    crashed if it still runs. Every other run holding tasks that is Pending or Running
-    without a sign of life for ``silence_seconds`` (default: the heartbeat bound), or for
-    longer than ``pending_seconds`` / ``running_seconds`` (default: the settings' bounds),
-    is crashed too.
+    With ``flow_run_id`` (from an automation that saw that run go silent, or crash) the run
+    is first crashed if it still runs; a sync run that crashed after all its tasks were done
+    is retried too (bounded), so that Prefect does not show a run Crashed whose work is
+    complete. Every other run holding tasks that is Pending or Running without a sign of
+    life for ``silence_seconds`` (default: the heartbeat bound), or for longer than
+    ``pending_seconds`` / ``running_seconds`` (default: the settings' bounds), is crashed too.
     """
     logger = get_run_logger()
     settings = get_settings()
     bound = timedelta(seconds=silence_seconds or settings.heartbeat_timeout_seconds)
     pending = timedelta(seconds=pending_seconds or settings.pending_bound_seconds)
     running = timedelta(seconds=running_seconds or settings.running_bound_seconds)
-    if flow_run_id:
-        run_id = flow_run_id.removeprefix("prefect.flow-run.")
-        if crash_if_running(run_id, reason or "its worker stopped", fresh_within=bound):
-            logger.warning("flow run %s crashed: %s", run_id, reason)
+    named = flow_run_id.removeprefix("prefect.flow-run.") if flow_run_id else None
+    if named and crash_if_running(named, reason or "its worker stopped", fresh_within=bound):
+        logger.warning("flow run %s crashed: %s", named, reason)
     with session_scope() as session:
         holders = repo.unfinished_by_run(session)
+        if named and named not in holders and repo.run_held_tasks(session, named):
+            holders[named] = []  # it ended after its tasks were done: retried to end true
     recovered = 0
     for run_id, task_ids in holders.items():
         run = _read(run_id)
@@ -202,7 +206,7 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
                            state, len(task_ids))
             recovered += len(task_ids)
             continue
-        if (state in CLASSIFIED or _ended(run_id) is None
+        if (not task_ids or state in CLASSIFIED or _ended(run_id) is None
                 or _being_restarted(run_id, state_id)):
             # Waiting behind a failed task of the run (they run on its restart), or another
             # recover (or a person) retried the run meanwhile — or is doing so right now.

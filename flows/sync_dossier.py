@@ -94,6 +94,8 @@ def _sync(dossier_id: int) -> State:
     if plan is None:
         return Failed(name="SupportRequired",
                       message=render("unknown_dossier", {"dossier": dossier_id}, "en"))
+    if not plan.tasks:  # a retry of a run that had done all its tasks when its worker died
+        return summarise([], 0, plan.language)
     with session_scope() as session:
         outage = incidents.blocking(session, plan.package, plan.office_id)
     if outage is not None:  # the package is down for everyone: do not knock again

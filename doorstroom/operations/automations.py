@@ -13,8 +13,9 @@
   books for every event of every flow run (measured in ``bench/latency.py``: on SQLite the
   two took more of the server's writes than the runs themselves), for bounds of 15 minutes
   and 2 hours that a sweep every 5 minutes holds as well.
-- ``doorstroom-crashed``: a crashed run starts ``recover-interrupted`` at once, which retries
-  the run (bounded) or turns its tasks red and restartable — no task stays running forever.
+- ``doorstroom-crashed``: a crashed run starts ``recover-interrupted`` for it at once, which
+  retries the run (bounded) or turns its tasks red and restartable — no task stays running
+  forever, and a run that had done all its tasks when it crashed ends Completed.
 - ``doorstroom-urgent``: a task marked urgent in the monitor runs ``notify-urgent``, which
   e-mails the support team at once.
 - ``doorstroom-incident``: a sync run that opened an incident (``doorstroom.incident.opened``)
@@ -126,7 +127,8 @@ def definitions(notify_support: UUID, recover: UUID, bounds: Bounds,
                 f"no heartbeat for {bounds.heartbeat.total_seconds():.0f} s: its worker stopped"),
         _on("doorstroom-crashed", "Recover the tasks of a crashed run at once.",
             "prefect.flow-run.Crashed",
-            [RunDeployment(source="selected", deployment_id=recover)]),
+            [RunDeployment(source="selected", deployment_id=recover,
+                           parameters={"flow_run_id": "{{ event.resource.id }}"})]),
     ]
 
 

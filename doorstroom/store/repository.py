@@ -261,6 +261,12 @@ def run_has_open_tasks(session: Session, flow_run_id: str) -> bool:
         SyncTask.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING))).limit(1)) is not None
 
 
+def run_held_tasks(session: Session, flow_run_id: str) -> bool:
+    """Whether a flow run was ever handed a sync task (it is a sync run of Doorstroom's)."""
+    return session.scalar(select(SyncTask.id).where(
+        SyncTask.last_flow_run_id == flow_run_id).limit(1)) is not None
+
+
 def failed_runs_of(session: Session, task_ids: Sequence[int]) -> list[str]:
     """The flow runs that last ran these tasks, for those of them that are failed."""
     return sorted(set(session.scalars(select(SyncTask.last_flow_run_id).where(

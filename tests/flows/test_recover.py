@@ -139,6 +139,33 @@ def test_given_a_run_whose_heartbeats_stop_then_it_is_crashed_retried_and_finish
     assert alarms_for(completed) == []
 
 
+def test_a_run_that_crashed_after_all_its_tasks_were_done_is_retried_and_ends_completed(
+        prefect_stack: object, exact_block: str) -> None:
+    """Its worker died between its last booking and its end: Prefect would show it Crashed
+    for good, though its work is complete (no task of it is left for recovery to find)."""
+    dossier = a_dossier(an_office(), "Klaar Voor De Crash BV", 0, exact_block)
+    task_ids = documents_for(dossier, [a_proposal(), a_proposal()])
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("sync-dossier/sync-dossier")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"dossier_id": dossier}, state=Running())
+    run_id = str(run.id)
+    with session_scope() as session:
+        repo.assign_to_run(session, task_ids, run_id)
+    mark_done(task_ids)  # both booked and recorded; then the worker was killed
+    crash(run_id)
+
+    recover_interrupted(flow_run_id=f"prefect.flow-run.{run_id}")  # as the automations do
+
+    assert wait_for_state(run_id, {"Completed"}, timeout=120) == "Completed"
+    with get_client(sync_client=True) as client:
+        names = [state.name for state in client.read_flow_run_states(run.id)]
+    assert "Crashed" in names and "AwaitingRetry" in names
+    assert {t.status for t in tasks(task_ids)} == {TaskStatus.DONE}
+    recover_interrupted(flow_run_id=run_id)  # a late alarm leaves the completed run alone
+    assert wait_for_state(run_id, {"Completed"}, timeout=1) == "Completed"
+
+
 def heartbeat_stored(run_id: str) -> bool:
     with get_client(sync_client=True) as client:
         return bool(client.read_events(EventFilter(
