@@ -9,11 +9,13 @@ looks before it books.
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -105,6 +107,22 @@ def crashed_then_completed(cluster: Cluster) -> int:
     return sum(1 for names in histories if "Crashed" in names and names[-1] == "Completed")
 
 
+BEGUN = re.compile(r"Flow run '([^']+)' - Beginning flow run .* for flow 'sync-dossier'")
+FINISHED = re.compile(r"Flow run '([^']+)' - Finished in state")
+
+
+def sync_runs_in_progress(log: Path) -> set[str]:
+    """The sync runs a worker's log shows begun and not yet finished (by run name)."""
+    begun: set[str] = set()
+    finished: set[str] = set()
+    for line in log.read_text(errors="replace").splitlines():
+        if match := BEGUN.search(line):
+            begun.add(match[1])
+        elif match := FINISHED.search(line):
+            finished.add(match[1])
+    return begun - finished
+
+
 def entries_by_ref(cluster: Cluster, divisions: range) -> Counter[str]:
     return Counter(entry["YourRef"] for division in divisions
                    for entry in cluster.exact.state.entries(division))
@@ -126,6 +144,8 @@ def test_500_documents_two_workers_one_killed_then_each_booked_exactly_once(
     task_ids = seed(cluster, 7000, DOSSIERS, PER_DOSSIER)
 
     wait_for(cluster, task_ids, done=150, timeout=300)
+    log = ARTIFACTS / "scale-worker-1.log"
+    wait_until(lambda: bool(sync_runs_in_progress(log)), 60, "worker 1 runs no sync run")
     cluster.workers[0].send_signal(signal.SIGKILL)  # mid-run: it holds runs in progress
     final = wait_for(cluster, task_ids, done=DOSSIERS * PER_DOSSIER, timeout=480)
 
@@ -134,7 +154,7 @@ def test_500_documents_two_workers_one_killed_then_each_booked_exactly_once(
     assert len(booked) == DOSSIERS * PER_DOSSIER
     assert set(booked.values()) == {1}, [ref for ref, n in booked.items() if n > 1]
     # A killed run may have booked all its tasks before it died: the tasks are done at once,
-    # its crash comes with the heartbeat bound and its retry after that.
+    # its crash comes with the heartbeat bound and its retry (it ends Completed) after that.
     wait_until(lambda: crashed_then_completed(cluster) >= 1, 240,
                "no run of the killed worker was crashed, retried and completed")
     print(f"scale-out: {dict(final)}; runs of the killed worker crashed, retried, completed: "
