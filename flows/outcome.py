@@ -20,6 +20,8 @@ def summarise(states: Sequence[State], waiting: int, language: str) -> State:
     failed; they count in the total and run on restart.
     """
     total = len(states) + waiting
+    if total == 0:  # a retry of a run whose tasks were all done before it ended
+        return Completed(message=render("summary.nothing_open", {}, language))
     for name in SEVERITY:
         hit = [state for state in states if state.name == name]
         if hit:

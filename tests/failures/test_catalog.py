@@ -20,6 +20,7 @@ from doorstroom.failures.catalog import (
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 SUMMARY_CODES = {"summary.done": ("done",), "summary.elsewhere": ("done", "elsewhere"),
+                 "summary.nothing_open": (),
                  "summary.employee": ("count", "total", "instruction"),
                  "summary.support": ("count", "total", "instruction"),
                  "unknown_dossier": ("dossier",),

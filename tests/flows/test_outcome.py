@@ -26,3 +26,9 @@ def test_given_all_done_then_completed() -> None:
 
 def test_one_task_done_is_said_in_the_singular() -> None:
     assert summarise([Completed()], 0, "nl").message == "1 taak afgewerkt."
+
+
+def test_a_run_with_nothing_open_says_so_rather_than_zero_tasks_done() -> None:
+    state = summarise([], 0, "nl")
+    assert state.is_completed()
+    assert state.message == "Niets meer te doen: deze run heeft geen open taken."

@@ -161,6 +161,10 @@ def test_a_run_that_crashed_after_all_its_tasks_were_done_is_retried_and_ends_co
     with get_client(sync_client=True) as client:
         names = [state.name for state in client.read_flow_run_states(run.id)]
     assert "Crashed" in names and "AwaitingRetry" in names
+    with get_client(sync_client=True) as client:
+        final = client.read_flow_run(run.id).state
+    assert final is not None and final.message == (
+        "Niets meer te doen: deze run heeft geen open taken.")
     assert {t.status for t in tasks(task_ids)} == {TaskStatus.DONE}
     recover_interrupted(flow_run_id=run_id)  # a late alarm leaves the completed run alone
     assert wait_for_state(run_id, {"Completed"}, timeout=1) == "Completed"
