@@ -31,7 +31,9 @@ from doorstroom.store import repository as repo
 from doorstroom.store.db import session_scope
 
 log = logging.getLogger(__name__)
-SYNC_DEPLOYMENT = "sync-dossier/sync-dossier"
+SYNC_FLOW = "sync-dossier"
+"""The flow that runs a dossier's sync tasks (``flows/sync_dossier.py``)."""
+SYNC_DEPLOYMENT = f"{SYNC_FLOW}/sync-dossier"
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ queued/running in the store. This flow asks Prefect for the state of every run t
 such tasks. A crashed run (its worker died: no office or package problem), or one that failed
 without classifying its tasks (Prefect's API went away under it), is retried — the same run,
 on any worker — up to ``AUTOMATIC_RETRIES`` times; the connectors look before they book and
-the task leases keep executions apart, so nothing is booked twice. So is a run that crashed
-after its tasks were all done (it holds none any more): its retry finds nothing left and ends
-Completed, where it would otherwise show Crashed for good. A run that ended in a classified
+the task leases keep executions apart, so nothing is booked twice. So is a run whose worker
+died after its last task was recorded (it holds no open task, so the store does not point at
+it: the automation names it, the sweep asks Prefect for sync runs still Pending or Running
+or Crashed in the last day): its retry finds nothing left and ends Completed, where it would
+otherwise show Crashed or Running for good. A run that ended in a classified
 failure keeps its waiting tasks for its restart. Otherwise (cancelled, vanished, or retried
 enough) its unfinished tasks become ``SupportRequired / run_interrupted``: red and
 restartable.
@@ -27,12 +29,21 @@ from uuid import UUID
 
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterEndTime,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import OrchestrationResult, SetStateStatus
 from prefect.events.filters import EventFilter, EventOccurredFilter, EventResourceFilter
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Crashed
 
+from doorstroom.dispatching import SYNC_FLOW
 from doorstroom.failures import codes as c
 from doorstroom.failures import failure
 from doorstroom.restart import RestartRefused, restart_flow_run
@@ -46,6 +57,32 @@ CLASSIFIED = {"EmployeeActionRequired", "SupportRequired"}
 """A run that ended in a classified failure: its unfinished tasks wait for its restart."""
 RETRIED = {"Crashed", "Failed"}
 """End states whose unfinished tasks are retried (bounded) rather than marked interrupted."""
+RECENT_CRASHES = timedelta(days=1)
+"""How far back the sweep looks for sync runs that crashed holding no open task."""
+SWEEP_LIMIT = 200
+"""At most this many such runs a sweep (of each kind; Prefect's API reads no more at once);
+the next sweep takes the rest."""
+
+
+def _sync_runs_to_check() -> set[str]:
+    """Sync runs Prefect has Pending or Running, or Crashed in the last day.
+
+    A run whose worker died after its last task was recorded holds no open task, so the
+    store does not point at it; without this look it would show Running (its alarm lost
+    with a Prefect server that died) or Crashed (the alarm's recovery started elsewhere) for
+    good, though its work is done.
+    """
+    flows = FlowFilter(name=FlowFilterName(any_=[SYNC_FLOW]))
+    since = datetime.now(UTC) - RECENT_CRASHES
+    wanted = [
+        FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
+            any_=[StateType.PENDING, StateType.RUNNING]))),
+        FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
+            any_=[StateType.CRASHED])), end_time=FlowRunFilterEndTime(after_=since)),
+    ]
+    with get_client(sync_client=True) as client:
+        return {str(run.id) for runs in wanted for run in client.read_flow_runs(
+            flow_filter=flows, flow_run_filter=runs, limit=SWEEP_LIMIT)}
 
 
 def _read(run_id: str) -> FlowRun | None:
@@ -170,11 +207,12 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
     """Retry crashed runs (bounded) or mark their tasks interrupted; return how many tasks.
 
     With ``flow_run_id`` (from an automation that saw that run go silent, or crash) the run
-    is first crashed if it still runs; a sync run that crashed after all its tasks were done
-    is retried too (bounded), so that Prefect does not show a run Crashed whose work is
-    complete. Every other run holding tasks that is Pending or Running without a sign of
-    life for ``silence_seconds`` (default: the heartbeat bound), or for longer than
-    ``pending_seconds`` / ``running_seconds`` (default: the settings' bounds), is crashed too.
+    is first crashed if it still runs. Every other run holding tasks that is Pending or
+    Running without a sign of life for ``silence_seconds`` (default: the heartbeat bound), or
+    for longer than ``pending_seconds`` / ``running_seconds`` (default: the settings'
+    bounds), is crashed too. A sync run whose tasks are all done is handled like the others
+    (that run, or without ``flow_run_id`` the ones :func:`_sync_runs_to_check` finds), so
+    Prefect does not show a run Crashed or Running whose work is complete.
     """
     logger = get_run_logger()
     settings = get_settings()
@@ -184,10 +222,11 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
     named = flow_run_id.removeprefix("prefect.flow-run.") if flow_run_id else None
     if named and crash_if_running(named, reason or "its worker stopped", fresh_within=bound):
         logger.warning("flow run %s crashed: %s", named, reason)
+    others = {named} if named else _sync_runs_to_check()
     with session_scope() as session:
         holders = repo.unfinished_by_run(session)
-        if named and named not in holders and repo.run_held_tasks(session, named):
-            holders[named] = []  # it ended after its tasks were done: retried to end true
+        for run_id in repo.runs_with_all_tasks_done(session, others - holders.keys()):
+            holders[run_id] = []  # its worker died after its last task was recorded
     recovered = 0
     for run_id, task_ids in holders.items():
         run = _read(run_id)

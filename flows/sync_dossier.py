@@ -16,6 +16,7 @@ from connectors.attempt import FINAL_STATE_NAMES, ORCHESTRATOR_ERRORS, failed_st
 from connectors.base import Connector, DossierRef
 from connectors.descriptor import PackageDescriptor
 from connectors.registry import descriptor
+from doorstroom.dispatching import SYNC_FLOW
 from doorstroom.failures import SyncFailure, failure, operator_text, render
 from doorstroom.failures import codes as c
 from doorstroom.failures.catalog import package_name
@@ -78,7 +79,7 @@ def _run_name() -> str:
         return dossier.name if dossier else f"dossier {dossier_id}"
 
 
-@flow(name="sync-dossier", flow_run_name=_run_name, log_prints=True)
+@flow(name=SYNC_FLOW, flow_run_name=_run_name, log_prints=True)
 def sync_dossier(dossier_id: int) -> State:
     """Run the dossier's unfinished sync tasks; end in the most severe outcome, the run
     tagged with who must act."""

@@ -8,12 +8,12 @@ session from ``db.session_scope`` — the unit of work — and call these.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from doorstroom.documents.proposal import (
@@ -261,10 +261,16 @@ def run_has_open_tasks(session: Session, flow_run_id: str) -> bool:
         SyncTask.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING))).limit(1)) is not None
 
 
-def run_held_tasks(session: Session, flow_run_id: str) -> bool:
-    """Whether a flow run was ever handed a sync task (it is a sync run of Doorstroom's)."""
-    return session.scalar(select(SyncTask.id).where(
-        SyncTask.last_flow_run_id == flow_run_id).limit(1)) is not None
+def runs_with_all_tasks_done(session: Session, flow_run_ids: Collection[str]) -> set[str]:
+    """Those of these flow runs that hold sync tasks, every one of them done: runs whose work
+    is complete, whatever Prefect says of them."""
+    if not flow_run_ids:
+        return set()
+    open_tasks = func.sum(case((SyncTask.status != TaskStatus.DONE, 1), else_=0))
+    return {str(run_id) for run_id in session.scalars(
+        select(SyncTask.last_flow_run_id)
+        .where(SyncTask.last_flow_run_id.in_(list(flow_run_ids)))
+        .group_by(SyncTask.last_flow_run_id).having(open_tasks == 0))}
 
 
 def failed_runs_of(session: Session, task_ids: Sequence[int]) -> list[str]:

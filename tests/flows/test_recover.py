@@ -219,6 +219,24 @@ def test_a_running_run_whose_events_were_lost_is_found_by_the_sweep(
     assert len(exact_sandbox.state.entries(5703)) == 1
 
 
+def test_a_silent_running_run_whose_tasks_were_all_done_is_found_by_the_sweep(
+        prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
+    """Its worker died after the last task was recorded and its alarm was lost: no open
+    task points the store at it, so the sweep asks Prefect for the sync runs still Running."""
+    run, task_ids = a_running_run_nobody_executes(exact_sandbox, exact_block, 5705,
+                                                  "Stil Na Het Werk BV")
+    mark_done(task_ids)
+    time.sleep(4)
+
+    recover_interrupted(silence_seconds=3)  # well before the automation's bound (45 s)
+
+    assert wait_for_state(str(run.id), {"Completed"}, timeout=120) == "Completed"
+    with get_client(sync_client=True) as client:
+        names = [state.name for state in client.read_flow_run_states(run.id)]
+    assert "Crashed" in names and "AwaitingRetry" in names
+    assert exact_sandbox.state.entries(5705) == []  # nothing was left to book
+
+
 def test_a_run_running_past_its_bound_is_crashed_by_the_sweep_even_with_heartbeats(
         prefect_stack: object, exact_sandbox: RunningExact, exact_block: str) -> None:
     """A worker that is alive keeps sending heartbeats for a run that hangs: the sweep
