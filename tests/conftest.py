@@ -221,6 +221,7 @@ def _layer(item: pytest.Item) -> str:
     return "unit"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give every test its layer marker, the heavier of what it claims and what it uses.
 
@@ -237,3 +238,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         group = _group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Fail loudly when xdist ignores the groups: the own-stack tests would run beside each
+    other in both processes (two PostgreSQL clusters, two demo stacks, one log file written by
+    both) — as they did unseen while pytest 9.2 dropped the groups (pytest-xdist#1386)."""
+    lost = [nodeid for nodeid in ids
+            if any(part in nodeid for part in OWN_STACK) and "@" not in nodeid]
+    if lost:
+        raise pytest.UsageError(f"xdist did not group {len(lost)} tests, e.g. {lost[0]}")
