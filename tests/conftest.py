@@ -201,7 +201,7 @@ def _group(item: pytest.Item) -> str | None:
     session's Prefect server go together to the other, so the session stack starts once; unit
     tests fill in wherever there is room. Much of the own-stack tests' time is waiting (an
     outage of minutes, heartbeats that must stop), which the other process uses. Measured on
-    2 cores: 22.5 min instead of 29.3 min in one process.
+    2 cores with the groups in force (pytest 9.1): 802 s of pytest, 731 tests.
     """
     path = item.path.as_posix()
     fixtures = set(getattr(item, "fixturenames", ()))
