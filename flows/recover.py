@@ -247,8 +247,9 @@ def recover_interrupted(flow_run_id: str | None = None, reason: str = "",
             continue
         if (not task_ids or state in CLASSIFIED or _ended(run_id) is None
                 or _being_restarted(run_id, state_id)):
-            # Waiting behind a failed task of the run (they run on its restart), or another
-            # recover (or a person) retried the run meanwhile — or is doing so right now.
+            # Nothing of it left to mark (its tasks were all done), waiting behind a failed
+            # task of the run (they run on its restart), or another recover (or a person)
+            # retried the run meanwhile — or is doing so right now.
             continue
         interrupted = _interrupt(run_id, state, task_ids)
         recovered += interrupted

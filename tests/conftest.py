@@ -194,6 +194,11 @@ OWN_STACK = ("tests/scale/", "tests/deployments/test_kill_drill.py")
 """Tests that start a whole stack of their own (PostgreSQL, the demo) and mostly wait on it."""
 
 
+def _own_stack(location: str) -> bool:
+    """Whether a test (its path or node id) starts a stack of its own."""
+    return any(part in location for part in OWN_STACK)
+
+
 def _group(item: pytest.Item) -> str | None:
     """Which test process runs a test when the suite runs in two (``pytest -n 2``).
 
@@ -203,9 +208,8 @@ def _group(item: pytest.Item) -> str | None:
     outage of minutes, heartbeats that must stop), which the other process uses. Measured on
     2 cores with the groups in force (pytest 9.1): 802 s of pytest, 731 tests.
     """
-    path = item.path.as_posix()
     fixtures = set(getattr(item, "fixturenames", ()))
-    if any(part in path for part in OWN_STACK):
+    if _own_stack(item.path.as_posix()):
         return "own-stack"
     if PREFECT_FIXTURES & fixtures:  # a fresh server of its own is short: it fills in here
         return "session-stack"
@@ -245,7 +249,6 @@ def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     """Fail loudly when xdist ignores the groups: the own-stack tests would run beside each
     other in both processes (two PostgreSQL clusters, two demo stacks, one log file written by
     both) — as they did unseen while pytest 9.2 dropped the groups (pytest-xdist#1386)."""
-    lost = [nodeid for nodeid in ids
-            if any(part in nodeid for part in OWN_STACK) and "@" not in nodeid]
+    lost = [nodeid for nodeid in ids if _own_stack(nodeid) and "@" not in nodeid]
     if lost:
         raise pytest.UsageError(f"xdist did not group {len(lost)} tests, e.g. {lost[0]}")

@@ -47,15 +47,17 @@ class Cluster:
     store_url: str
     exact: RunningExact
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+    """Each worker's log, in the order of :attr:`workers`."""
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         """One more ``doorstroom serve`` process (in-process mode, 4 runs at a time; the dispatch
         sweep every 10 s: every 3 s its own runs took a tenth of the two cores)."""
-        number = len(self.workers) + 1
-        worker = start_worker(self.stack, ARTIFACTS / f"scale-worker-{number}.log",
-                              "--every=dispatch=10", "--limit", "4")
+        log = ARTIFACTS / f"scale-worker-{len(self.workers) + 1}.log"
+        worker = start_worker(self.stack, log, "--every=dispatch=10", "--limit", "4")
         wait_for_deployment(self.stack, "sync-dossier/sync-dossier", worker)
         self.workers.append(worker)
+        self.logs.append(log)
         return worker
 
     def keep_workers(self, count: int = 2) -> None:

@@ -144,8 +144,8 @@ def test_500_documents_two_workers_one_killed_then_each_booked_exactly_once(
     task_ids = seed(cluster, 7000, DOSSIERS, PER_DOSSIER)
 
     wait_for(cluster, task_ids, done=150, timeout=300)
-    log = ARTIFACTS / "scale-worker-1.log"
-    wait_until(lambda: bool(sync_runs_in_progress(log)), 60, "worker 1 runs no sync run")
+    wait_until(lambda: bool(sync_runs_in_progress(cluster.logs[0])), 60,
+               "worker 1 runs no sync run")
     cluster.workers[0].send_signal(signal.SIGKILL)  # mid-run: it holds runs in progress
     final = wait_for(cluster, task_ids, done=DOSSIERS * PER_DOSSIER, timeout=480)
 
